@@ -1,0 +1,16 @@
+// Two projects: the same integration suite runs against the embedded PGlite store and against
+// PostgreSQL (TEST_STORE decides which store test/helpers/store.ts opens); pure-rule unit tests run once.
+const base = {
+  extensionsToTreatAsEsm: [".ts"],
+  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+  transform: { "^.+\\.ts$": ["ts-jest", { useESM: true }] },
+  testEnvironment: "node",
+};
+export default {
+  testTimeout: 60000,
+  projects: [
+    { ...base, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
+    { ...base, displayName: "pglite", testMatch: ["<rootDir>/test/integration/**/*.test.ts"], setupFiles: ["<rootDir>/test/setup/pglite.ts"] },
+    { ...base, displayName: "postgres", testMatch: ["<rootDir>/test/integration/**/*.test.ts"], setupFiles: ["<rootDir>/test/setup/postgres.ts"] },
+  ],
+};

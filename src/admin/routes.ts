@@ -1,0 +1,91 @@
+import express, { type Request, type Router } from "express";
+import type { AppDeps } from "../http/deps.js";
+import { bearerAuth, principalOf } from "../http/bearer.js";
+import { paging, renderAdminAuthFailure, requirePermission } from "./admin-http.js";
+import { createClient, deleteClient, getClient, listClients, rotateSecret, updateClient } from "../oauth/client-registry.js";
+import { createRole, deleteRole, updateRole } from "../authz/role-service.js";
+import { getRole, listRoles } from "../authz/roles.js";
+import { createDivision, listDivisions } from "../authz/divisions.js";
+import { listAudit } from "../audit/audit-log.js";
+import { AppError } from "../http/app-error.js";
+
+const idOf = (req: Request): string => String(req.params.id);
+
+/** `/admin/v1`: every route needs a bearer token whose client holds the route's bridge permission. */
+export function adminRouter(deps: AppDeps): Router {
+  const r = express.Router();
+  const now = () => new Date(deps.clock());
+  r.use(bearerAuth(deps, renderAdminAuthFailure));
+  r.use(express.json({ limit: deps.config.BODY_LIMIT_BYTES }));
+
+  r.get("/clients", requirePermission("bridge:client:view"), async (req, res) => {
+    const p = paging(req);
+    const { entities, total } = await listClients(deps.store, p);
+    res.json({ entities, total, pageSize: p.pageSize, pageNumber: p.pageNumber });
+  });
+  r.post("/clients", requirePermission("bridge:client:add"), async (req, res) => {
+    const client = await createClient(deps.store, principalOf(res), now(), req.body);
+    res.status(201).setHeader("Cache-Control", "no-store").location(`${req.baseUrl}/clients/${client.id}`).json(client);
+  });
+  r.get("/clients/:id", requirePermission("bridge:client:view"), async (req, res) => {
+    const client = await getClient(deps.store, idOf(req));
+    if (!client) throw AppError.notFound("client", idOf(req));
+    res.json(client);
+  });
+  r.put("/clients/:id", requirePermission("bridge:client:edit"), async (req, res) => {
+    res.json(await updateClient(deps.store, principalOf(res), now(), idOf(req), req.body, "put"));
+  });
+  r.patch("/clients/:id", requirePermission("bridge:client:edit"), async (req, res) => {
+    res.json(await updateClient(deps.store, principalOf(res), now(), idOf(req), req.body, "patch"));
+  });
+  r.delete("/clients/:id", requirePermission("bridge:client:delete"), async (req, res) => {
+    await deleteClient(deps.store, principalOf(res), now(), idOf(req));
+    res.status(204).end();
+  });
+  r.post("/clients/:id/secret", requirePermission("bridge:client:edit"), async (req, res) => {
+    res.setHeader("Cache-Control", "no-store").json(await rotateSecret(deps.store, principalOf(res), now(), idOf(req)));
+  });
+
+  r.get("/roles", requirePermission("bridge:role:view"), async (_req, res) => {
+    const entities = await listRoles(deps.store);
+    res.json({ entities, total: entities.length });
+  });
+  r.post("/roles", requirePermission("bridge:role:add"), async (req, res) => {
+    const role = await createRole(deps.store, principalOf(res), now(), req.body);
+    res.status(201).location(`${req.baseUrl}/roles/${role.id}`).json(role);
+  });
+  r.get("/roles/:id", requirePermission("bridge:role:view"), async (req, res) => {
+    const role = await getRole(deps.store, idOf(req));
+    if (!role) throw AppError.notFound("role", idOf(req));
+    res.json(role);
+  });
+  for (const method of ["put", "patch"] as const) {
+    r[method]("/roles/:id", requirePermission("bridge:role:edit"), async (req, res) => {
+      res.json(await updateRole(deps.store, principalOf(res), now(), idOf(req), req.body));
+    });
+  }
+  r.delete("/roles/:id", requirePermission("bridge:role:delete"), async (req, res) => {
+    const result = await deleteRole(deps.store, principalOf(res), now(), idOf(req));
+    res.json({ deleted: result.id, clientsReset: result.clientsReset });
+  });
+
+  r.get("/divisions", requirePermission("bridge:division:view"), async (_req, res) => {
+    const entities = await listDivisions(deps.store);
+    res.json({ entities, total: entities.length });
+  });
+  r.post("/divisions", requirePermission("bridge:division:add"), async (req, res) => {
+    const division = await createDivision(deps.store, principalOf(res), now(), req.body);
+    res.status(201).json(division);
+  });
+
+  r.get("/audit", requirePermission("bridge:audit:view"), async (req, res) => {
+    const p = paging(req);
+    const str = (k: string) => (typeof req.query[k] === "string" ? (req.query[k] as string) : undefined);
+    res.json(await listAudit(deps.store, { targetType: str("targetType"), targetId: str("targetId"), action: str("action"), limit: p.limit, offset: p.offset }));
+  });
+
+  r.use((req, res) => {
+    res.status(404).json({ error: "not_found", message: `no admin route ${req.method} ${req.originalUrl}` });
+  });
+  return r;
+}

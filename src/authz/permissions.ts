@@ -1,0 +1,93 @@
+/**
+ * Permissions are Genesys-style `domain:entity:action` strings; any segment may be `*`.
+ * Pure functions, no I/O.
+ */
+export const PERMISSION_PATTERN = /^([A-Za-z0-9_-]+|\*):([A-Za-z0-9_-]+|\*):([A-Za-z0-9_-]+|\*)$/;
+
+/** The division that stands for "all divisions" in a grant. */
+export const ALL_DIVISIONS = "*";
+
+/** The permissions Genesys Cloud's SDK documentation lists for its SCIM endpoints (see README, "SCIM Integration role"). */
+export const SCIM_INTEGRATION_PERMISSIONS: readonly string[] = Object.freeze([
+  "authorization:grant:add",
+  "authorization:grant:delete",
+  "directory:user:add",
+  "directory:user:edit",
+  "directory:user:delete",
+  "directory:user:setPassword",
+  "directory:user:view",
+  "directory:group:add",
+  "directory:group:edit",
+  "directory:group:delete",
+  "directory:group:view",
+  "routing:skill:assign",
+  "routing:language:assign",
+  "telephony:extension:assign",
+  "authorization:division:view",
+]);
+
+/** The bridge's own administration permissions; the Bridge Admin role carries them all. */
+export const BRIDGE_ADMIN_PERMISSIONS: readonly string[] = Object.freeze([
+  "bridge:client:view",
+  "bridge:client:add",
+  "bridge:client:edit",
+  "bridge:client:delete",
+  "bridge:role:view",
+  "bridge:role:add",
+  "bridge:role:edit",
+  "bridge:role:delete",
+  "bridge:division:view",
+  "bridge:division:add",
+  "bridge:audit:view",
+  "bridge:token:revoke",
+  "bridge:job:view",
+  "bridge:job:retry",
+]);
+
+export interface EffectiveGrant {
+  roleId: string;
+  divisionId: string;
+  permissions: readonly string[];
+}
+
+/** Does `held` (possibly with `*` segments) cover the concrete or wildcard permission `wanted`? */
+export function permissionCovers(held: string, wanted: string): boolean {
+  const h = held.split(":");
+  const w = wanted.split(":");
+  if (h.length !== 3 || w.length !== 3) return false;
+  // A wildcard is covered only by a wildcard: `directory:*:*` is not inside `directory:user:*`.
+  return h.every((seg, i) => seg === "*" || seg === w[i]);
+}
+
+export function isCoveredBy(wanted: string, held: readonly string[]): boolean {
+  return held.some((h) => permissionCovers(h, wanted));
+}
+
+export function isSubset(wanted: readonly string[], held: readonly string[]): boolean {
+  return wanted.every((w) => isCoveredBy(w, held));
+}
+
+/** The permissions a principal holds in `divisionId`: grants there and grants in all divisions. */
+export function permissionsIn(grants: readonly EffectiveGrant[], divisionId: string): string[] {
+  const out = new Set<string>();
+  for (const g of grants) {
+    if (g.divisionId === ALL_DIVISIONS || g.divisionId === divisionId) for (const p of g.permissions) out.add(p);
+  }
+  return [...out];
+}
+
+/** May the principal do `permission` in `divisionId` (or, with no division, in any division)? */
+export function mayDo(grants: readonly EffectiveGrant[], permission: string, divisionId?: string): boolean {
+  return grants.some((g) => (divisionId === undefined || g.divisionId === ALL_DIVISIONS || g.divisionId === divisionId) && isCoveredBy(permission, g.permissions));
+}
+
+/**
+ * Genesys's rule that an admin grants only what it holds: the admin holds the role in that division
+ * (or in all divisions), or holds there every permission the role carries. A grant in `*` needs the
+ * admin's own grants in `*`.
+ */
+export function mayGrant(adminGrants: readonly EffectiveGrant[], role: { id: string; permissions: readonly string[] }, divisionId: string): boolean {
+  const inScope = adminGrants.filter((g) => g.divisionId === ALL_DIVISIONS || (divisionId !== ALL_DIVISIONS && g.divisionId === divisionId));
+  if (inScope.some((g) => g.roleId === role.id)) return true;
+  return isSubset(role.permissions, inScope.flatMap((g) => g.permissions));
+}

@@ -1,0 +1,103 @@
+import type { Store } from "../store/store.js";
+import { isUniqueViolation } from "../store/store.js";
+import { AppError } from "../http/app-error.js";
+import { recordAudit } from "../audit/audit-log.js";
+import { type Actor, actorName } from "./principal.js";
+import { getRole, newRoleId, validatePermissions, type Role } from "./roles.js";
+import { applyRoleChangeToClients, clientsHoldingRole, restrictionOf } from "../oauth/client-registry.js";
+import type { FieldError } from "../oauth/client-rules.js";
+
+export interface RoleChangeResult extends Role {
+  /** Clients whose token duration rule 3 reset because of this change. */
+  clientsReset: Array<{ clientId: string; from: number; to: number }>;
+}
+
+function parseRoleBody(body: unknown, requireAll: boolean): { name?: string; description?: string; permissions?: string[] } {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw AppError.validation([{ field: "(body)", message: "must be a JSON object" }]);
+  const b = body as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  const out: { name?: string; description?: string; permissions?: string[] } = {};
+  for (const key of Object.keys(b)) {
+    if (!["name", "description", "permissions", "id", "builtin", "dateCreated", "dateModified"].includes(key)) errors.push({ field: key, message: "unknown field; writable fields are name, description, permissions" });
+  }
+  if (b.name !== undefined || requireAll) {
+    if (typeof b.name !== "string" || !b.name.trim() || b.name.length > 200) errors.push({ field: "name", message: "is required: 1..200 characters" });
+    else out.name = b.name.trim();
+  }
+  if (b.description !== undefined) {
+    if (typeof b.description !== "string") errors.push({ field: "description", message: "must be a string" });
+    else out.description = b.description;
+  }
+  if (b.permissions !== undefined || requireAll) {
+    const p = validatePermissions(b.permissions ?? null);
+    errors.push(...p.errors);
+    out.permissions = p.permissions;
+  }
+  if (errors.length) throw AppError.validation(errors);
+  return out;
+}
+
+export async function createRole(store: Store, actor: Actor, now: Date, body: unknown): Promise<Role> {
+  const input = parseRoleBody(body, true);
+  const id = newRoleId();
+  try {
+    return await store.transaction(async (tx) => {
+      await tx.query("insert into roles(id, name, description, permissions, builtin, created_at, updated_at) values ($1,$2,$3,$4::jsonb,null,$5,$5)", [
+        id,
+        input.name,
+        input.description ?? "",
+        JSON.stringify(input.permissions),
+        now,
+      ]);
+      const role = (await getRole(tx, id))!;
+      await recordAudit(tx, now, { actor: actorName(actor), action: "role.create", targetType: "role", targetId: id, after: role });
+      return role;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw AppError.conflict(`a role named ${JSON.stringify(input.name)} exists`, "name");
+    throw err;
+  }
+}
+
+/** Editing a role's permissions reaches every client holding it: rule 3 is applied to each. */
+export async function updateRole(store: Store, actor: Actor, now: Date, id: string, body: unknown): Promise<RoleChangeResult> {
+  const input = parseRoleBody(body, false);
+  try {
+    return await store.transaction(async (tx) => {
+      const before = await getRole(tx, id);
+      if (!before) throw AppError.notFound("role", id);
+      const holders = await clientsHoldingRole(tx, id);
+      const restrictedBefore = new Map([...(await restrictionOf(tx, holders))].map(([k, v]) => [k, v.restricted]));
+      await tx.query("update roles set name=$2, description=$3, permissions=$4::jsonb, updated_at=$5 where id=$1", [
+        id,
+        input.name ?? before.name,
+        input.description ?? before.description,
+        JSON.stringify(input.permissions ?? before.permissions),
+        now,
+      ]);
+      const after = (await getRole(tx, id))!;
+      const by = actorName(actor);
+      await recordAudit(tx, now, { actor: by, action: "role.update", targetType: "role", targetId: id, before, after });
+      const clientsReset = await applyRoleChangeToClients(tx, now, by, restrictedBefore, `role ${JSON.stringify(after.name)} now carries permissions beyond the SCIM Integration role's`);
+      return { ...after, clientsReset };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw AppError.conflict(`a role named ${JSON.stringify(input.name)} exists`, "name");
+    throw err;
+  }
+}
+
+/** Deleting a role removes its grants; a client left with no role is no longer SCIM-restricted (rule 3). */
+export async function deleteRole(store: Store, actor: Actor, now: Date, id: string): Promise<RoleChangeResult> {
+  return store.transaction(async (tx) => {
+    const before = await getRole(tx, id);
+    if (!before) throw AppError.notFound("role", id);
+    const holders = await clientsHoldingRole(tx, id);
+    const restrictedBefore = new Map([...(await restrictionOf(tx, holders))].map(([k, v]) => [k, v.restricted]));
+    await tx.query("delete from roles where id = $1", [id]);
+    const by = actorName(actor);
+    await recordAudit(tx, now, { actor: by, action: "role.delete", targetType: "role", targetId: id, before, note: holders.length ? `grants removed from ${holders.length} client(s)` : undefined });
+    const clientsReset = await applyRoleChangeToClients(tx, now, by, restrictedBefore, `role ${JSON.stringify(before.name)} was deleted, leaving the client without the SCIM Integration role's restriction`);
+    return { ...before, clientsReset };
+  });
+}

@@ -1,0 +1,255 @@
+import { userInfo } from "node:os";
+import { Command, CommanderError, Option } from "commander";
+import { loadConfig, type Config } from "../config/config.js";
+import { openStore, prepareStore } from "../store/open-store.js";
+import type { Store } from "../store/store.js";
+import type { SystemActor } from "../authz/principal.js";
+import { ALL_DIVISIONS } from "../authz/permissions.js";
+import { builtinRoleId, listRoles } from "../authz/roles.js";
+import { listDivisions } from "../authz/divisions.js";
+import { createRole } from "../authz/role-service.js";
+import { createClient, deleteClient, getClient, listClients, rotateSecret, updateClient } from "../oauth/client-registry.js";
+import { issueToken } from "../oauth/token-service.js";
+import { GRANT_TYPES, type RoleDivision } from "../oauth/client-rules.js";
+import { AppError } from "../http/app-error.js";
+import { systemClock } from "../clock.js";
+import { startServer } from "../server.js";
+import { printResult } from "./output.js";
+import { hashSecret } from "../oauth/secrets.js";
+import { deleteToken } from "../oauth/token-store.js";
+
+const CLIENT_COLUMNS = ["id", "name", "authorizedGrantType", "accessTokenValiditySeconds", "state", "roleDivisions"];
+
+function actor(): SystemActor {
+  let name = "cli";
+  try {
+    name = `cli:${userInfo().username}`;
+  } catch {
+    /* no passwd entry in some containers */
+  }
+  return { kind: "system", name };
+}
+
+/** Opens the configured store (migrated and seeded), runs `fn`, always closes it. */
+async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(config);
+  try {
+    await prepareStore(store, new Date());
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `--role NAME_OR_ID[@DIVISION]`, DIVISION a name, an id or `*`; no division means the home division. */
+async function resolveRoleSpecs(store: Store, specs: string[]): Promise<RoleDivision[]> {
+  const roles = await listRoles(store);
+  const divisions = await listDivisions(store);
+  return specs.map((spec) => {
+    const at = spec.lastIndexOf("@");
+    const roleRef = at >= 0 ? spec.slice(0, at) : spec;
+    const divRef = at >= 0 ? spec.slice(at + 1) : "";
+    const role = roles.find((r) => r.id === roleRef || r.name.toLowerCase() === roleRef.toLowerCase());
+    if (!role) throw new Error(`unknown role ${JSON.stringify(roleRef)}; roles: ${roles.map((r) => r.name).join(", ")}`);
+    if (!divRef) return { roleId: role.id, divisionId: "" };
+    if (divRef === ALL_DIVISIONS) return { roleId: role.id, divisionId: ALL_DIVISIONS };
+    const division = divisions.find((d) => d.id === divRef || d.name.toLowerCase() === divRef.toLowerCase());
+    if (!division) throw new Error(`unknown division ${JSON.stringify(divRef)}; divisions: ${divisions.map((d) => d.name).join(", ")}`);
+    return { roleId: role.id, divisionId: division.id };
+  });
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+const int = (v: string) => {
+  if (!/^\d+$/.test(v)) throw new Error(`not a whole number: ${v}`);
+  return Number(v);
+};
+
+interface ClientOpts {
+  name?: string;
+  description?: string;
+  grantType?: string;
+  duration?: number;
+  role?: string[];
+  redirectUri?: string[];
+  scope?: string[];
+  state?: string;
+  json?: boolean;
+}
+
+async function clientBody(store: Store, o: ClientOpts): Promise<Record<string, unknown>> {
+  const body: Record<string, unknown> = {};
+  if (o.name !== undefined) body.name = o.name;
+  if (o.description !== undefined) body.description = o.description;
+  if (o.grantType !== undefined) body.authorizedGrantType = o.grantType;
+  if (o.duration !== undefined) body.accessTokenValiditySeconds = o.duration;
+  if (o.role !== undefined) body.roleDivisions = await resolveRoleSpecs(store, o.role);
+  if (o.redirectUri !== undefined) body.registeredRedirectUri = o.redirectUri;
+  if (o.scope !== undefined) body.scope = o.scope;
+  if (o.state !== undefined) body.state = o.state;
+  return body;
+}
+
+function clientOptions(cmd: Command): Command {
+  return cmd
+    .option("--description <text>", "description")
+    .addOption(new Option("--grant-type <type>", "authorized grant type").choices([...GRANT_TYPES]))
+    .option("--duration <seconds>", "access token validity in seconds", int)
+    .option("--role <role[@division]>", "grant a role (name or id) in a division (name, id or *; home by default); repeatable", collect)
+    .option("--redirect-uri <uri>", "registered redirect URI (CODE and TOKEN clients); repeatable", collect)
+    .option("--scope <scope>", "scope (CODE and TOKEN clients); repeatable", collect)
+    .addOption(new Option("--state <state>", "client state").choices(["active", "inactive"]))
+    .option("--json", "print JSON");
+}
+
+export function buildCli(config: () => Config): Command {
+  const program = new Command("scim-bridge").description("SCIM 2.0 provisioning bridge to Genesys Cloud").exitOverride();
+
+  program
+    .command("serve")
+    .description("start the HTTP API (SCIM, OAuth, admin)")
+    .action(async () => {
+      const running = await startServer(config());
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off("SIGTERM", stop);
+          process.off("SIGINT", stop);
+          running.stop().then(resolve, resolve);
+        };
+        process.on("SIGTERM", stop);
+        process.on("SIGINT", stop);
+      });
+    });
+
+  program
+    .command("migrate")
+    .description("apply pending store migrations and seed the built-in roles and home division")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) => {
+      const cfg = config();
+      const store = await openStore(cfg);
+      try {
+        const applied = await prepareStore(store, new Date());
+        printResult({ store: store.kind, applied: applied.join(", ") || "(none pending)" }, !!o.json);
+      } finally {
+        await store.close();
+      }
+    });
+
+  const admin = program.command("admin").description("administration");
+  admin
+    .command("bootstrap")
+    .description("create an admin client holding Bridge Admin and SCIM Integration in all divisions; prints its secret once")
+    .option("--name <name>", "client name", "Bridge admin")
+    .option("--json", "print the client (with its secret) as JSON")
+    .action(async (o: { name: string; json?: boolean }) =>
+      withStore(config(), async (store) => {
+        const adminRole = await builtinRoleId(store, "bridge-admin");
+        const scimRole = await builtinRoleId(store, "scim-integration");
+        if (!adminRole || !scimRole) throw new Error("built-in roles missing: run `scim-bridge migrate`");
+        const client = await createClient(store, actor(), new Date(), {
+          name: o.name,
+          authorizedGrantType: "CLIENT-CREDENTIALS",
+          roleDivisions: [
+            { roleId: adminRole, divisionId: ALL_DIVISIONS },
+            { roleId: scimRole, divisionId: ALL_DIVISIONS },
+          ],
+        });
+        if (o.json) printResult(client, true);
+        else process.stdout.write(`admin client created\n  client id:     ${client.id}\n  client secret: ${client.secret}\n(the secret is shown only now)\n`);
+      }),
+    );
+
+  const clients = program.command("clients").description("OAuth clients");
+  clientOptions(clients.command("create").description("create a client; prints its secret once").requiredOption("--name <name>", "client name")).action(async (o: ClientOpts) =>
+    withStore(config(), async (store) => printResult(await createClient(store, actor(), new Date(), await clientBody(store, o)), !!o.json, [...CLIENT_COLUMNS, "secret"])),
+  );
+  clients
+    .command("list")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) => withStore(config(), async (store) => printResult((await listClients(store, { limit: 10_000, offset: 0 })).entities, !!o.json, CLIENT_COLUMNS)));
+  clients
+    .command("show <id>")
+    .option("--json", "print JSON")
+    .action(async (id: string, o: { json?: boolean }) =>
+      withStore(config(), async (store) => {
+        const client = await getClient(store, id);
+        if (!client) throw AppError.notFound("client", id);
+        printResult(client, !!o.json);
+      }),
+    );
+  clientOptions(clients.command("update <id>").description("change some fields of a client").option("--name <name>", "client name")).action(async (id: string, o: ClientOpts) =>
+    withStore(config(), async (store) => {
+      const result = await updateClient(store, actor(), new Date(), id, await clientBody(store, o), "patch");
+      printResult(result, !!o.json);
+      if (result.durationReset && !o.json) process.stderr.write(`note: accessTokenValiditySeconds reset from ${result.durationReset.from} to ${result.durationReset.to}: ${result.durationReset.reason}\n`);
+    }),
+  );
+  clients
+    .command("rotate-secret <id>")
+    .option("--json", "print JSON")
+    .action(async (id: string, o: { json?: boolean }) => withStore(config(), async (store) => printResult(await rotateSecret(store, actor(), new Date(), id), !!o.json, ["id", "name", "secret"])));
+  clients
+    .command("delete <id>")
+    .action(async (id: string) =>
+      withStore(config(), async (store) => {
+        await deleteClient(store, actor(), new Date(), id);
+        process.stdout.write(`deleted ${id}\n`);
+      }),
+    );
+
+  const roles = program.command("roles").description("roles");
+  roles
+    .command("list")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) => withStore(config(), async (store) => printResult(await listRoles(store), !!o.json, ["id", "name", "builtin", "permissions"])));
+  roles
+    .command("create")
+    .requiredOption("--name <name>", "role name")
+    .option("--description <text>", "description")
+    .option("--permission <perm>", "permission domain:entity:action; repeatable", collect, [])
+    .option("--json", "print JSON")
+    .action(async (o: { name: string; description?: string; permission: string[]; json?: boolean }) =>
+      withStore(config(), async (store) => printResult(await createRole(store, actor(), new Date(), { name: o.name, description: o.description, permissions: o.permission }), !!o.json, ["id", "name", "permissions"])),
+    );
+
+  const tokens = program.command("tokens").description("access tokens");
+  tokens
+    .command("issue <clientId>")
+    .description("issue an access token to a CLIENT-CREDENTIALS client (for identity providers that take a static secret token)")
+    .option("--json", "print JSON")
+    .action(async (clientId: string, o: { json?: boolean }) =>
+      withStore(config(), async (store) => {
+        const client = await getClient(store, clientId);
+        if (!client) throw AppError.notFound("client", clientId);
+        const token = await issueToken(store, systemClock, { id: client.id, authorizedGrantType: client.authorizedGrantType, accessTokenValiditySeconds: client.accessTokenValiditySeconds, state: client.state });
+        if (o.json) printResult(token, true);
+        else process.stdout.write(`${token.access_token}\n`);
+      }),
+    );
+  tokens
+    .command("revoke <token>")
+    .action(async (token: string) =>
+      withStore(config(), async (store) => {
+        const deleted = await deleteToken(store, hashSecret(token));
+        process.stdout.write(deleted ? "revoked\n" : "no such token (already revoked or expired)\n");
+      }),
+    );
+
+  return program;
+}
+
+/** Returns the exit code; errors print one line. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildCli(() => loadConfig());
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    const message = err instanceof AppError ? err.message : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`scim-bridge: ${message}\n`);
+    return 1;
+  }
+}
+

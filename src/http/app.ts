@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
+import { pinoHttp } from "pino-http";
+import type { AppDeps } from "./deps.js";
+import { AppError } from "./app-error.js";
+import { healthRouter } from "./health.js";
+import { oauthRouter } from "../oauth/routes.js";
+import { OAuthError } from "../oauth/oauth-error.js";
+import { adminRouter } from "../admin/routes.js";
+
+/** Only the route template is a label, never the raw path (ids would explode the series). */
+function timing(deps: AppDeps): RequestHandler {
+  return (req, res, next) => {
+    const end = deps.metrics.httpDuration.startTimer({ method: req.method });
+    res.on("finish", () => {
+      const route = (req.route as { path?: string } | undefined)?.path;
+      end({ route: route ? `${req.baseUrl}${route}` : "unmatched", status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  res.setHeader("X-Frame-Options", "DENY");
+  res.setHeader("Referrer-Policy", "no-referrer");
+  next();
+};
+
+/** The Express app, without `listen()`: tests drive it through supertest. */
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", deps.config.TRUST_PROXY);
+  app.use(
+    pinoHttp({
+      logger: deps.logger.child({ category: "http" }),
+      genReqId: (req, res) => {
+        const given = req.headers["x-request-id"];
+        const id = typeof given === "string" && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : "info"),
+      // Headers are left out entirely: the Authorization header must never reach a log.
+      serializers: { req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }), res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }) },
+    }),
+  );
+  app.use(securityHeaders);
+  app.use(timing(deps));
+  app.use(healthRouter(deps));
+  app.use(oauthRouter(deps));
+  app.use("/admin/v1", adminRouter(deps));
+  app.use((req, res) => {
+    res.status(404).json({ error: "not_found", message: `no route ${req.method} ${req.path}` });
+  });
+  app.use(errorHandler(deps));
+  return app;
+}
+
+/** body-parser's errors carry `type` and `status`. */
+interface ParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+function errorHandler(deps: AppDeps): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const parser = err as ParserError;
+    const isOAuth = req.path.startsWith("/oauth/");
+    if (parser.type === "entity.too.large") {
+      const message = `request body exceeds ${parser.limit ?? deps.config.BODY_LIMIT_BYTES} bytes`;
+      res.status(413).json(isOAuth ? { error: "invalid_request", error_description: message } : { error: "payload_too_large", message });
+      return;
+    }
+    if (parser.type === "entity.parse.failed") {
+      res.status(400).json({ error: "invalid_json", message: "request body is not valid JSON" });
+      return;
+    }
+    if (typeof parser.status === "number" && parser.status >= 400 && parser.status < 500 && parser.type) {
+      res.status(parser.status).json(isOAuth ? { error: "invalid_request", error_description: String((err as Error).message) } : { error: "invalid_request", message: String((err as Error).message) });
+      return;
+    }
+    if (err instanceof AppError) {
+      req.log.info({ category: "admin", error: err.code, status: err.status }, err.message);
+      res.status(err.status).json(err);
+      return;
+    }
+    if (err instanceof OAuthError) {
+      res.status(err.status).json(err);
+      return;
+    }
+    req.log.error({ err }, "unhandled error");
+    res.status(500).json(isOAuth ? { error: "server_error", error_description: "internal error" } : { error: "internal_error", message: "internal error; see the server log with the X-Request-Id" });
+  };
+}

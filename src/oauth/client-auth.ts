@@ -1,0 +1,51 @@
+import type { Request } from "express";
+import { OAuthError } from "./oauth-error.js";
+
+export interface ClientCredentials {
+  clientId: string;
+  secret: string;
+  method: "client_secret_basic" | "client_secret_post";
+}
+
+/** RFC 6749 appendix B: form-encoded, so `+` is a space before percent-decoding. */
+function formDecode(s: string): string {
+  return decodeURIComponent(s.replace(/\+/g, "%20"));
+}
+
+/**
+ * RFC 6749 §2.3.1: HTTP Basic with form-encoded id and secret, or both in the form body; never both
+ * methods at once.
+ */
+export function readClientCredentials(req: Request, form: Record<string, string>): ClientCredentials {
+  const header = req.headers.authorization;
+  const inBody = form.client_id !== undefined || form.client_secret !== undefined;
+  if (header) {
+    if (inBody) throw new OAuthError(400, "invalid_request", "use one client authentication method: HTTP Basic or client_id/client_secret in the body, not both");
+    const m = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
+    const decoded = m ? Buffer.from(m[1]!, "base64").toString("utf8") : "";
+    const colon = decoded.indexOf(":");
+    if (colon < 1) throw new OAuthError(401, "invalid_client", "malformed HTTP Basic client authentication", "basic header unparseable");
+    try {
+      return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)), method: "client_secret_basic" };
+    } catch {
+      throw new OAuthError(401, "invalid_client", "malformed HTTP Basic client authentication", "bad percent-encoding");
+    }
+  }
+  if (!form.client_id) throw new OAuthError(401, "invalid_client", "client authentication required (HTTP Basic or client_id and client_secret)");
+  if (!form.client_secret) throw new OAuthError(401, "invalid_client", "client_secret is required: this server has no public clients");
+  return { clientId: form.client_id, secret: form.client_secret, method: "client_secret_post" };
+}
+
+/** RFC 6749 §3.2: a parameter sent more than once is an invalid request. */
+export function readForm(req: Request): Record<string, string> {
+  if (!req.is("application/x-www-form-urlencoded")) {
+    throw new OAuthError(400, "invalid_request", "the request body must be application/x-www-form-urlencoded");
+  }
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (typeof v !== "string") throw new OAuthError(400, "invalid_request", `parameter ${k} is repeated`);
+    out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,290 @@
+import { randomUUID } from "node:crypto";
+import type { Queryable, Store } from "../store/store.js";
+import { AppError } from "../http/app-error.js";
+import { recordAudit } from "../audit/audit-log.js";
+import { type Actor, actorName } from "../authz/principal.js";
+import { mayGrant, ALL_DIVISIONS } from "../authz/permissions.js";
+import { getRolesByIds, type Role } from "../authz/roles.js";
+import { existingDivisionIds, homeDivisionId } from "../authz/divisions.js";
+import { hashSecret, newSecret } from "./secrets.js";
+import { capTokens } from "./token-store.js";
+import {
+  type ClientFields,
+  type ClientInput,
+  type DurationDecision,
+  type FieldError,
+  type RoleDivision,
+  DEFAULT_TOKEN_SECONDS,
+  decideDuration,
+  isScimRestricted,
+  normalizeGrants,
+  parseClientInput,
+  validateClient,
+} from "./client-rules.js";
+
+export interface Client extends ClientFields {
+  id: string;
+  dateCreated: string;
+  dateModified: string;
+  createdBy: string;
+  modifiedBy: string;
+}
+
+export interface ClientWithSecret extends Client {
+  secret: string;
+}
+
+export interface ClientUpdateResult extends Client {
+  durationReset?: NonNullable<DurationDecision["reset"]>;
+}
+
+interface ClientRow {
+  id: string;
+  name: string;
+  description: string;
+  authorized_grant_type: ClientFields["authorizedGrantType"];
+  access_token_validity_seconds: number;
+  registered_redirect_uri: string[];
+  scope: string[];
+  state: ClientFields["state"];
+  date_created: Date;
+  date_modified: Date;
+  created_by: string;
+  modified_by: string;
+}
+
+function toClient(r: ClientRow, roleDivisions: RoleDivision[]): Client {
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    authorizedGrantType: r.authorized_grant_type,
+    accessTokenValiditySeconds: r.access_token_validity_seconds,
+    registeredRedirectUri: r.registered_redirect_uri,
+    scope: r.scope,
+    roleDivisions,
+    state: r.state,
+    dateCreated: r.date_created.toISOString(),
+    dateModified: r.date_modified.toISOString(),
+    createdBy: r.created_by,
+    modifiedBy: r.modified_by,
+  };
+}
+
+async function grantsOf(db: Queryable, clientIds: readonly string[]): Promise<Map<string, RoleDivision[]>> {
+  const out = new Map<string, RoleDivision[]>(clientIds.map((id) => [id, []]));
+  if (clientIds.length === 0) return out;
+  const rows = await db.query<{ client_id: string; role_id: string; division_id: string }>(
+    "select client_id, role_id, division_id from client_role_divisions where client_id = any($1::text[]) order by role_id, division_id",
+    [clientIds],
+  );
+  for (const r of rows) out.get(r.client_id)?.push({ roleId: r.role_id, divisionId: r.division_id });
+  return out;
+}
+
+export async function getClient(db: Queryable, id: string, lock = false): Promise<Client | null> {
+  const rows = await db.query<ClientRow>(`select * from clients where id = $1${lock ? " for update" : ""}`, [id]);
+  if (!rows[0]) return null;
+  return toClient(rows[0], (await grantsOf(db, [id])).get(id) ?? []);
+}
+
+export async function listClients(db: Queryable, page: { limit: number; offset: number }): Promise<{ entities: Client[]; total: number }> {
+  const [count] = await db.query<{ n: number }>("select count(*)::int as n from clients");
+  const rows = await db.query<ClientRow>("select * from clients order by date_created, id limit $1 offset $2", [page.limit, page.offset]);
+  const grants = await grantsOf(db, rows.map((r) => r.id));
+  return { total: count?.n ?? 0, entities: rows.map((r) => toClient(r, grants.get(r.id) ?? [])) };
+}
+
+/** The permission lists of the roles a set of grants names (once per role). */
+function rolePermissionSets(grants: readonly RoleDivision[], roles: ReadonlyMap<string, Role>): string[][] {
+  return [...new Set(grants.map((g) => g.roleId))].map((id) => roles.get(id)?.permissions ?? []);
+}
+
+/**
+ * Resolves grants against roles and divisions and applies rule 5 (an admin grants only what it holds).
+ * Only grants the client does not already have are checked, so an admin can still edit a client that
+ * holds roles it could not give.
+ */
+async function checkGrants(tx: Queryable, actor: Actor, grants: RoleDivision[], existing: RoleDivision[]): Promise<Map<string, Role>> {
+  const roles = await getRolesByIds(tx, [...new Set([...grants, ...existing].map((g) => g.roleId))]);
+  const divisions = await existingDivisionIds(tx, grants.map((g) => g.divisionId).filter((d) => d !== ALL_DIVISIONS));
+  const errors: FieldError[] = [];
+  grants.forEach((g, i) => {
+    if (!roles.has(g.roleId)) errors.push({ field: `roleDivisions[${i}].roleId`, message: `unknown role ${JSON.stringify(g.roleId)}` });
+    if (g.divisionId !== ALL_DIVISIONS && !divisions.has(g.divisionId)) errors.push({ field: `roleDivisions[${i}].divisionId`, message: `unknown division ${JSON.stringify(g.divisionId)}` });
+  });
+  if (errors.length) throw AppError.validation(errors);
+  if (actor.kind === "client") {
+    const held = new Set(existing.map((g) => `${g.roleId}\u0000${g.divisionId}`));
+    const denied: FieldError[] = [];
+    grants.forEach((g, i) => {
+      const role = roles.get(g.roleId)!;
+      if (!held.has(`${g.roleId}\u0000${g.divisionId}`) && !mayGrant(actor.grants, role, g.divisionId)) {
+        denied.push({ field: `roleDivisions[${i}]`, message: `you cannot grant role ${JSON.stringify(role.name)} in division ${JSON.stringify(g.divisionId)}: an admin grants only roles it holds there itself` });
+      }
+    });
+    if (denied.length) throw AppError.forbidden(denied.map((e) => e.message).join("; "), denied);
+  }
+  return roles;
+}
+
+async function writeGrants(tx: Queryable, clientId: string, grants: readonly RoleDivision[]): Promise<void> {
+  await tx.query("delete from client_role_divisions where client_id = $1", [clientId]);
+  for (const g of grants) {
+    await tx.query("insert into client_role_divisions(client_id, role_id, division_id) values ($1,$2,$3)", [clientId, g.roleId, g.divisionId]);
+  }
+}
+
+const DEFAULTS: Omit<ClientFields, "name"> = {
+  description: "",
+  authorizedGrantType: "CLIENT-CREDENTIALS",
+  accessTokenValiditySeconds: DEFAULT_TOKEN_SECONDS,
+  registeredRedirectUri: [],
+  scope: [],
+  roleDivisions: [],
+  state: "active",
+};
+
+function parseOrThrow(body: unknown): ClientInput {
+  const { input, errors } = parseClientInput(body);
+  if (errors.length) throw AppError.validation(errors);
+  return input;
+}
+
+export async function createClient(store: Store, actor: Actor, now: Date, body: unknown): Promise<ClientWithSecret> {
+  const input = parseOrThrow(body);
+  if (input.name === undefined) throw AppError.validation([{ field: "name", message: "is required" }]);
+  const secret = newSecret();
+  const id = randomUUID();
+  const client = await store.transaction(async (tx) => {
+    const fields: ClientFields = { ...DEFAULTS, ...input, name: input.name! };
+    fields.roleDivisions = normalizeGrants(fields.roleDivisions, await homeDivisionId(tx));
+    const roles = await checkGrants(tx, actor, fields.roleDivisions, []);
+    const restricted = isScimRestricted(fields.authorizedGrantType, rolePermissionSets(fields.roleDivisions, roles));
+    const errors = validateClient(fields, restricted);
+    if (errors.length) throw AppError.validation(errors);
+    const by = actorName(actor);
+    await tx.query(
+      `insert into clients(id, name, description, authorized_grant_type, access_token_validity_seconds, registered_redirect_uri, scope, state, secret_hash, date_created, date_modified, created_by, modified_by)
+       values ($1,$2,$3,$4,$5,$6::jsonb,$7::jsonb,$8,$9,$10,$10,$11,$11)`,
+      [id, fields.name, fields.description, fields.authorizedGrantType, fields.accessTokenValiditySeconds, JSON.stringify(fields.registeredRedirectUri), JSON.stringify(fields.scope), fields.state, hashSecret(secret), now, by],
+    );
+    await writeGrants(tx, id, fields.roleDivisions);
+    const created = (await getClient(tx, id))!;
+    await recordAudit(tx, now, { actor: by, action: "client.create", targetType: "client", targetId: id, after: created });
+    return created;
+  });
+  return { ...client, secret };
+}
+
+/**
+ * PUT replaces every writable field (omitted ones take their defaults); PATCH changes only those given.
+ * Either way the whole of DESIGN §3 is checked on the result, and rule 3 is applied.
+ */
+export async function updateClient(store: Store, actor: Actor, now: Date, id: string, body: unknown, mode: "put" | "patch"): Promise<ClientUpdateResult> {
+  const input = parseOrThrow(body);
+  if (mode === "put" && input.name === undefined) throw AppError.validation([{ field: "name", message: "is required (PUT replaces the whole client; use PATCH to change some fields)" }]);
+  return store.transaction(async (tx) => {
+    const before = await getClient(tx, id, true);
+    if (!before) throw AppError.notFound("client", id);
+    const { id: _id, dateCreated: _dc, dateModified: _dm, createdBy: _cb, modifiedBy: _mb, ...current } = before;
+    const fields: ClientFields = mode === "put" ? { ...DEFAULTS, ...input, name: input.name! } : { ...current, ...input };
+    if (mode === "put" && input.accessTokenValiditySeconds === undefined) fields.accessTokenValiditySeconds = current.accessTokenValiditySeconds;
+    fields.roleDivisions = normalizeGrants(fields.roleDivisions, await homeDivisionId(tx));
+    const roles = await checkGrants(tx, actor, fields.roleDivisions, before.roleDivisions);
+    const restrictedBefore = isScimRestricted(before.authorizedGrantType, rolePermissionSets(before.roleDivisions, roles));
+    const restrictedAfter = isScimRestricted(fields.authorizedGrantType, rolePermissionSets(fields.roleDivisions, roles));
+    const decision = decideDuration({ current: before.accessTokenValiditySeconds, explicit: input.accessTokenValiditySeconds, restrictedBefore, restrictedAfter });
+    fields.accessTokenValiditySeconds = decision.seconds;
+    const errors = validateClient(fields, restrictedAfter);
+    if (errors.length) throw AppError.validation(errors);
+    const by = actorName(actor);
+    await tx.query(
+      `update clients set name=$2, description=$3, authorized_grant_type=$4, access_token_validity_seconds=$5, registered_redirect_uri=$6::jsonb, scope=$7::jsonb, state=$8, date_modified=$9, modified_by=$10 where id=$1`,
+      [id, fields.name, fields.description, fields.authorizedGrantType, fields.accessTokenValiditySeconds, JSON.stringify(fields.registeredRedirectUri), JSON.stringify(fields.scope), fields.state, now, by],
+    );
+    await writeGrants(tx, id, fields.roleDivisions);
+    if (fields.accessTokenValiditySeconds < before.accessTokenValiditySeconds) await capTokens(tx, id, fields.accessTokenValiditySeconds);
+    const after = (await getClient(tx, id))!;
+    await recordAudit(tx, now, { actor: by, action: "client.update", targetType: "client", targetId: id, before, after });
+    if (decision.reset) await recordReset(tx, now, by, id, decision.reset);
+    return decision.reset ? { ...after, durationReset: decision.reset } : after;
+  });
+}
+
+async function recordReset(tx: Queryable, now: Date, by: string, clientId: string, reset: NonNullable<DurationDecision["reset"]>): Promise<void> {
+  await recordAudit(tx, now, {
+    actor: by,
+    action: "client.duration.reset",
+    targetType: "client",
+    targetId: clientId,
+    before: { accessTokenValiditySeconds: reset.from },
+    after: { accessTokenValiditySeconds: reset.to },
+    note: `accessTokenValiditySeconds reset from ${reset.from} to ${reset.to}: ${reset.reason}; tokens already issued expire at most ${reset.to} s after issue`,
+  });
+}
+
+/**
+ * Rule 3 for changes that reach clients through a role (its permissions edited, the role deleted):
+ * `before` holds which clients were SCIM-restricted before the change; call after writing it.
+ */
+export async function applyRoleChangeToClients(
+  tx: Queryable,
+  now: Date,
+  by: string,
+  before: ReadonlyMap<string, boolean>,
+  reason: string,
+): Promise<Array<{ clientId: string; from: number; to: number }>> {
+  const resets: Array<{ clientId: string; from: number; to: number }> = [];
+  const after = await restrictionOf(tx, [...before.keys()]);
+  for (const [clientId, wasRestricted] of before) {
+    const state = after.get(clientId);
+    if (!state) continue;
+    const decision = decideDuration({ current: state.seconds, restrictedBefore: wasRestricted, restrictedAfter: state.restricted, reason });
+    if (!decision.reset) continue;
+    await tx.query("update clients set access_token_validity_seconds=$2, date_modified=$3, modified_by=$4 where id=$1", [clientId, decision.seconds, now, by]);
+    await capTokens(tx, clientId, decision.seconds);
+    await recordReset(tx, now, by, clientId, decision.reset);
+    resets.push({ clientId, from: decision.reset.from, to: decision.reset.to });
+  }
+  return resets;
+}
+
+/** Whether each client is SCIM-restricted now, with its duration; used around role changes. */
+export async function restrictionOf(db: Queryable, clientIds: readonly string[]): Promise<Map<string, { restricted: boolean; seconds: number }>> {
+  const out = new Map<string, { restricted: boolean; seconds: number }>();
+  if (clientIds.length === 0) return out;
+  const rows = await db.query<{ id: string; authorized_grant_type: ClientFields["authorizedGrantType"]; access_token_validity_seconds: number; perms: string[][] | null }>(
+    `select c.id, c.authorized_grant_type, c.access_token_validity_seconds,
+            (select json_agg(r.permissions) from roles r where r.id in (select role_id from client_role_divisions g where g.client_id = c.id)) as perms
+       from clients c where c.id = any($1::text[]) for update of c`,
+    [clientIds],
+  );
+  for (const r of rows) out.set(r.id, { restricted: isScimRestricted(r.authorized_grant_type, r.perms ?? []), seconds: r.access_token_validity_seconds });
+  return out;
+}
+
+export async function clientsHoldingRole(db: Queryable, roleId: string): Promise<string[]> {
+  return (await db.query<{ client_id: string }>("select distinct client_id from client_role_divisions where role_id = $1", [roleId])).map((r) => r.client_id);
+}
+
+export async function deleteClient(store: Store, actor: Actor, now: Date, id: string): Promise<void> {
+  await store.transaction(async (tx) => {
+    const before = await getClient(tx, id, true);
+    if (!before) throw AppError.notFound("client", id);
+    await tx.query("delete from clients where id = $1", [id]);
+    await recordAudit(tx, now, { actor: actorName(actor), action: "client.delete", targetType: "client", targetId: id, before });
+  });
+}
+
+/** Rule 7: a new secret, shown once; the old one stops working at once. */
+export async function rotateSecret(store: Store, actor: Actor, now: Date, id: string): Promise<ClientWithSecret> {
+  const secret = newSecret();
+  const client = await store.transaction(async (tx) => {
+    const rows = await tx.query("update clients set secret_hash=$2, date_modified=$3, modified_by=$4 where id=$1 returning id", [id, hashSecret(secret), now, actorName(actor)]);
+    if (rows.length === 0) throw AppError.notFound("client", id);
+    await recordAudit(tx, now, { actor: actorName(actor), action: "client.secret.rotate", targetType: "client", targetId: id, note: "secret rotated; the previous secret no longer authenticates" });
+    return (await getClient(tx, id))!;
+  });
+  return { ...client, secret };
+}

@@ -1,0 +1,85 @@
+import type { Queryable, Store } from "../store/store.js";
+import type { Clock } from "../clock.js";
+import type { ClientPrincipal } from "../authz/principal.js";
+import { NO_SECRET_HASH, hashSecret, newSecret, secretMatches } from "./secrets.js";
+import { deleteToken, findToken, insertToken } from "./token-store.js";
+import { OAuthError } from "./oauth-error.js";
+
+export interface AuthenticatedClient {
+  id: string;
+  authorizedGrantType: string;
+  accessTokenValiditySeconds: number;
+  state: string;
+}
+
+/** Client authentication (RFC 6749 §2.3.1); the same work is done for unknown ids so timing does not tell. */
+export async function authenticateClient(db: Queryable, clientId: string, secret: string): Promise<AuthenticatedClient | null> {
+  const rows = await db.query<{ id: string; authorized_grant_type: string; access_token_validity_seconds: number; state: string; secret_hash: string }>(
+    "select id, authorized_grant_type, access_token_validity_seconds, state, secret_hash from clients where id = $1",
+    [clientId],
+  );
+  const row = rows[0];
+  const ok = secretMatches(secret, row?.secret_hash ?? NO_SECRET_HASH);
+  if (!row || !ok) return null;
+  return { id: row.id, authorizedGrantType: row.authorized_grant_type, accessTokenValiditySeconds: row.access_token_validity_seconds, state: row.state };
+}
+
+export interface IssuedToken {
+  access_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+}
+
+/** RFC 6749 §4.4.3: an opaque token stored only as its hash, living the client's configured duration. */
+export async function issueToken(store: Store, clock: Clock, client: AuthenticatedClient): Promise<IssuedToken> {
+  if (client.authorizedGrantType !== "CLIENT-CREDENTIALS") {
+    throw new OAuthError(400, "unauthorized_client", `this client's grant type is ${client.authorizedGrantType}; the token endpoint issues tokens only to CLIENT-CREDENTIALS clients`);
+  }
+  if (client.state !== "active") throw new OAuthError(400, "unauthorized_client", "this client is inactive");
+  const token = newSecret();
+  const now = clock();
+  await insertToken(store, hashSecret(token), client.id, new Date(now), new Date(now + client.accessTokenValiditySeconds * 1000));
+  return { access_token: token, token_type: "Bearer", expires_in: client.accessTokenValiditySeconds };
+}
+
+export type VerifyFailure = "missing" | "unknown" | "expired" | "inactive_client";
+
+export interface TokenInfo {
+  active: true;
+  clientId: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  principal: ClientPrincipal;
+}
+
+/** Checks a bearer token on every request: known, not expired (by the injected clock), client active. */
+export async function verifyToken(db: Queryable, clock: Clock, token: string): Promise<TokenInfo | VerifyFailure> {
+  if (!token) return "missing";
+  const tokenHash = hashSecret(token);
+  const rec = await findToken(db, tokenHash);
+  if (!rec) return "unknown";
+  if (rec.expiresAt.getTime() <= clock()) return "expired";
+  if (rec.clientState !== "active") return "inactive_client";
+  return {
+    active: true,
+    clientId: rec.clientId,
+    issuedAt: rec.issuedAt,
+    expiresAt: rec.expiresAt,
+    principal: { kind: "client", clientId: rec.clientId, tokenHash, grants: rec.grants },
+  };
+}
+
+export const FAILURE_DESCRIPTIONS: Record<VerifyFailure, string> = {
+  missing: "no bearer token",
+  unknown: "the token is unknown or revoked",
+  expired: "the token has expired",
+  inactive_client: "the token's client is inactive",
+};
+
+/** RFC 7009: revoking an unknown token, or one of another client, succeeds without effect. */
+export async function revokeToken(db: Queryable, token: string, by: { clientId: string; mayRevokeAny: boolean }): Promise<boolean> {
+  const tokenHash = hashSecret(token);
+  const rec = await findToken(db, tokenHash);
+  if (!rec || (rec.clientId !== by.clientId && !by.mayRevokeAny)) return false;
+  return (await deleteToken(db, tokenHash)) > 0;
+}

@@ -1,0 +1,32 @@
+import type { Config } from "../config/config.js";
+import type { Store } from "./store.js";
+import { openPgStore } from "./pg-store.js";
+import { openPgliteStore } from "./pglite-store.js";
+import { migrate } from "./migrate.js";
+import { seedDefaults } from "../authz/roles.js";
+import { lockDataDir } from "./data-dir-lock.js";
+
+/** PostgreSQL when DATABASE_URL is set, the embedded PGlite in DATA_DIR otherwise. */
+export async function openStore(config: Pick<Config, "DATABASE_URL" | "DATA_DIR">): Promise<Store> {
+  if (config.DATABASE_URL) return openPgStore({ connectionString: config.DATABASE_URL });
+  const unlock = lockDataDir(config.DATA_DIR);
+  try {
+    const store = await openPgliteStore({ dataDir: config.DATA_DIR });
+    const close = store.close.bind(store);
+    store.close = async () => {
+      await close();
+      unlock();
+    };
+    return store;
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+/** Migrations, then the shipped data (home division, built-in roles). Safe to run on every start. */
+export async function prepareStore(store: Store, now: Date): Promise<string[]> {
+  const applied = await migrate(store);
+  await store.transaction((tx) => seedDefaults(tx, now));
+  return applied;
+}
