@@ -26,7 +26,7 @@ export type StoreSpec = { kind: "pglite" } | { kind: "postgres"; connectionStrin
 
 export type ToServer = { type: "count-tokens" } | { type: "close" };
 export type FromServer =
-  | { type: "ready"; tokenUrl: string; verifyBase: string; clientId: string; secret: string }
+  | { type: "ready"; tokenUrl: string; verifyBase: string; clientId: string; secret: string; version: string }
   | { type: "token-count"; n: number }
   | { type: "closed" }
   | { type: "failed"; message: string };
@@ -110,6 +110,7 @@ async function main(): Promise<void> {
     verifyBase: urlOf(verifyServer),
     clientId: client.id,
     secret: client.secret,
+    version: (await store.query<{ v: string }>("select version() as v"))[0]?.v ?? "unknown",
   } satisfies FromServer);
 }
 

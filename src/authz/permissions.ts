@@ -52,9 +52,9 @@ export interface EffectiveGrant {
 
 /** Does `held` (possibly with `*` segments) cover the concrete or wildcard permission `wanted`? */
 export function permissionCovers(held: string, wanted: string): boolean {
+  if (!PERMISSION_PATTERN.test(held) || !PERMISSION_PATTERN.test(wanted)) return false;
   const h = held.split(":");
   const w = wanted.split(":");
-  if (h.length !== 3 || w.length !== 3) return false;
   // A wildcard is covered only by a wildcard: `directory:*:*` is not inside `directory:user:*`.
   return h.every((seg, i) => seg === "*" || seg === w[i]);
 }

@@ -172,7 +172,8 @@ export function redirectUriError(uri: string, index: number): FieldError | null 
   } catch {
     return { field, message: `must be an absolute URI; got ${JSON.stringify(uri)}` };
   }
-  if (url.hash) return { field, message: "must not contain a fragment (RFC 6749 §3.1.2)" };
+  // `url.hash` is empty for a bare trailing "#", which is still a fragment.
+  if (uri.includes("#")) return { field, message: "must not contain a fragment (RFC 6749 §3.1.2)" };
   const loopback = LOOPBACK_HOSTS.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
   if (url.protocol === "https:") return null;
   if (url.protocol === "http:" && loopback) return null;
