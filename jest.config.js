@@ -11,6 +11,13 @@ export default {
   projects: [
     { ...base, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     { ...base, displayName: "pglite", testMatch: ["<rootDir>/test/integration/**/*.test.ts"], setupFiles: ["<rootDir>/test/setup/pglite.ts"] },
-    { ...base, displayName: "postgres", testMatch: ["<rootDir>/test/integration/**/*.test.ts"], setupFiles: ["<rootDir>/test/setup/postgres.ts"] },
+    {
+      ...base,
+      displayName: "postgres",
+      testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
+      // The quick start is about the embedded default; it runs once, in the pglite project.
+      testPathIgnorePatterns: ["/quickstart\\.test\\.ts$"],
+      setupFiles: ["<rootDir>/test/setup/postgres.ts"],
+    },
   ],
 };

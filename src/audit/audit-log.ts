@@ -42,7 +42,6 @@ interface AuditRow {
   before: unknown;
   after: unknown;
   note: string | null;
-  total: string | number;
 }
 
 /** Newest first. */
@@ -55,13 +54,11 @@ export async function listAudit(db: Queryable, q: AuditQuery): Promise<{ entitie
       where.push(`${col} = $${params.length}`);
     }
   }
-  params.push(q.limit, q.offset);
-  const rows = await db.query<AuditRow>(
-    `select *, count(*) over () as total from audit ${where.length ? `where ${where.join(" and ")}` : ""} order by id desc limit $${params.length - 1} offset $${params.length}`,
-    params,
-  );
+  const filter = where.length ? `where ${where.join(" and ")}` : "";
+  const [count] = await db.query<{ n: number }>(`select count(*)::int as n from audit ${filter}`, params);
+  const rows = await db.query<AuditRow>(`select * from audit ${filter} order by id desc limit $${params.length + 1} offset $${params.length + 2}`, [...params, q.limit, q.offset]);
   return {
-    total: rows.length ? Number(rows[0]!.total) : 0,
+    total: count?.n ?? 0,
     entities: rows.map((r) => ({ id: r.id, at: r.at.toISOString(), actor: r.actor, action: r.action, targetType: r.target_type as AuditRecord["targetType"], targetId: r.target_id, before: r.before, after: r.after, note: r.note })),
   };
 }
