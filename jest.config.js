@@ -15,8 +15,8 @@ export default {
       ...base,
       displayName: "postgres",
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
-      // The quick start is about the embedded default; it runs once, in the pglite project.
-      testPathIgnorePatterns: ["/quickstart\\.test\\.ts$"],
+      // The quick start and the CLI test run the built command on the embedded default: once, in the pglite project.
+      testPathIgnorePatterns: ["/quickstart\\.test\\.ts$", "/cli\\.test\\.ts$"],
       setupFiles: ["<rootDir>/test/setup/postgres.ts"],
     },
   ],

@@ -21,13 +21,25 @@ import { builtinRoleId } from "../src/authz/roles.js";
 import { createLogger } from "../src/log/logger.js";
 import { systemClock } from "../src/clock.js";
 import { loadConfig } from "../src/config/config.js";
+import { hashSecret } from "../src/oauth/secrets.js";
+import { findToken } from "../src/oauth/token-store.js";
+import { verifyToken } from "../src/oauth/token-service.js";
 
 export type StoreSpec = { kind: "pglite" } | { kind: "postgres"; connectionString: string; schema: string };
 
-export type ToServer = { type: "count-tokens" } | { type: "close" };
+export type ToServer = { type: "count-tokens" } | { type: "breakdown"; token: string; seconds: number } | { type: "close" };
+
+/** Median ms of one call, in process, one call at a time. */
+export interface Breakdown {
+  sha256: number;
+  select1: number;
+  findToken: number;
+  verifyToken: number;
+}
 export type FromServer =
   | { type: "ready"; tokenUrl: string; verifyBase: string; clientId: string; secret: string; version: string }
   | { type: "token-count"; n: number }
+  | { type: "breakdown"; result: Breakdown }
   | { type: "closed" }
   | { type: "failed"; message: string };
 
@@ -50,6 +62,20 @@ function close(s: Server): Promise<void> {
     s.close(() => resolve());
     s.closeAllConnections();
   });
+}
+
+/** Median duration (ms) of `fn`, called back to back for `seconds` after a short warm-up. */
+async function medianOf(seconds: number, fn: () => unknown): Promise<number> {
+  for (let i = 0; i < 200; i++) await fn();
+  const samples: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor((samples.length - 1) / 2)] ?? Number.NaN;
 }
 
 async function openStore(spec: StoreSpec): Promise<Store> {
@@ -91,6 +117,16 @@ async function main(): Promise<void> {
         if (msg.type === "count-tokens") {
           const [row] = await store.query<{ n: number }>("select count(*)::int as n from tokens");
           port.postMessage({ type: "token-count", n: row?.n ?? 0 } satisfies FromServer);
+        } else if (msg.type === "breakdown") {
+          const hash = hashSecret(msg.token);
+          if (typeof (await verifyToken(store, systemClock, msg.token)) === "string") throw new Error("breakdown: the token does not verify");
+          const result: Breakdown = {
+            sha256: await medianOf(msg.seconds, () => hashSecret(msg.token)),
+            select1: await medianOf(msg.seconds, () => store.query("select 1")),
+            findToken: await medianOf(msg.seconds, () => findToken(store, hash)),
+            verifyToken: await medianOf(msg.seconds, () => verifyToken(store, systemClock, msg.token)),
+          };
+          port.postMessage({ type: "breakdown", result } satisfies FromServer);
         } else if (msg.type === "close") {
           await close(tokenServer);
           await close(verifyServer);

@@ -3,7 +3,7 @@
  * threads on Node 20, so the worker bootstraps through tsx's tsImport API.
  */
 import { Worker } from "node:worker_threads";
-import type { FromServer, StoreSpec, ToServer } from "./server.js";
+import type { Breakdown, FromServer, StoreSpec, ToServer } from "./server.js";
 
 export interface ServerHandle {
   tokenUrl: string;
@@ -13,6 +13,8 @@ export interface ServerHandle {
   /** `select version()` on the store. */
   version: string;
   countTokens(): Promise<number>;
+  /** In-process timings of the parts of one verification. */
+  breakdown(token: string, seconds: number): Promise<Breakdown>;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startServer(spec: StoreSpec): Promise<ServerHandle> {
     secret: ready.secret,
     version: ready.version,
     countTokens: async () => (await await_("token-count", { type: "count-tokens" })).n,
+    breakdown: async (token, seconds) => (await await_("breakdown", { type: "breakdown", token, seconds })).result,
     close: async () => {
       try {
         await await_("closed", { type: "close" });

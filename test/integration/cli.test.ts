@@ -1,0 +1,100 @@
+import { afterAll, describe, expect, it } from "@jest/globals";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const repo = resolve(import.meta.dirname, "../..");
+const bin = join(repo, "bin/scim-bridge.js");
+const dataDir = mkdtempSync(join(tmpdir(), "scim-bridge-cli-"));
+const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+
+function cli(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: "utf8", timeout: 30_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+function cliJson<T = Record<string, unknown>>(...args: string[]): T {
+  const r = cli(...args, "--json");
+  if (r.code !== 0) throw new Error(`scim-bridge ${args.join(" ")} failed (${r.code}): ${r.err}`);
+  return JSON.parse(r.out) as T;
+}
+
+/** The `scim-bridge` command against the embedded store, as an operator runs it. */
+describe("scim-bridge CLI", () => {
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("migrates, bootstraps an admin and manages clients, roles and tokens", () => {
+    if (!existsSync(join(repo, "dist/cli/main.js"))) throw new Error("dist/ is missing: run `npm run build` (npm test does)");
+    expect(cli("migrate").code).toBe(0);
+    const admin = cliJson<{ id: string; secret: string; roleDivisions: unknown[] }>("admin", "bootstrap");
+    expect(admin.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(admin.roleDivisions).toHaveLength(2);
+
+    const role = cliJson<{ id: string; permissions: string[] }>("roles", "create", "--name", "Reader", "--permission", "directory:user:view");
+    expect(role.permissions).toEqual(["directory:user:view"]);
+    expect(cli("roles", "list").out).toMatch(/SCIM Integration/);
+
+    const scim = cliJson<{ id: string; secret: string; accessTokenValiditySeconds: number }>("clients", "create", "--name", "okta", "--role", "SCIM Integration@*", "--duration", "38880000");
+    expect(scim.accessTokenValiditySeconds).toBe(38_880_000);
+    expect(cli("clients", "list").out).toMatch(new RegExp(`${scim.id}\\s+okta\\s+CLIENT-CREDENTIALS\\s+38880000`));
+    expect(cliJson<{ name: string }>("clients", "show", scim.id).name).toBe("okta");
+
+    // widening through the CLI resets the duration too, and says so
+    const upd = cli("clients", "update", scim.id, "--role", "SCIM Integration@*", "--role", "Bridge Admin@*");
+    expect(upd.code).toBe(0);
+    expect(upd.err).toMatch(/reset from 38880000 to 86400/);
+    expect(cliJson<{ accessTokenValiditySeconds: number }>("clients", "show", scim.id).accessTokenValiditySeconds).toBe(86_400);
+
+    const rotated = cliJson<{ secret: string }>("clients", "rotate-secret", scim.id);
+    expect(rotated.secret).not.toBe(scim.secret);
+
+    const token = cli("tokens", "issue", scim.id);
+    expect(token.code).toBe(0);
+    expect(token.out.trim()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(cli("tokens", "revoke", token.out.trim()).out).toBe("revoked\n");
+    expect(cli("tokens", "revoke", token.out.trim()).out).toMatch(/no such token/);
+
+    expect(cli("clients", "delete", scim.id).code).toBe(0);
+    const gone = cli("clients", "show", scim.id);
+    expect(gone.code).toBe(1);
+    expect(gone.err).toBe(`scim-bridge: client "${scim.id}" not found\n`);
+  });
+
+  it("fails with one line and a non-zero code on bad input", () => {
+    const bad = cli("clients", "create", "--name", "x", "--duration", "10");
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^scim-bridge: accessTokenValiditySeconds: must be 300\.\.172800/);
+    const role = cli("clients", "create", "--name", "x", "--role", "Nope");
+    expect(role.err).toMatch(/unknown role "Nope"/);
+    const conf = spawnSync(process.execPath, [bin, "migrate"], { env: { ...env, PORT: "eighty" }, encoding: "utf8" });
+    expect(conf.status).toBe(1);
+    expect(conf.stderr).toMatch(/PORT: .*"eighty"/);
+  });
+
+  it("serves, refuses a second process on the same embedded store, and stops cleanly on SIGTERM", async () => {
+    const server = spawn(process.execPath, [bin, "serve"], { env: { ...env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    server.stdout.on("data", (d: Buffer) => (log += d.toString()));
+    const url = await new Promise<string>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`no listening line: ${log}`)), 20_000);
+      server.stdout.on("data", () => {
+        const m = /"url":"(http:[^"]+)"/.exec(log);
+        if (m) {
+          clearTimeout(timer);
+          res(m[1]!);
+        }
+      });
+    });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const second = cli("clients", "list");
+    expect(second.code).toBe(1);
+    expect(second.err).toMatch(/in use by process \d+/);
+    server.kill("SIGTERM");
+    const code = await new Promise<number | null>((res) => server.on("exit", res));
+    expect(code).toBe(0);
+    expect(log).toMatch(/"msg":"stopped"/);
+    expect(existsSync(join(dataDir, "scim-bridge.pid"))).toBe(false);
+    // the store is intact and free again
+    expect(cli("clients", "list").code).toBe(0);
+  });
+});
