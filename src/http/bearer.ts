@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from "express";
 import type { AppDeps } from "./deps.js";
 import type { ClientPrincipal } from "../authz/principal.js";
 import { FAILURE_DESCRIPTIONS, verifyToken } from "../oauth/token-service.js";
+import { GrantCache } from "../oauth/grant-cache.js";
 
 export const REALM = "scim-bridge";
 
@@ -19,6 +20,7 @@ export type AuthFailureRenderer = (res: Response, status: 401 | 403, description
  * `WWW-Authenticate` names the problem (§3) and the surface renders the body.
  */
 export function bearerAuth(deps: Pick<AppDeps, "store" | "clock" | "metrics">, renderFailure: AuthFailureRenderer) {
+  const cache = new GrantCache();
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const header = req.headers.authorization;
     const token = extractBearer(header);
@@ -30,7 +32,7 @@ export function bearerAuth(deps: Pick<AppDeps, "store" | "clock" | "metrics">, r
       return;
     }
     try {
-      const result = await verifyToken(deps.store, deps.clock, token);
+      const result = await verifyToken(deps.store, deps.clock, token, cache);
       if (typeof result === "string") {
         deps.metrics.tokenChecks.inc({ outcome: result });
         const description = FAILURE_DESCRIPTIONS[result];

@@ -4,6 +4,7 @@ import type { ClientPrincipal } from "../authz/principal.js";
 import { NO_SECRET_HASH, hashSecret, newSecret, secretMatches } from "./secrets.js";
 import { deleteToken, findToken, insertToken } from "./token-store.js";
 import { OAuthError } from "./oauth-error.js";
+import { GrantCache } from "./grant-cache.js";
 
 export interface AuthenticatedClient {
   id: string;
@@ -52,20 +53,25 @@ export interface TokenInfo {
   principal: ClientPrincipal;
 }
 
-/** Checks a bearer token on every request: known, not expired (by the injected clock), client active. */
-export async function verifyToken(db: Queryable, clock: Clock, token: string): Promise<TokenInfo | VerifyFailure> {
+/**
+ * Checks a bearer token on every request: known, not expired (by the injected clock), client active;
+ * the grants are the client's as of the registry's current generation.
+ */
+export async function verifyToken(db: Queryable, clock: Clock, token: string, cache: GrantCache = new GrantCache()): Promise<TokenInfo | VerifyFailure> {
   if (!token) return "missing";
   const tokenHash = hashSecret(token);
   const rec = await findToken(db, tokenHash);
   if (!rec) return "unknown";
   if (rec.expiresAt.getTime() <= clock()) return "expired";
-  if (rec.clientState !== "active") return "inactive_client";
+  const access = await cache.get(db, rec.clientId, rec.generation);
+  if (!access) return "unknown";
+  if (access.state !== "active") return "inactive_client";
   return {
     active: true,
     clientId: rec.clientId,
     issuedAt: rec.issuedAt,
     expiresAt: rec.expiresAt,
-    principal: { kind: "client", clientId: rec.clientId, tokenHash, grants: rec.grants },
+    principal: { kind: "client", clientId: rec.clientId, tokenHash, grants: access.grants },
   };
 }
 

@@ -3,9 +3,14 @@ import type { EffectiveGrant } from "../authz/permissions.js";
 
 export interface TokenRecord {
   clientId: string;
-  clientState: string;
   issuedAt: Date;
   expiresAt: Date;
+  /** The registry generation read in the same statement (see GrantCache). */
+  generation: number;
+}
+
+export interface ClientAccess {
+  state: string;
   grants: EffectiveGrant[];
 }
 
@@ -13,22 +18,29 @@ export async function insertToken(db: Queryable, tokenHash: string, clientId: st
   await db.query("insert into tokens(token_hash, client_id, issued_at, expires_at) values ($1,$2,$3,$4)", [tokenHash, clientId, issuedAt, expiresAt]);
 }
 
-/**
- * One round trip: the token, its client's state and the client's grants as they are now (a token's
- * rights are its client's current roles, DESIGN §4).
- */
+/** The token and the registry generation, in one indexed lookup. */
 export async function findToken(db: Queryable, tokenHash: string): Promise<TokenRecord | null> {
-  const rows = await db.query<{ client_id: string; state: string; issued_at: Date; expires_at: Date; grants: Array<{ roleId: string; divisionId: string; permissions: string[] }> | null }>(
-    `select t.client_id, c.state, t.issued_at, t.expires_at,
-            (select json_agg(json_build_object('roleId', g.role_id, 'divisionId', g.division_id, 'permissions', r.permissions))
-               from client_role_divisions g join roles r on r.id = g.role_id where g.client_id = t.client_id) as grants
-       from tokens t join clients c on c.id = t.client_id
-      where t.token_hash = $1`,
+  const rows = await db.query<{ client_id: string; issued_at: Date; expires_at: Date; n: number }>(
+    "select t.client_id, t.issued_at, t.expires_at, g.n from tokens t, registry_generation g where t.token_hash = $1 and g.id = 1",
     [tokenHash],
   );
   const r = rows[0];
-  if (!r) return null;
-  return { clientId: r.client_id, clientState: r.state, issuedAt: r.issued_at, expiresAt: r.expires_at, grants: r.grants ?? [] };
+  return r ? { clientId: r.client_id, issuedAt: r.issued_at, expiresAt: r.expires_at, generation: r.n } : null;
+}
+
+/** A client's state and grants with its roles' current permissions; null when the client is gone. */
+export async function loadClientAccess(db: Queryable, clientId: string): Promise<ClientAccess | null> {
+  const rows = await db.query<{ state: string; role_id: string | null; division_id: string | null; permissions: string[] | null }>(
+    `select c.state, g.role_id, g.division_id, r.permissions
+       from clients c left join client_role_divisions g on g.client_id = c.id left join roles r on r.id = g.role_id
+      where c.id = $1`,
+    [clientId],
+  );
+  if (rows.length === 0) return null;
+  return {
+    state: rows[0]!.state,
+    grants: rows.filter((r) => r.role_id !== null).map((r) => ({ roleId: r.role_id!, divisionId: r.division_id!, permissions: r.permissions ?? [] })),
+  };
 }
 
 export async function deleteToken(db: Queryable, tokenHash: string): Promise<number> {

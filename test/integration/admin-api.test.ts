@@ -133,6 +133,19 @@ describe("admin API", () => {
     expect(t.logs.text).not.toMatch(/authorization/i);
   });
 
+  it("sees a grant removed by another process on the very next request (rights are the client's roles now)", async () => {
+    const other = buildTestApp(ts.store); // a second API replica on the same store
+    const c = await request(t.app).post("/admin/v1/clients").set(auth).send({ name: "viewer", roleDivisions: admin.roleDivisions });
+    const token = await tokenFor(t.app, c.body);
+    expect((await request(t.app).get("/admin/v1/roles").set({ authorization: `Bearer ${token}` })).status).toBe(200);
+    const removed = await request(other.app).patch(`/admin/v1/clients/${c.body.id}`).set(auth).send({ roleDivisions: [] });
+    expect(removed.status).toBe(200);
+    const after = await request(t.app).get("/admin/v1/roles").set({ authorization: `Bearer ${token}` });
+    expect(after.status).toBe(403);
+    await request(other.app).patch(`/admin/v1/clients/${c.body.id}`).set(auth).send({ roleDivisions: admin.roleDivisions, state: "inactive" });
+    expect((await request(t.app).get("/admin/v1/roles").set({ authorization: `Bearer ${token}` })).body).toEqual({ error: "unauthorized", message: "the token's client is inactive" });
+  });
+
   it("serves health, readiness and metrics", async () => {
     expect((await request(t.app).get("/healthz")).body).toEqual({ status: "ok" });
     const ready = await request(t.app).get("/readyz");
