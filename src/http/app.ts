@@ -7,6 +7,7 @@ import { healthRouter } from "./health.js";
 import { oauthRouter } from "../oauth/routes.js";
 import { OAuthError } from "../oauth/oauth-error.js";
 import { adminRouter } from "../admin/routes.js";
+import { scimRouter } from "../scim/router.js";
 
 /** Only the route template is a label, never the raw path (ids would explode the series). */
 function timing(deps: AppDeps): RequestHandler {
@@ -51,6 +52,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use(healthRouter(deps));
   app.use(oauthRouter(deps));
   app.use("/admin/v1", adminRouter(deps));
+  // One router at both paths: an Okta or Entra app made for Genesys Cloud only changes its base URL.
+  app.use(["/scim/v2", "/api/v2/scim/v2"], scimRouter(deps));
   app.use((req, res) => {
     res.status(404).json({ error: "not_found", message: `no route ${req.method} ${req.path}` });
   });

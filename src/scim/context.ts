@@ -1,0 +1,29 @@
+import type { Store } from "../store/store.js";
+import type { ClientPrincipal } from "../authz/principal.js";
+import type { FilterNode } from "./filter.js";
+import type { AttrPath } from "./filter.js";
+
+/** A list request as the store runs it (RFC 7644 §3.4.2): filtered, sorted and paged in SQL. */
+export interface ListQuery {
+  filter?: FilterNode;
+  sortBy?: AttrPath;
+  descending: boolean;
+  /** 1-based */
+  startIndex: number;
+  count: number;
+}
+
+/** What every SCIMMY handler receives through scimmy-routers' `context(req)`. */
+export interface ScimContext {
+  store: Store;
+  principal: ClientPrincipal;
+  now: Date;
+  list: ListQuery;
+  /** The version an `If-Match` header demands, when one was sent. */
+  ifMatch?: string;
+  /** `excludedAttributes=members`: do not read members at all (Entra ID's group lookups). */
+  excludeMembers: boolean;
+}
+
+export const DEFAULT_COUNT = 100;
+export const MAX_COUNT = 1000;

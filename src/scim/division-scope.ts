@@ -1,0 +1,27 @@
+import { ALL_DIVISIONS, mayDo } from "../authz/permissions.js";
+import type { ClientPrincipal } from "../authz/principal.js";
+import { ScimError } from "./scim-error.js";
+
+/** The divisions in which a principal holds `permission`: all of them, or a list. */
+export type DivisionScope = { all: true } | { all: false; ids: string[] };
+
+export function scopeFor(principal: ClientPrincipal, permission: string): DivisionScope {
+  const ids = new Set<string>();
+  for (const g of principal.grants) {
+    if (!mayDo([g], permission)) continue;
+    if (g.divisionId === ALL_DIVISIONS) return { all: true };
+    ids.add(g.divisionId);
+  }
+  return { all: false, ids: [...ids] };
+}
+
+export function inScope(scope: DivisionScope, divisionId: string): boolean {
+  return scope.all || scope.ids.includes(divisionId);
+}
+
+/** DESIGN §5: a client changes only users in divisions where it holds the right. */
+export function requireInScope(principal: ClientPrincipal, permission: string, divisionId: string, what: string): void {
+  if (!mayDo(principal.grants, permission, divisionId)) {
+    throw new ScimError(403, null, `this client lacks ${permission} in the division of ${what}`);
+  }
+}

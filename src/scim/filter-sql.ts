@@ -1,0 +1,305 @@
+/**
+ * Compiles a filter tree (filter.ts) into a SQL condition on the resource row `r`, with `$n`
+ * parameters: indexed columns where the catalog names one, JSON paths into `r.resource` otherwise.
+ * RFC 7644 §3.4.2.2; case-insensitive comparison unless the attribute is caseExact (RFC 7643 §2.2).
+ */
+import type { AttrInfo, Catalog, Column } from "./catalog.js";
+import type { AttrPath, CompareOp, FilterNode, FilterValue } from "./filter.js";
+import { invalidFilter } from "./scim-error.js";
+
+export class Params {
+  readonly values: unknown[] = [];
+  constructor(private readonly offset = 0) {}
+  add(v: unknown): string {
+    this.values.push(v);
+    return `$${this.offset + this.values.length}`;
+  }
+}
+
+type ScalarKind = "text" | "bool" | "time" | "num";
+
+/** A scalar SQL expression and how to compare it. */
+interface Scalar {
+  sql: string;
+  kind: ScalarKind;
+  caseExact: boolean;
+  /** The expression already holds a lower-cased value (an `lc` column). */
+  lowered?: boolean;
+}
+
+const SQL_OPS: Record<"eq" | "ne" | "gt" | "lt" | "ge" | "le", string> = { eq: "=", ne: "<>", gt: ">", lt: "<", ge: ">=", le: "<=" };
+
+function kindOf(type: string): ScalarKind | null {
+  switch (type) {
+    case "string":
+    case "reference":
+    case "binary":
+      return "text";
+    case "boolean":
+      return "bool";
+    case "dateTime":
+      return "time";
+    case "decimal":
+    case "integer":
+      return "num";
+    default:
+      return null;
+  }
+}
+
+function cast(textSql: string, kind: ScalarKind): string {
+  return kind === "text" ? textSql : kind === "bool" ? `(${textSql})::boolean` : kind === "time" ? `(${textSql})::timestamptz` : `(${textSql})::numeric`;
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function describe(path: AttrPath): string {
+  return `${path.schema ? `${path.schema}:` : ""}${path.attr}${path.sub ? `.${path.sub}` : ""}`;
+}
+
+function compareScalar(x: Scalar, op: CompareOp, value: FilterValue, p: Params, label: string): string {
+  if (value === null) {
+    if (op === "eq") return `(${x.sql} is null)`;
+    if (op === "ne") return `(${x.sql} is not null)`;
+    throw invalidFilter(`"${op} null" is not a comparison on ${label}`);
+  }
+  switch (x.kind) {
+    case "bool": {
+      const b = typeof value === "boolean" ? value : typeof value === "string" && /^(true|false)$/i.test(value) ? value.toLowerCase() === "true" : undefined;
+      if (b === undefined) throw invalidFilter(`${label} is a boolean: compare it with true or false`);
+      if (op === "eq") return `(${x.sql} = ${p.add(b)})`;
+      if (op === "ne") return `(${x.sql} is distinct from ${p.add(b)})`;
+      throw invalidFilter(`operator "${op}" does not apply to the boolean ${label}`);
+    }
+    case "time": {
+      if (typeof value !== "string" || Number.isNaN(Date.parse(value))) throw invalidFilter(`${label} is a dateTime: ${JSON.stringify(value)} is not one`);
+      if (op === "co" || op === "sw" || op === "ew") throw invalidFilter(`operator "${op}" does not apply to the dateTime ${label}`);
+      const v = `${p.add(new Date(value).toISOString())}::timestamptz`;
+      return op === "ne" ? `(${x.sql} is distinct from ${v})` : `(${x.sql} ${SQL_OPS[op]} ${v})`;
+    }
+    case "num": {
+      if (typeof value !== "number") throw invalidFilter(`${label} is a number: ${JSON.stringify(value)} is not one`);
+      if (op === "co" || op === "sw" || op === "ew") throw invalidFilter(`operator "${op}" does not apply to the number ${label}`);
+      const v = `${p.add(value)}::numeric`;
+      return op === "ne" ? `(${x.sql} is distinct from ${v})` : `(${x.sql} ${SQL_OPS[op]} ${v})`;
+    }
+    case "text": {
+      const s = String(value);
+      const left = x.caseExact || x.lowered ? x.sql : `lower(${x.sql})`;
+      const right = (param: string) => (x.caseExact ? param : `lower(${param})`);
+      switch (op) {
+        case "co":
+          return `(${left} like '%' || ${right(p.add(escapeLike(s)))} || '%')`;
+        case "sw":
+          return `(${left} like ${right(p.add(escapeLike(s)))} || '%')`;
+        case "ew":
+          return `(${left} like '%' || ${right(p.add(escapeLike(s)))})`;
+        case "ne":
+          return `(${x.sql} is null or ${left} <> ${right(p.add(s))})`;
+        default:
+          return `(${left} ${SQL_OPS[op]} ${right(p.add(s))})`;
+      }
+    }
+  }
+}
+
+function presentScalar(x: Scalar): string {
+  return x.kind === "text" ? `(${x.sql} is not null and ${x.sql} <> '')` : `(${x.sql} is not null)`;
+}
+
+/** The JSON array of a multi-valued attribute, or an empty one. */
+function arrayOf(jsonSql: string): string {
+  return `(case jsonb_typeof(${jsonSql}) when 'array' then ${jsonSql} else '[]'::jsonb end)`;
+}
+
+export interface CompileOptions {
+  catalog: Catalog;
+}
+
+export function compileFilter(node: FilterNode, opts: CompileOptions, p: Params): string {
+  return new Compiler(opts, p).node(node);
+}
+
+class Compiler {
+  constructor(
+    /** null where only membership rows are filtered (a PATCH path's `members[...]`). */
+    private readonly opts: { catalog: Catalog | null },
+    private readonly p: Params,
+  ) {}
+
+  node(n: FilterNode): string {
+    switch (n.kind) {
+      case "and":
+        return `(${this.node(n.left)} and ${this.node(n.right)})`;
+      case "or":
+        return `(${this.node(n.left)} or ${this.node(n.right)})`;
+      case "not":
+        return `(not coalesce(${this.node(n.expr)}, false))`;
+      case "compare":
+        return this.leaf(n.path, (x, label) => compareScalar(x, n.op, n.value, this.p, label), n.op, n.value);
+      case "present":
+        return this.leaf(n.path, (x) => presentScalar(x), "pr");
+      case "valuePath":
+        return this.valuePath(n.path, n.filter);
+    }
+  }
+
+  private resolve(path: AttrPath) {
+    const r = this.opts.catalog?.resolve(path);
+    if (!r) throw invalidFilter(`unknown attribute "${describe(path)}"`);
+    return r;
+  }
+
+  /** A comparison or presence test on `path`, wherever it is stored. */
+  private leaf(path: AttrPath, test: (x: Scalar, label: string) => string, op: CompareOp | "pr", value?: FilterValue): string {
+    const label = describe(path);
+    const { attr, sub, column } = this.resolve(path);
+    if (column) return this.onColumn(column, attr, sub, test, op, label, value);
+    if (!attr.multiValued) {
+      const target = sub ?? attr;
+      if (target.type === "complex") {
+        if (op === "pr") return `(jsonb_typeof(r.resource #> ${this.p.add(attr.jsonPath)}::text[]) = 'object' and r.resource #> ${this.p.add(attr.jsonPath)}::text[] <> '{}'::jsonb)`;
+        throw invalidFilter(`"${label}" is complex: compare one of its sub-attributes`);
+      }
+      const kind = kindOf(target.type);
+      if (!kind) throw invalidFilter(`"${label}" cannot be filtered`);
+      const jsonPath = sub ? [...attr.jsonPath, sub.name] : attr.jsonPath;
+      return test({ sql: cast(`r.resource #>> ${this.p.add(jsonPath)}::text[]`, kind), kind, caseExact: target.caseExact }, label);
+    }
+    // multi-valued: some element satisfies the test (RFC 7644 §3.4.2.2); a complex one compares `value`
+    const arr = arrayOf(`r.resource #> ${this.p.add(attr.jsonPath)}::text[]`);
+    if (op === "pr" && !sub) return `(jsonb_array_length(${arr}) > 0)`;
+    const element = this.elementScalar(attr, sub, label);
+    return `exists (select 1 from jsonb_array_elements(${arr}) e where ${test(element, label)})`;
+  }
+
+  /** The scalar inside one element `e` of a multi-valued attribute. */
+  private elementScalar(attr: AttrInfo, sub: AttrInfo | undefined, label: string): Scalar {
+    if (attr.type !== "complex") {
+      const kind = kindOf(attr.type);
+      if (!kind) throw invalidFilter(`"${label}" cannot be filtered`);
+      return { sql: cast("e #>> '{}'", kind), kind, caseExact: attr.caseExact };
+    }
+    const target = sub ?? attr.sub.get("value");
+    if (!target) throw invalidFilter(`"${label}" is complex: name a sub-attribute`);
+    const kind = kindOf(target.type);
+    if (!kind) throw invalidFilter(`"${label}" cannot be filtered`);
+    return { sql: cast(`e ->> ${this.p.add(target.name)}`, kind), kind, caseExact: target.caseExact };
+  }
+
+  private onColumn(column: Column, attr: AttrInfo, sub: AttrInfo | undefined, test: (x: Scalar, label: string) => string, op: CompareOp | "pr", label: string, value?: FilterValue): string {
+    const target = sub ?? attr;
+    switch (column.kind) {
+      case "lc":
+        return test({ sql: column.sql, kind: "text", caseExact: false, lowered: true }, label);
+      case "text":
+        return test({ sql: column.sql, kind: "text", caseExact: target.caseExact || attr.name === "id" }, label);
+      case "bool":
+        return test({ sql: column.sql, kind: "bool", caseExact: true }, label);
+      case "time":
+        return test({ sql: column.sql, kind: "time", caseExact: true }, label);
+      case "emails": {
+        if (op === "pr") return `(cardinality(${column.sql}) > 0)`;
+        // `eq` answers from the GIN index; other operators test each value
+        if (op === "eq" && typeof value === "string") return `(${column.sql} @> array[lower(${this.p.add(value)})])`;
+        return `exists (select 1 from unnest(${column.sql}) v where ${test({ sql: "v", kind: "text", caseExact: false, lowered: true }, label)})`;
+      }
+      case "members":
+      case "groups":
+        return this.membership(column.kind, [{ sub: sub?.name.toLowerCase() ?? "value", test, op }], label);
+    }
+  }
+
+  /** A condition on one membership row `m` of a group (`members[...]` in a PATCH path). */
+  memberCondition(filter: FilterNode): string {
+    return this.membershipInner(filter, membershipScalar("members", "members"));
+  }
+
+  /** `members.value eq "x"`, `members[value eq "x"]`, `groups.value eq "x"`: the membership table. */
+  private membership(kind: "members" | "groups", tests: Array<{ sub: string; test: (x: Scalar, label: string) => string; op: CompareOp | "pr" }>, label: string, inner?: FilterNode): string {
+    const own = kind === "members" ? "m.group_id = r.id" : "m.member_id = r.id";
+    const scalarFor = membershipScalar(kind, label);
+    const conds = inner ? [this.membershipInner(inner, scalarFor)] : tests.map((t) => (t.op === "pr" && t.sub === "value" ? "true" : t.test(scalarFor(t.sub), label)));
+    return `exists (select 1 from scim_group_members m where ${own} and ${conds.join(" and ")})`;
+  }
+
+  private membershipInner(n: FilterNode, scalarFor: (sub: string) => Scalar): string {
+    switch (n.kind) {
+      case "and":
+      case "or":
+        return `(${this.membershipInner(n.left, scalarFor)} ${n.kind} ${this.membershipInner(n.right, scalarFor)})`;
+      case "not":
+        return `(not coalesce(${this.membershipInner(n.expr, scalarFor)}, false))`;
+      case "compare":
+        return compareScalar(scalarFor(n.path.attr), n.op, n.value, this.p, n.path.attr);
+      case "present":
+        return presentScalar(scalarFor(n.path.attr));
+      case "valuePath":
+        throw invalidFilter("value filters cannot nest");
+    }
+  }
+
+  /** `attr[filter]`: one element satisfies the whole inner filter (RFC 7644 §3.4.2.2). */
+  private valuePath(path: AttrPath, filter: FilterNode): string {
+    const label = describe(path);
+    const { attr, column } = this.resolve(path);
+    if (column?.kind === "members" || column?.kind === "groups") return this.membership(column.kind, [], label, filter);
+    if (!attr.multiValued || attr.type !== "complex") throw invalidFilter(`"${label}" is not a multi-valued complex attribute`);
+    const arr = arrayOf(`r.resource #> ${this.p.add(attr.jsonPath)}::text[]`);
+    return `exists (select 1 from jsonb_array_elements(${arr}) e where ${this.element(attr, filter, label)})`;
+  }
+
+  private element(attr: AttrInfo, n: FilterNode, label: string): string {
+    switch (n.kind) {
+      case "and":
+      case "or":
+        return `(${this.element(attr, n.left, label)} ${n.kind} ${this.element(attr, n.right, label)})`;
+      case "not":
+        return `(not coalesce(${this.element(attr, n.expr, label)}, false))`;
+      case "valuePath":
+        throw invalidFilter("value filters cannot nest");
+      default: {
+        const sub = attr.sub.get(n.path.attr);
+        if (!sub) throw invalidFilter(`"${label}" has no sub-attribute "${n.path.attr}"`);
+        const x = this.elementScalar(attr, sub, `${label}.${sub.name}`);
+        return n.kind === "present" ? presentScalar(x) : compareScalar(x, n.op, n.value, this.p, `${label}.${sub.name}`);
+      }
+    }
+  }
+}
+
+function membershipScalar(kind: "members" | "groups", label: string): (sub: string) => Scalar {
+  const other = kind === "members" ? "m.member_id" : "m.group_id";
+  return (sub) => {
+    if (sub === "value") return { sql: other, kind: "text", caseExact: true };
+    if (sub === "type") return { sql: "m.member_type", kind: "text", caseExact: false };
+    throw invalidFilter(`"${label}" can be filtered on value or type only`);
+  };
+}
+
+/** For `members[filter]` paths: a condition on the membership row `m`. */
+export function compileMemberFilter(filter: FilterNode, p: Params): string {
+  return new Compiler({ catalog: null }, p).memberCondition(filter);
+}
+
+/** The SQL expression to sort by `sortBy` (RFC 7644 §3.4.2.3): single-valued, or a multi-valued attribute's primary (else first) value. */
+export function sortExpression(path: AttrPath, catalog: Catalog, p: Params): string {
+  const r = catalog.resolve(path);
+  if (!r) throw invalidFilter(`unknown sortBy attribute "${describe(path)}"`);
+  const { attr, sub, column } = r;
+  if (column && (column.kind === "lc" || column.kind === "text" || column.kind === "bool" || column.kind === "time")) return column.sql;
+  if (!attr.multiValued) {
+    const target = sub ?? attr;
+    const kind = kindOf(target.type);
+    if (!kind) throw invalidFilter(`cannot sort by the complex attribute "${describe(path)}"`);
+    const jsonPath = sub ? [...attr.jsonPath, sub.name] : attr.jsonPath;
+    const x = cast(`r.resource #>> ${p.add(jsonPath)}::text[]`, kind);
+    return kind === "text" && !target.caseExact ? `lower(${x})` : x;
+  }
+  const target = attr.type === "complex" ? (sub ?? attr.sub.get("value")) : undefined;
+  const arr = arrayOf(`r.resource #> ${p.add(attr.jsonPath)}::text[]`);
+  const value = target ? `lower(e ->> ${p.add(target.name)})` : "lower(e #>> '{}')";
+  return `(select ${value} from jsonb_array_elements(${arr}) e order by (e ->> 'primary') = 'true' desc nulls last limit 1)`;
+}

@@ -1,0 +1,46 @@
+/**
+ * Request-body forms that identity providers send and SCIMMY refuses, made standard before SCIMMY
+ * sees them (IDP-REQUESTS.md).
+ */
+import { ENTERPRISE_USER } from "./schemas.js";
+
+const BOOLEAN_ATTRIBUTES = new Set(["active", "primary"]);
+
+function asBoolean(v: unknown): unknown {
+  if (typeof v === "string" && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === "true";
+  return v;
+}
+
+/** Entra ID without `aadOptscim062020` sends booleans as "True"/"False"; the only boolean attributes are `active` and `primary`. */
+export function fixStringBooleans(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(fixStringBooleans);
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const last = k.split(/[.:]/).pop()!.toLowerCase();
+    out[k] = BOOLEAN_ATTRIBUTES.has(last) ? asBoolean(v) : fixStringBooleans(v);
+  }
+  return out;
+}
+
+/**
+ * PATCH operations: string booleans on `active`/`primary` paths, and Entra ID's bare manager id
+ * (`{"path": "...:manager", "value": "<id>"}`) as the complex `{value: id}` the schema defines.
+ */
+export function normalizePatchBody(body: unknown): unknown {
+  if (typeof body !== "object" || body === null) return body;
+  const b = body as Record<string, unknown>;
+  const key = "Operations" in b ? "Operations" : "operations" in b ? "operations" : null;
+  if (!key || !Array.isArray(b[key])) return body;
+  const ops = (b[key] as unknown[]).map((o) => {
+    if (typeof o !== "object" || o === null) return o;
+    const op = { ...(o as Record<string, unknown>) };
+    const path = typeof op.path === "string" ? op.path : undefined;
+    const last = path?.split(/[.:]/).pop()?.toLowerCase();
+    if (path && last && BOOLEAN_ATTRIBUTES.has(last.replace(/\[.*$/, ""))) op.value = asBoolean(op.value);
+    else if (path && path.toLowerCase() === `${ENTERPRISE_USER.toLowerCase()}:manager` && typeof op.value === "string") op.value = { value: op.value };
+    else op.value = fixStringBooleans(op.value);
+    return op;
+  });
+  return { ...b, [key]: ops };
+}

@@ -1,0 +1,201 @@
+import { randomUUID } from "node:crypto";
+import type { Queryable } from "../store/store.js";
+import { isUniqueViolation } from "../store/store.js";
+import { Catalog, type Column } from "./catalog.js";
+import { compileFilter, Params, sortExpression } from "./filter-sql.js";
+import type { ScimContext } from "./context.js";
+import { ScimError, invalidValue } from "./scim-error.js";
+import { adjustCount, etagOf, recordChange } from "./change-log.js";
+import { inScope, requireInScope, scopeFor, type DivisionScope } from "./division-scope.js";
+import { CORE_USER, ENTERPRISE_USER, GENESYS_USER } from "./schemas.js";
+import { checkIfMatch } from "./versions.js";
+import { homeDivisionId } from "../authz/divisions.js";
+
+export const USER_COLUMNS: Record<string, Column> = {
+  id: { sql: "r.id", kind: "text" },
+  username: { sql: "r.user_name_lc", kind: "lc" },
+  externalid: { sql: "r.external_id", kind: "text" },
+  displayname: { sql: "r.display_name_lc", kind: "lc" },
+  active: { sql: "r.active", kind: "bool" },
+  "meta.created": { sql: "r.created_at", kind: "time" },
+  "meta.lastmodified": { sql: "r.last_modified", kind: "time" },
+  "emails.value": { sql: "r.email_values", kind: "emails" },
+  groups: { sql: "", kind: "groups" },
+  "groups.value": { sql: "", kind: "groups" },
+  "groups.type": { sql: "", kind: "groups" },
+};
+
+interface UserRow {
+  id: string;
+  user_name: string;
+  division_id: string;
+  version: number;
+  resource: Record<string, unknown>;
+  created_at: Date;
+  last_modified: Date;
+}
+
+const SELECT = "select r.id, r.user_name, r.division_id, r.version, r.resource, r.created_at, r.last_modified from scim_users r";
+
+/** The user as SCIMMY should render it ("out"): stored attributes plus id, meta and the read-only groups. */
+function toResource(row: UserRow, groups: Array<{ value: string; display: string }>): Record<string, unknown> {
+  return {
+    ...row.resource,
+    id: row.id,
+    groups: groups.map((g) => ({ value: g.value, display: g.display, type: "direct" })),
+    meta: { resourceType: "User", created: row.created_at.toISOString(), lastModified: row.last_modified.toISOString(), version: etagOf(row.version) },
+  };
+}
+
+async function groupsOf(db: Queryable, userIds: string[]): Promise<Map<string, Array<{ value: string; display: string }>>> {
+  const out = new Map<string, Array<{ value: string; display: string }>>(userIds.map((id) => [id, []]));
+  if (userIds.length === 0) return out;
+  const rows = await db.query<{ member_id: string; id: string; display_name: string }>(
+    "select m.member_id, g.id, g.display_name from scim_group_members m join scim_groups g on g.id = m.group_id where m.member_id = any($1::text[]) order by g.display_name_lc",
+    [userIds],
+  );
+  for (const r of rows) out.get(r.member_id)?.push({ value: r.id, display: r.display_name });
+  return out;
+}
+
+export class Users {
+  constructor(readonly catalog: Catalog) {}
+
+  private scopeSql(scope: DivisionScope, p: Params): string {
+    return scope.all ? "true" : `r.division_id = any(${p.add(scope.ids)}::text[])`;
+  }
+
+  async get(ctx: ScimContext, id: string): Promise<Record<string, unknown>> {
+    const row = (await ctx.store.query<UserRow>(`${SELECT} where r.id = $1`, [id]))[0];
+    if (!row) throw new ScimError(404, null, `User ${id} not found`);
+    if (!inScope(scopeFor(ctx.principal, "directory:user:view"), row.division_id)) {
+      throw new ScimError(403, null, `this client lacks directory:user:view in the division of User ${id}`);
+    }
+    return toResource(row, (await groupsOf(ctx.store, [id])).get(id) ?? []);
+  }
+
+  /** Filter, sort and page in SQL; returns the page and the accurate total (RFC 7644 §3.4.2.4). */
+  async list(ctx: ScimContext): Promise<{ total: number; resources: Record<string, unknown>[] }> {
+    const scope = scopeFor(ctx.principal, "directory:user:view");
+    const p = new Params();
+    const where = [this.scopeSql(scope, p)];
+    if (ctx.list.filter) where.push(compileFilter(ctx.list.filter, { catalog: this.catalog }, p));
+    const whereSql = where.join(" and ");
+    let total: number;
+    if (!ctx.list.filter) {
+      const params: unknown[] = [];
+      const cond = scope.all ? "" : " and division_id = any($1::text[])";
+      if (!scope.all) params.push(scope.ids);
+      const [c] = await ctx.store.query<{ n: number | null }>(`select sum(n)::int as n from scim_counts where resource_type = 'User'${cond}`, params);
+      total = c?.n ?? 0;
+    } else {
+      const [c] = await ctx.store.query<{ n: number }>(`select count(*)::int as n from scim_users r where ${whereSql}`, p.values);
+      total = c?.n ?? 0;
+    }
+    if (ctx.list.count === 0 || total === 0) return { total, resources: [] };
+    const order = ctx.list.sortBy ? `${sortExpression(ctx.list.sortBy, this.catalog, p)} ${ctx.list.descending ? "desc" : "asc"} nulls last, r.seq` : "r.seq";
+    const rows = await ctx.store.query<UserRow>(`${SELECT} where ${whereSql} order by ${order} limit ${p.add(ctx.list.count)} offset ${p.add(ctx.list.startIndex - 1)}`, p.values);
+    const groups = await groupsOf(ctx.store, rows.map((r) => r.id));
+    return { total, resources: rows.map((r) => toResource(r, groups.get(r.id) ?? [])) };
+  }
+
+  /** POST (no id) or PUT/PATCH (id): one transaction writes the row, its version and an outbox row. */
+  async write(ctx: ScimContext, id: string | undefined, incoming: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const stored = storedForm(incoming);
+    const userName = String(stored.userName ?? "").trim();
+    if (!userName) throw new ScimError(400, "invalidValue", "userName is required and must not be empty");
+    validateGenesysExtension(stored);
+    const emails = Array.isArray(stored.emails) ? (stored.emails as Array<{ value?: unknown }>).map((e) => String(e.value ?? "").toLowerCase()).filter(Boolean) : [];
+    const displayName = typeof stored.displayName === "string" ? stored.displayName : null;
+    const externalId = typeof stored.externalId === "string" ? stored.externalId : null;
+    const active = stored.active === undefined ? true : stored.active === true;
+    try {
+      return await ctx.store.transaction(async (tx) => {
+        const divisionId = await resolveDivision(tx, stored);
+        let row: UserRow;
+        if (id === undefined) {
+          requireInScope(ctx.principal, "directory:user:add", divisionId, "the new User");
+          const newId = randomUUID();
+          row = (
+            await tx.query<UserRow>(
+              `insert into scim_users(id, user_name, user_name_lc, external_id, display_name, display_name_lc, active, division_id, email_values, version, resource, created_at, last_modified)
+               values ($1,$2,lower($2),$3,$4,lower($4),$5,$6,$7::text[],1,$8::jsonb,$9,$9)
+               returning id, user_name, division_id, version, resource, created_at, last_modified`,
+              [newId, userName, externalId, displayName, active, divisionId, emails, JSON.stringify(stored), ctx.now],
+            )
+          )[0]!;
+          await adjustCount(tx, "User", divisionId, 1);
+        } else {
+          const current = (await tx.query<UserRow>(`${SELECT} where r.id = $1 for update`, [id]))[0];
+          if (!current) throw new ScimError(404, null, `User ${id} not found`);
+          requireInScope(ctx.principal, "directory:user:edit", current.division_id, `User ${id}`);
+          if (divisionId !== current.division_id) requireInScope(ctx.principal, "directory:user:edit", divisionId, `the division User ${id} would move to`);
+          checkIfMatch(ctx.ifMatch, current.version, `User ${id}`);
+          row = (
+            await tx.query<UserRow>(
+              `update scim_users set user_name=$2, user_name_lc=lower($2), external_id=$3, display_name=$4, display_name_lc=lower($4), active=$5, division_id=$6,
+                      email_values=$7::text[], version=version+1, resource=$8::jsonb, last_modified=$9
+                where id=$1 returning id, user_name, division_id, version, resource, created_at, last_modified`,
+              [id, userName, externalId, displayName, active, divisionId, emails, JSON.stringify(stored), ctx.now],
+            )
+          )[0]!;
+          if (divisionId !== current.division_id) {
+            await adjustCount(tx, "User", current.division_id, -1);
+            await adjustCount(tx, "User", divisionId, 1);
+          }
+        }
+        await recordChange(tx, "User", row.id, row.version, "upsert", ctx.now);
+        return toResource(row, (await groupsOf(tx, [row.id])).get(row.id) ?? []);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ScimError(409, "uniqueness", `userName ${JSON.stringify(userName)} is already taken (userName is unique, case-insensitively)`);
+      throw err;
+    }
+  }
+
+  async delete(ctx: ScimContext, id: string): Promise<void> {
+    await ctx.store.transaction(async (tx) => {
+      const current = (await tx.query<UserRow>(`${SELECT} where r.id = $1 for update`, [id]))[0];
+      if (!current) throw new ScimError(404, null, `User ${id} not found`);
+      requireInScope(ctx.principal, "directory:user:delete", current.division_id, `User ${id}`);
+      checkIfMatch(ctx.ifMatch, current.version, `User ${id}`);
+      await tx.query("delete from scim_group_members where member_id = $1", [id]);
+      await tx.query("delete from scim_users where id = $1", [id]);
+      await adjustCount(tx, "User", current.division_id, -1);
+      await recordChange(tx, "User", id, current.version + 1, "delete", ctx.now);
+    });
+  }
+}
+
+/** What is kept of an accepted user: its attributes, never id, meta, groups or a password. */
+function storedForm(incoming: Record<string, unknown>): Record<string, unknown> {
+  const { id: _id, meta: _meta, groups: _groups, password: _password, ...rest } = JSON.parse(JSON.stringify(incoming)) as Record<string, unknown>;
+  const schemas = new Set<string>([CORE_USER]);
+  if (rest[ENTERPRISE_USER]) schemas.add(ENTERPRISE_USER);
+  if (rest[GENESYS_USER]) schemas.add(GENESYS_USER);
+  return { ...rest, schemas: [...schemas] };
+}
+
+/** DESIGN §5: the enterprise extension's division names the division; none means the home division. */
+async function resolveDivision(tx: Queryable, stored: Record<string, unknown>): Promise<string> {
+  const name = (stored[ENTERPRISE_USER] as { division?: unknown } | undefined)?.division;
+  if (name === undefined || name === null || name === "") return homeDivisionId(tx);
+  const rows = await tx.query<{ id: string }>("select id from divisions where lower(name) = lower($1)", [String(name)]);
+  if (!rows[0]) throw invalidValue(`${ENTERPRISE_USER}:division: no division named ${JSON.stringify(name)}`);
+  return rows[0].id;
+}
+
+function validateGenesysExtension(stored: Record<string, unknown>): void {
+  const ext = stored[GENESYS_USER] as Record<string, unknown> | undefined;
+  if (!ext) return;
+  for (const key of ["routingSkills", "routingLanguages"] as const) {
+    const list = ext[key] as Array<{ name?: unknown; proficiency?: unknown }> | undefined;
+    if (!list) continue;
+    if (list.length > 50) throw invalidValue(`${GENESYS_USER}:${key}: at most 50 entries`);
+    for (const item of list) {
+      if (item.proficiency !== undefined && (typeof item.proficiency !== "number" || item.proficiency < 0 || item.proficiency > 5)) {
+        throw invalidValue(`${GENESYS_USER}:${key}: proficiency must be 0..5 (${JSON.stringify(item.name)} has ${JSON.stringify(item.proficiency)})`);
+      }
+    }
+  }
+}
