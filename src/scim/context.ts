@@ -23,6 +23,11 @@ export interface ScimContext {
   ifMatch?: string;
   /** `excludedAttributes=members`: do not read members at all (Entra ID's group lookups). */
   excludeMembers: boolean;
+  /**
+   * Set while SCIMMY runs a PATCH (it reads, applies the operations, then writes) inside one
+   * transaction: the read locks the row, so a concurrent write waits instead of being overwritten.
+   */
+  lockOnRead?: boolean;
 }
 
 export const DEFAULT_COUNT = 100;

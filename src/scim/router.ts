@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import SCIMMY from "scimmy";
 import SCIMMYRouters from "scimmy-routers";
 import type { AppDeps } from "../http/deps.js";
+import type { Queryable, Store } from "../store/store.js";
 import { bearerAuth, principalOf, type AuthFailureRenderer } from "../http/bearer.js";
 import { scimServices } from "./resources.js";
 import type { ScimContext } from "./context.js";
@@ -144,7 +145,12 @@ export function scimRouter(deps: AppDeps): Router {
         res.status(204).end();
         return;
       }
-      const value = await new SCIMMY.Resources.User(String(req.params.id), req.query).patch(req.body, ctxOf(req));
+      // SCIMMY reads, patches in memory, then writes: all of it in one transaction whose read locks the
+      // row, so that concurrent PATCHes of one user wait for each other instead of losing updates.
+      const ctx = ctxOf(req);
+      const value = await deps.store.transaction((tx) =>
+        new SCIMMY.Resources.User(String(req.params.id), req.query).patch(req.body, { ...ctx, store: boundTo(deps.store, tx), lockOnRead: true } satisfies ScimContext),
+      );
       if (wantsResource(req) && value) res.json(value);
       else res.status(204).end();
     }),
@@ -167,6 +173,11 @@ export function scimRouter(deps: AppDeps): Router {
   r.use(scimmy);
   r.use(scimErrorHandler(deps));
   return r;
+}
+
+/** A store whose queries and nested transactions all run in the open transaction `tx`. */
+function boundTo(store: Store, tx: Queryable): Store {
+  return { kind: store.kind, query: (sql, params) => tx.query(sql, params), transaction: (fn) => fn(tx), exec: (sql) => tx.query(sql).then(() => undefined), ping: () => store.ping(), close: async () => undefined };
 }
 
 /** ServiceProviderConfig says what is true (STACK.md: the router forces bulk on and etag off). */

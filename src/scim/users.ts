@@ -66,7 +66,7 @@ export class Users {
   }
 
   async get(ctx: ScimContext, id: string): Promise<Record<string, unknown>> {
-    const row = (await ctx.store.query<UserRow>(`${SELECT} where r.id = $1`, [id]))[0];
+    const row = (await ctx.store.query<UserRow>(`${SELECT} where r.id = $1${ctx.lockOnRead ? " for update" : ""}`, [id]))[0];
     if (!row) throw new ScimError(404, null, `User ${id} not found`);
     if (!inScope(scopeFor(ctx.principal, "directory:user:view"), row.division_id)) {
       throw new ScimError(403, null, `this client lacks directory:user:view in the division of User ${id}`);
