@@ -3,7 +3,7 @@ import type { Queryable } from "../store/store.js";
 import { isUniqueViolation } from "../store/store.js";
 import { mayDo } from "../authz/permissions.js";
 import type { Catalog, Column } from "./catalog.js";
-import { compileFilter, Params, sortExpression } from "./filter-sql.js";
+import { listPage } from "./list-page.js";
 import type { ScimContext } from "./context.js";
 import { ScimError } from "./scim-error.js";
 import { adjustCount, etagOf, recordChange } from "./change-log.js";
@@ -116,19 +116,7 @@ export class Groups {
 
   async list(ctx: ScimContext): Promise<{ total: number; resources: Record<string, unknown>[] }> {
     need(ctx, "directory:group:view");
-    const p = new Params();
-    const where = ctx.list.filter ? compileFilter(ctx.list.filter, { catalog: this.catalog }, p) : "true";
-    let total: number;
-    if (!ctx.list.filter) {
-      const [c] = await ctx.store.query<{ n: number | null }>("select sum(n)::int as n from scim_counts where resource_type = 'Group'");
-      total = c?.n ?? 0;
-    } else {
-      const [c] = await ctx.store.query<{ n: number }>(`select count(*)::int as n from scim_groups r where ${where}`, p.values);
-      total = c?.n ?? 0;
-    }
-    if (ctx.list.count === 0 || total === 0) return { total, resources: [] };
-    const order = ctx.list.sortBy ? `${sortExpression(ctx.list.sortBy, this.catalog, p)} ${ctx.list.descending ? "desc" : "asc"} nulls last, r.seq` : "r.seq";
-    const rows = await ctx.store.query<GroupRow>(`${SELECT} where ${where} order by ${order} limit ${p.add(ctx.list.count)} offset ${p.add(ctx.list.startIndex - 1)}`, p.values);
+    const { total, rows } = await listPage<GroupRow>(ctx.store, { type: "Group", table: "scim_groups", select: SELECT, catalog: this.catalog, list: ctx.list });
     const members = ctx.excludeMembers ? null : await membersOf(ctx.store, rows.map((r) => r.id));
     return { total, resources: rows.map((r) => toResource(r, members ? (members.get(r.id) ?? []) : null)) };
   }

@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { Queryable } from "../store/store.js";
 import { isUniqueViolation } from "../store/store.js";
 import { Catalog, type Column } from "./catalog.js";
-import { compileFilter, Params, sortExpression } from "./filter-sql.js";
+import { listPage } from "./list-page.js";
 import type { ScimContext } from "./context.js";
 import { ScimError, invalidValue } from "./scim-error.js";
 import { adjustCount, etagOf, recordChange } from "./change-log.js";
-import { inScope, requireInScope, scopeFor, type DivisionScope } from "./division-scope.js";
+import { inScope, requireInScope, scopeFor } from "./division-scope.js";
 import { CORE_USER, ENTERPRISE_USER, GENESYS_USER } from "./schemas.js";
 import { checkIfMatch } from "./versions.js";
 import { homeDivisionId } from "../authz/divisions.js";
@@ -61,10 +61,6 @@ async function groupsOf(db: Queryable, userIds: string[]): Promise<Map<string, A
 export class Users {
   constructor(readonly catalog: Catalog) {}
 
-  private scopeSql(scope: DivisionScope, p: Params): string {
-    return scope.all ? "true" : `r.division_id = any(${p.add(scope.ids)}::text[])`;
-  }
-
   async get(ctx: ScimContext, id: string): Promise<Record<string, unknown>> {
     const row = (await ctx.store.query<UserRow>(`${SELECT} where r.id = $1${ctx.lockOnRead ? " for update" : ""}`, [id]))[0];
     if (!row) throw new ScimError(404, null, `User ${id} not found`);
@@ -76,25 +72,14 @@ export class Users {
 
   /** Filter, sort and page in SQL; returns the page and the accurate total (RFC 7644 §3.4.2.4). */
   async list(ctx: ScimContext): Promise<{ total: number; resources: Record<string, unknown>[] }> {
-    const scope = scopeFor(ctx.principal, "directory:user:view");
-    const p = new Params();
-    const where = [this.scopeSql(scope, p)];
-    if (ctx.list.filter) where.push(compileFilter(ctx.list.filter, { catalog: this.catalog }, p));
-    const whereSql = where.join(" and ");
-    let total: number;
-    if (!ctx.list.filter) {
-      const params: unknown[] = [];
-      const cond = scope.all ? "" : " and division_id = any($1::text[])";
-      if (!scope.all) params.push(scope.ids);
-      const [c] = await ctx.store.query<{ n: number | null }>(`select sum(n)::int as n from scim_counts where resource_type = 'User'${cond}`, params);
-      total = c?.n ?? 0;
-    } else {
-      const [c] = await ctx.store.query<{ n: number }>(`select count(*)::int as n from scim_users r where ${whereSql}`, p.values);
-      total = c?.n ?? 0;
-    }
-    if (ctx.list.count === 0 || total === 0) return { total, resources: [] };
-    const order = ctx.list.sortBy ? `${sortExpression(ctx.list.sortBy, this.catalog, p)} ${ctx.list.descending ? "desc" : "asc"} nulls last, r.seq` : "r.seq";
-    const rows = await ctx.store.query<UserRow>(`${SELECT} where ${whereSql} order by ${order} limit ${p.add(ctx.list.count)} offset ${p.add(ctx.list.startIndex - 1)}`, p.values);
+    const { total, rows } = await listPage<UserRow>(ctx.store, {
+      type: "User",
+      table: "scim_users",
+      select: SELECT,
+      catalog: this.catalog,
+      list: ctx.list,
+      divisions: scopeFor(ctx.principal, "directory:user:view"),
+    });
     const groups = await groupsOf(ctx.store, rows.map((r) => r.id));
     return { total, resources: rows.map((r) => toResource(r, groups.get(r.id) ?? [])) };
   }

@@ -1,0 +1,47 @@
+import type { Queryable } from "../store/store.js";
+import type { Catalog } from "./catalog.js";
+import type { ListQuery } from "./context.js";
+import type { ResourceType } from "./change-log.js";
+import { compileFilter, Params, sortExpression } from "./filter-sql.js";
+import type { DivisionScope } from "./division-scope.js";
+
+/**
+ * One page of a resource table, filtered, sorted and paged in SQL, with the accurate total. Without a
+ * filter the total comes from scim_counts (kept by every write), so a page of 100 out of 100,000 does
+ * not count 100,000 rows.
+ */
+export async function listPage<Row extends object>(
+  db: Queryable,
+  args: {
+    type: ResourceType;
+    table: string;
+    select: string;
+    catalog: Catalog;
+    list: ListQuery;
+    /** Divisions the caller may see; undefined where the resource is not divided. */
+    divisions?: DivisionScope;
+  },
+): Promise<{ total: number; rows: Row[] }> {
+  const { list, divisions } = args;
+  const p = new Params();
+  const where: string[] = [];
+  if (divisions && !divisions.all) where.push(`r.division_id = any(${p.add(divisions.ids)}::text[])`);
+  if (list.filter) where.push(compileFilter(list.filter, { catalog: args.catalog }, p));
+  const whereSql = where.length ? where.join(" and ") : "true";
+  let total: number;
+  if (!list.filter) {
+    const scoped = divisions && !divisions.all;
+    const [c] = await db.query<{ n: number | null }>(
+      `select sum(n)::int as n from scim_counts where resource_type = $1${scoped ? " and division_id = any($2::text[])" : ""}`,
+      scoped ? [args.type, divisions.ids] : [args.type],
+    );
+    total = c?.n ?? 0;
+  } else {
+    const [c] = await db.query<{ n: number }>(`select count(*)::int as n from ${args.table} r where ${whereSql}`, p.values);
+    total = c?.n ?? 0;
+  }
+  if (list.count === 0 || total === 0) return { total, rows: [] };
+  const order = list.sortBy ? `${sortExpression(list.sortBy, args.catalog, p)} ${list.descending ? "desc" : "asc"} nulls last, r.seq` : "r.seq";
+  const rows = await db.query<Row>(`${args.select} where ${whereSql} order by ${order} limit ${p.add(list.count)} offset ${p.add(list.startIndex - 1)}`, p.values);
+  return { total, rows };
+}
