@@ -10,6 +10,7 @@ import { parseListParams, type RawListParams } from "./list-query.js";
 import { ScimError } from "./scim-error.js";
 import { fixStringBooleans, normalizePatchBody } from "./normalize.js";
 import { patchGroup } from "./group-patch.js";
+import { parsePatchMessage } from "./patch-message.js";
 import { issuerOf } from "../oauth/routes.js";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json";
@@ -138,9 +139,9 @@ export function scimRouter(deps: AppDeps): Router {
   r.patch(
     "/Users/:id",
     wrap(async (req, res) => {
-      if (req.body === undefined) throw new ScimError(400, "invalidSyntax", "a PATCH needs a PatchOp body");
-      const ops = (req.body as { Operations?: unknown }).Operations;
-      if (Array.isArray(ops) && ops.length === 0) {
+      // The same checks as for groups, so that a malformed PatchOp is invalidSyntax (SCIMMY says invalidValue)
+      const ops = parsePatchMessage(req.body);
+      if (ops.length === 0) {
         await users.get(ctxOf(req), String(req.params.id)); // a no-op still answers 404/403 as it should
         res.status(204).end();
         return;

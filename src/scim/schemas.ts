@@ -14,15 +14,33 @@ export const PHONE_TYPES = ["work", "work2", "work3", "work4", "home", "mobile",
 
 const { Attribute, SchemaDefinition } = SCIMMY.Types;
 
+/**
+ * Genesys's proficiency is a double 0..5 that clients send as 4.5 or as 4. SCIMMY's "decimal" refuses a
+ * whole number (RFC 7643 §2.3.3 wants a fraction digit), so this attribute checks numbers itself.
+ */
+class ProficiencyAttribute extends Attribute {
+  constructor() {
+    super("decimal", "proficiency", { description: "Proficiency, a number 0..5" });
+  }
+
+  override coerce(source: unknown): never {
+    if (source !== undefined && source !== null && (typeof source !== "number" || !Number.isFinite(source) || source < 0 || source > 5)) {
+      throw new TypeError(`Attribute 'proficiency': proficiency must be 0..5 (a number); got ${JSON.stringify(source)}`);
+    }
+    return source as never;
+  }
+}
+const proficiency = () => new ProficiencyAttribute();
+
 /** `urn:ietf:params:scim:schemas:extension:genesys:purecloud:2.0:User`, after Genesys's SDK model ScimUserExtensions. */
 export const genesysUserExtension = new SchemaDefinition("GenesysUser", GENESYS_USER, "Genesys Cloud user extension", [
   new Attribute("complex", "routingSkills", { multiValued: true, description: "Routing skills (at most 50)" }, [
     new Attribute("string", "name", { required: true, description: "Skill name" }),
-    new Attribute("decimal", "proficiency", { description: "Proficiency 0..5" }),
+    proficiency(),
   ]),
   new Attribute("complex", "routingLanguages", { multiValued: true, description: "Routing languages (at most 50)" }, [
     new Attribute("string", "name", { required: true, description: "Language name" }),
-    new Attribute("decimal", "proficiency", { description: "Proficiency 0..5" }),
+    proficiency(),
   ]),
   new Attribute("complex", "externalIds", { multiValued: true, description: "External identifiers" }, [
     new Attribute("string", "authority", { required: true, caseExact: true, description: "The authority that issued the id" }),

@@ -72,13 +72,15 @@ export class Users {
 
   /** Filter, sort and page in SQL; returns the page and the accurate total (RFC 7644 §3.4.2.4). */
   async list(ctx: ScimContext): Promise<{ total: number; resources: Record<string, unknown>[] }> {
+    const divisions = scopeFor(ctx.principal, "directory:user:view");
+    if (!divisions.all && divisions.ids.length === 0) throw new ScimError(403, null, "this client lacks directory:user:view in every division");
     const { total, rows } = await listPage<UserRow>(ctx.store, {
       type: "User",
       table: "scim_users",
       select: SELECT,
       catalog: this.catalog,
       list: ctx.list,
-      divisions: scopeFor(ctx.principal, "directory:user:view"),
+      divisions,
     });
     const groups = await groupsOf(ctx.store, rows.map((r) => r.id));
     return { total, resources: rows.map((r) => toResource(r, groups.get(r.id) ?? [])) };
@@ -174,13 +176,8 @@ function validateGenesysExtension(stored: Record<string, unknown>): void {
   const ext = stored[GENESYS_USER] as Record<string, unknown> | undefined;
   if (!ext) return;
   for (const key of ["routingSkills", "routingLanguages"] as const) {
-    const list = ext[key] as Array<{ name?: unknown; proficiency?: unknown }> | undefined;
+    const list = ext[key] as unknown[] | undefined;
     if (!list) continue;
     if (list.length > 50) throw invalidValue(`${GENESYS_USER}:${key}: at most 50 entries`);
-    for (const item of list) {
-      if (item.proficiency !== undefined && (typeof item.proficiency !== "number" || item.proficiency < 0 || item.proficiency > 5)) {
-        throw invalidValue(`${GENESYS_USER}:${key}: proficiency must be 0..5 (${JSON.stringify(item.name)} has ${JSON.stringify(item.proficiency)})`);
-      }
-    }
   }
 }

@@ -1,0 +1,70 @@
+import type { Store } from "../store/store.js";
+import type { Logger } from "../log/logger.js";
+import { enqueueSync, type SyncQueues } from "./queues.js";
+import { markPending, type SyncResourceType } from "./sync-state.js";
+
+const BATCH = 500;
+
+/**
+ * Moves outbox rows into BullMQ and deletes them only after Redis accepted the jobs (DESIGN §6). Safe
+ * to run in several processes: a row relayed twice adds a job that deduplication collapses.
+ * Returns how many rows it moved.
+ */
+export async function relayOnce(store: Store, queues: SyncQueues): Promise<number> {
+  const rows = await store.query<{ id: string; resource_type: SyncResourceType; resource_id: string; created_at: Date }>(
+    "select id::text as id, resource_type, resource_id, created_at from outbox order by id limit $1",
+    [BATCH],
+  );
+  if (rows.length === 0) return 0;
+  const first = new Map<string, { type: SyncResourceType; id: string; since: Date }>();
+  for (const r of rows) {
+    const key = `${r.resource_type}:${r.resource_id}`;
+    if (!first.has(key)) first.set(key, { type: r.resource_type, id: r.resource_id, since: r.created_at });
+  }
+  for (const c of first.values()) await markPending(store, c.type, c.id, c.since);
+  await Promise.all([...first.values()].map((c) => enqueueSync(queues, c.type, c.id)));
+  await store.query("delete from outbox where id = any($1::bigint[])", [rows.map((r) => r.id)]);
+  return rows.length;
+}
+
+/** Polls the outbox; a failed round (Redis down) is retried on the next tick, nothing is lost. */
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private failing = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly queues: SyncQueues,
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    const tick = () => {
+      this.running = this.drain().finally(() => {
+        this.running = null;
+        if (this.timer !== null) this.timer = setTimeout(tick, this.intervalMs);
+      });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  /** Relays until the outbox is empty or a round fails. */
+  async drain(): Promise<void> {
+    try {
+      while ((await relayOnce(this.store, this.queues)) === BATCH);
+      if (this.failing) this.logger.info({ category: "sync" }, "outbox relay recovered");
+      this.failing = false;
+    } catch (err) {
+      if (!this.failing) this.logger.warn({ category: "sync", err: (err as Error).message }, "outbox relay failed; retrying (SCIM writes continue, nothing is lost)");
+      this.failing = true;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}

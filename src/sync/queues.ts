@@ -1,0 +1,50 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from "bullmq";
+import type { SyncResourceType } from "./sync-state.js";
+
+export const QUEUE_NAMES = { User: "sync-user", Group: "sync-group", Divisions: "sync-divisions" } as const;
+
+/** Job data: ids, never payloads or secrets (DESIGN §6). */
+export interface SyncJobData {
+  type: SyncResourceType;
+  id: string;
+}
+
+export interface SyncQueues {
+  user: Queue<SyncJobData>;
+  group: Queue<SyncJobData>;
+  divisions: Queue<Record<string, never>>;
+  close(): Promise<void>;
+}
+
+/** Retries: exponential backoff with jitter; rate limits do not spend attempts (worker.rateLimit). */
+export const JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: "exponential", delay: 1000, jitter: 0.5 },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 10_000 },
+};
+
+export function createQueues(connection: ConnectionOptions, prefix: string): SyncQueues {
+  const user = new Queue<SyncJobData>(QUEUE_NAMES.User, { connection, prefix, defaultJobOptions: JOB_OPTIONS });
+  const group = new Queue<SyncJobData>(QUEUE_NAMES.Group, { connection, prefix, defaultJobOptions: JOB_OPTIONS });
+  const divisions = new Queue<Record<string, never>>(QUEUE_NAMES.Divisions, { connection, prefix, defaultJobOptions: { attempts: 5, backoff: { type: "exponential", delay: 5000, jitter: 0.5 }, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } });
+  for (const q of [user, group, divisions]) q.on("error", () => undefined); // reported through readiness and the relay's log
+  return {
+    user,
+    group,
+    divisions,
+    close: async () => {
+      await Promise.all([user.close(), group.close(), divisions.close()]);
+    },
+  };
+}
+
+/**
+ * One job per resource at a time: BullMQ's deduplication with keepLastIfActive collapses adds while a
+ * job waits, and keeps one follow-up when a change arrives during a run (a plain deduplicated add
+ * during an active job would be dropped: STACK.md).
+ */
+export async function enqueueSync(queues: SyncQueues, type: SyncResourceType, id: string): Promise<void> {
+  const queue = type === "User" ? queues.user : queues.group;
+  await queue.add("sync", { type, id }, { deduplication: { id: `${type}:${id}`, keepLastIfActive: true } });
+}

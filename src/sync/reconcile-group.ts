@@ -1,0 +1,48 @@
+import type { CallContext } from "./targets/target.js";
+import { TargetError } from "./target-error.js";
+import { getSyncState, markSynced } from "./sync-state.js";
+import type { ReconcileDeps } from "./reconcile-user.js";
+
+export interface GroupResult {
+  outcome: "synced" | "deleted";
+  version: number;
+  added: number;
+  removed: number;
+  requeue: boolean;
+}
+
+/**
+ * Brings a Genesys group's membership to the SCIM group's (GENESYS.md: groups matched by name,
+ * created when missing). Members not yet in the target are applied by a later run.
+ */
+export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<GroupResult> {
+  const ctx: CallContext = { resourceType: "Group", resourceId: id };
+  const row = (await deps.db.query<{ version: number; display_name: string }>("select version, display_name from scim_groups where id = $1", [id]))[0];
+  const state = await getSyncState(deps.db, "Group", id);
+  if (!row) {
+    // A Genesys group may hold more than what SCIM put there, and may predate the bridge: it is left
+    // in place; only the record of the link goes.
+    await markSynced(deps.db, "Group", id, state?.synced_version ?? 0, null, deps.now(), { deleted: true, stillPending: false });
+    return { outcome: "deleted", version: state?.synced_version ?? 0, added: 0, removed: 0, requeue: false };
+  }
+  let group = state?.target_id ? await deps.target.getGroup(ctx, state.target_id) : null;
+  group ??= (await deps.target.findGroupByName(ctx, row.display_name)) ?? (await deps.target.createGroup(ctx, row.display_name));
+  const members = await deps.db.query<{ member_id: string; target_id: string | null }>(
+    `select m.member_id, s.target_id from scim_group_members m
+       left join sync_state s on s.resource_type = 'User' and s.resource_id = m.member_id and not s.deleted
+      where m.group_id = $1 and m.member_type = 'User'`,
+    [id],
+  );
+  const desired = new Set(members.flatMap((m) => (m.target_id ? [m.target_id] : [])));
+  const current = new Set(await deps.target.listGroupMembers(ctx, group.id));
+  const add = [...desired].filter((m) => !current.has(m));
+  const remove = [...current].filter((m) => !desired.has(m));
+  if (add.length) await deps.target.addGroupMembers(ctx, group.id, group.version, add);
+  if (remove.length) await deps.target.removeGroupMembers(ctx, group.id, remove);
+  const waiting = members.length - desired.size;
+  const now = (await deps.db.query<{ version: number }>("select version from scim_groups where id = $1", [id]))[0]?.version;
+  const requeue = now !== row.version;
+  await markSynced(deps.db, "Group", id, waiting ? (state?.synced_version ?? 0) : row.version, group.id, deps.now(), { stillPending: requeue || waiting > 0 });
+  if (waiting) throw new TargetError("transient", `${waiting} member(s) of group ${JSON.stringify(row.display_name)} are not yet in the target; retrying`);
+  return { outcome: "synced", version: row.version, added: add.length, removed: remove.length, requeue };
+}

@@ -1,0 +1,65 @@
+import type { Queryable } from "../store/store.js";
+
+export type SyncResourceType = "User" | "Group";
+
+export interface SyncStateRow {
+  resource_type: SyncResourceType;
+  resource_id: string;
+  synced_version: number;
+  target_id: string | null;
+  state: "pending" | "synced" | "failed";
+  last_error: string | null;
+  last_synced_at: Date | null;
+  pending_since: Date | null;
+  deleted: boolean;
+}
+
+export async function getSyncState(db: Queryable, type: SyncResourceType, id: string): Promise<SyncStateRow | null> {
+  return (await db.query<SyncStateRow>("select * from sync_state where resource_type = $1 and resource_id = $2", [type, id]))[0] ?? null;
+}
+
+/**
+ * A change is waiting: remember since when (the oldest unapplied change). A new change to a resource
+ * whose last run failed is tried again: it may be the fix.
+ */
+export async function markPending(db: Queryable, type: SyncResourceType, id: string, since: Date): Promise<void> {
+  await db.query(
+    `insert into sync_state(resource_type, resource_id, state, pending_since) values ($1,$2,'pending',$3)
+     on conflict (resource_type, resource_id) do update set state = 'pending',
+       pending_since = coalesce(sync_state.pending_since, excluded.pending_since)`,
+    [type, id, since],
+  );
+}
+
+/**
+ * A run applied `version`. If the resource moved on meanwhile it stays pending (the follow-up job
+ * applies the rest); `stillPending` says so.
+ */
+export async function markSynced(db: Queryable, type: SyncResourceType, id: string, version: number, targetId: string | null, now: Date, opts: { deleted?: boolean; stillPending: boolean }): Promise<void> {
+  await db.query(
+    `insert into sync_state(resource_type, resource_id, synced_version, target_id, state, last_error, last_synced_at, pending_since, deleted)
+     values ($1,$2,$3,$4,$5,null,$6,null,$7)
+     on conflict (resource_type, resource_id) do update set synced_version = excluded.synced_version, target_id = coalesce(excluded.target_id, sync_state.target_id),
+       state = excluded.state, last_error = null, last_synced_at = excluded.last_synced_at,
+       pending_since = case when $8 then sync_state.pending_since else null end, deleted = excluded.deleted`,
+    [type, id, version, targetId, opts.stillPending ? "pending" : "synced", now, opts.deleted ?? false, opts.stillPending],
+  );
+}
+
+/** A run failed for good: keep the target's message where admins look (GET /admin/v1/sync/users/:id). */
+export async function markFailed(db: Queryable, type: SyncResourceType, id: string, message: string): Promise<void> {
+  await db.query(
+    `insert into sync_state(resource_type, resource_id, state, last_error) values ($1,$2,'failed',$3)
+     on conflict (resource_type, resource_id) do update set state = 'failed', last_error = excluded.last_error`,
+    [type, id, message],
+  );
+}
+
+/** A transient failure: note it, stay pending. */
+export async function noteError(db: Queryable, type: SyncResourceType, id: string, message: string): Promise<void> {
+  await db.query(
+    `insert into sync_state(resource_type, resource_id, state, last_error) values ($1,$2,'pending',$3)
+     on conflict (resource_type, resource_id) do update set last_error = excluded.last_error`,
+    [type, id, message],
+  );
+}
