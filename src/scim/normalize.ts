@@ -38,8 +38,12 @@ export function normalizePatchBody(body: unknown): unknown {
     const path = typeof op.path === "string" ? op.path : undefined;
     const last = path?.split(/[.:]/).pop()?.toLowerCase();
     if (path && last && BOOLEAN_ATTRIBUTES.has(last.replace(/\[.*$/, ""))) op.value = asBoolean(op.value);
-    else if (path && path.toLowerCase() === `${ENTERPRISE_USER.toLowerCase()}:manager` && typeof op.value === "string") op.value = { value: op.value };
-    else op.value = fixStringBooleans(op.value);
+    else if (path && (path.toLowerCase() === "manager" || path.toLowerCase() === `${ENTERPRISE_USER.toLowerCase()}:manager`)) {
+      // Entra ID: a bare id; Microsoft's older reference form: `path: "manager"` with a one-element array
+      op.path = `${ENTERPRISE_USER}:manager`;
+      const v = Array.isArray(op.value) && op.value.length === 1 ? op.value[0] : op.value;
+      op.value = typeof v === "string" ? { value: v } : v && typeof v === "object" ? { value: (v as { value?: unknown }).value } : v;
+    } else op.value = fixStringBooleans(op.value);
     return op;
   });
   return { ...b, [key]: ops };

@@ -93,8 +93,9 @@ export function scimRouter(deps: AppDeps): Router {
   // locations are built per request (SCIMMY keeps one global base path); ETag and Location headers.
   r.use((req, res, next) => {
     const json = res.json.bind(res);
-    // Taken now: nested routers change req.baseUrl before the body is sent.
+    // Taken now: nested routers change req.baseUrl and req.path before the body is sent.
     const base = `${issuerOf(req, deps.config.PUBLIC_URL)}${req.baseUrl}`;
+    const isList = /^\/(Users|Groups)(\/\.search)?\/?$/.test(req.path);
     res.json = (body: unknown) => {
       const ctx = contexts.get(req);
       const fix = (resource: Record<string, unknown>) => {
@@ -110,7 +111,7 @@ export function scimRouter(deps: AppDeps): Router {
         if (Array.isArray(b.schemas) && b.schemas.includes(LIST_RESPONSE) && Array.isArray(b.Resources)) {
           (b.Resources as Record<string, unknown>[]).forEach(fix);
           b.itemsPerPage = b.Resources.length;
-          if (ctx && /\/(Users|Groups)(\/\.search)?$/.test(req.path)) b.startIndex = ctx.list.startIndex;
+          if (ctx && isList) b.startIndex = ctx.list.startIndex;
         } else {
           const meta = fix(b);
           if (meta?.version) res.setHeader("ETag", meta.version);

@@ -1,0 +1,87 @@
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
+import type { Store } from "../store/store.js";
+import type { Logger } from "../log/logger.js";
+import type { DirectoryTarget } from "./targets/target.js";
+import { TargetError } from "./target-error.js";
+import { QUEUE_NAMES, enqueueSync, type SyncJobData, type SyncQueues } from "./queues.js";
+import { reconcileUser } from "./reconcile-user.js";
+import { reconcileGroup } from "./reconcile-group.js";
+import { markFailed, noteError, getSyncState } from "./sync-state.js";
+import type { SyncMetrics } from "./sync-metrics.js";
+
+export interface WorkerDeps {
+  store: Store;
+  target: DirectoryTarget;
+  queues: SyncQueues;
+  logger: Logger;
+  metrics?: SyncMetrics;
+  now?: () => Date;
+}
+
+export interface WorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  concurrency: number;
+  /** How soon a job whose worker died is taken up again (BullMQ stalled-job check). */
+  lockDurationMs?: number;
+}
+
+/**
+ * The thin BullMQ wiring around reconcileUser/reconcileGroup (which know nothing of BullMQ). Each
+ * failure kind steers the queue: rate-limited pauses it without spending an attempt, permanent fails
+ * at once with the target's message kept, transient retries with backoff.
+ */
+export function startSyncWorker(kind: "User" | "Group", deps: WorkerDeps, opts: WorkerOptions): Worker<SyncJobData> {
+  const now = deps.now ?? (() => new Date());
+  const queueName = kind === "User" ? QUEUE_NAMES.User : QUEUE_NAMES.Group;
+  const log = deps.logger.child({ category: "sync", queue: queueName });
+  const worker: Worker<SyncJobData> = new Worker<SyncJobData>(
+    queueName,
+    async (job: Job<SyncJobData>) => {
+      const started = process.hrtime.bigint();
+      const { id } = job.data;
+      const pendingSince = (await getSyncState(deps.store, kind, id))?.pending_since ?? null;
+      try {
+        const reconcileDeps = { db: deps.store, target: deps.target, now };
+        if (kind === "User") {
+          const result = await reconcileUser(reconcileDeps, id);
+          for (const g of result.groups) await enqueueSync(deps.queues, "Group", g);
+          if (result.requeue) await enqueueSync(deps.queues, "User", id);
+          log.debug({ jobId: job.id, id, outcome: result.outcome, version: result.version }, "user synced");
+        } else {
+          const result = await reconcileGroup(reconcileDeps, id);
+          if (result.requeue) await enqueueSync(deps.queues, "Group", id);
+          log.debug({ jobId: job.id, id, added: result.added, removed: result.removed }, "group synced");
+        }
+        deps.metrics?.jobs.inc({ queue: queueName, outcome: "completed" });
+        if (pendingSince) deps.metrics?.lag.observe({ type: kind }, (Date.now() - pendingSince.getTime()) / 1000);
+      } catch (err) {
+        if (err instanceof TargetError && err.kind === "rate_limited") {
+          deps.metrics?.jobs.inc({ queue: queueName, outcome: "rate_limited" });
+          log.info({ jobId: job.id, id, retryAfterMs: err.retryAfterMs }, "target rate-limited: queue paused");
+          await worker.rateLimit(err.retryAfterMs ?? 60_000);
+          throw Worker.RateLimitError();
+        }
+        const message = err instanceof Error ? err.message : String(err);
+        const permanent = err instanceof TargetError ? ["permanent", "conflict"].includes(err.kind) : false;
+        if (permanent) {
+          await markFailed(deps.store, kind, id, message);
+          deps.metrics?.jobs.inc({ queue: queueName, outcome: "failed" });
+          log.warn({ jobId: job.id, id, err: message }, "sync failed for good");
+          throw new UnrecoverableError(message);
+        }
+        await noteError(deps.store, kind, id, message);
+        const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        if (last) await markFailed(deps.store, kind, id, message);
+        deps.metrics?.jobs.inc({ queue: queueName, outcome: last ? "failed" : "retried" });
+        log.info({ jobId: job.id, id, attempt: job.attemptsMade + 1, err: message }, last ? "sync failed after its last attempt" : "sync failed; will retry");
+        throw err;
+      } finally {
+        deps.metrics?.duration.observe({ queue: queueName }, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+    },
+    { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency, lockDuration: opts.lockDurationMs ?? 30_000, stalledInterval: Math.max(500, Math.floor((opts.lockDurationMs ?? 30_000) / 2)) },
+  );
+  worker.on("error", (err) => log.warn({ err: err.message }, "worker error"));
+  return worker;
+}
