@@ -8,46 +8,105 @@ import { buildApp } from "./http/app.js";
 import { createMetrics } from "./http/metrics.js";
 import { systemClock } from "./clock.js";
 import { purgeExpiredTokens } from "./oauth/token-store.js";
+import { createQueues, type SyncQueues } from "./sync/queues.js";
+import { redisConnection, startSyncRuntime, type SyncRuntime } from "./sync/runtime.js";
+import { createTarget } from "./sync/target-factory.js";
+import { createSyncMetrics } from "./sync/sync-metrics.js";
+
+export interface ServeOptions {
+  /** Serve HTTP (SCIM, OAuth, admin). */
+  api: boolean;
+  /** Run the outbox relay and the sync workers. */
+  worker: boolean;
+}
 
 export interface RunningServer {
-  server: Server;
+  server: Server | null;
   store: Store;
-  url: string;
+  url: string | null;
+  sync: SyncRuntime | null;
   stop(): Promise<void>;
 }
 
-/** Starts the HTTP API. Shutdown order: stop accepting, finish requests, quit Redis, close the store. */
-export async function startServer(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningServer> {
+/**
+ * Starts the API and/or the workers (one process runs both by default; `--api-only` and
+ * `--worker-only` scale them apart). Shutdown order: stop accepting HTTP, let workers finish their
+ * jobs, close queues, quit Redis, close the store.
+ */
+export async function startServer(config: Config, opts: ServeOptions = { api: true, worker: true }, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningServer> {
   const store = await openStore(config);
   const applied = await prepareStore(store, new Date());
   if (applied.length) logger.info({ category: "store", applied }, "migrations applied");
+  const metrics = createMetrics();
+  const syncMetrics = createSyncMetrics(metrics.registry);
+  const target = createTarget(config, store);
+  const sync = opts.worker
+    ? await startSyncRuntime(
+        store,
+        target,
+        logger,
+        {
+          redisUrl: config.REDIS_URL,
+          prefix: config.QUEUE_PREFIX,
+          concurrency: config.SYNC_CONCURRENCY,
+          relayIntervalMs: config.SYNC_RELAY_INTERVAL_MS,
+          sweepIntervalMs: config.SYNC_SWEEP_INTERVAL_MS,
+          divisionSyncIntervalMs: config.DIVISION_SYNC_INTERVAL_MS,
+        },
+        syncMetrics,
+      )
+    : null;
+  const queues: SyncQueues | null = sync?.queues ?? (opts.api ? createQueues(redisConnection(config.REDIS_URL, false), config.QUEUE_PREFIX) : null);
+  const depthTimer = setInterval(() => {
+    if (!queues) return;
+    for (const q of [queues.user, queues.group, queues.divisions]) {
+      q.getJobCounts("wait", "active", "delayed", "failed", "prioritized").then(
+        (counts) => {
+          for (const [state, n] of Object.entries(counts)) syncMetrics.depth.set({ queue: q.name, state }, n);
+        },
+        () => undefined,
+      );
+    }
+  }, 15_000);
+  depthTimer.unref();
+
+  let server: Server | null = null;
+  let url: string | null = null;
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis.on("error", (err) => logger.debug({ category: "app", err: err.message }, "redis connection error"));
   redis.connect().catch(() => undefined);
-  const app = buildApp({ config, store, logger, clock: systemClock, metrics: createMetrics(), redis });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
-    s.on("error", reject);
-  });
   const purge = setInterval(() => {
     purgeExpiredTokens(store, new Date()).catch((err: unknown) => logger.warn({ category: "oauth", err }, "token purge failed"));
   }, 3600_000);
   purge.unref();
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : config.PORT;
-  const url = `http://${config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST}:${port}`;
-  logger.info({ category: "app", url, store: store.kind }, "scim-bridge listening");
+  if (opts.api) {
+    const app = buildApp({ config, store, logger, clock: systemClock, metrics, redis, queues, target });
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+      s.on("error", reject);
+    });
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    url = `http://${config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST}:${port}`;
+  }
+  logger.info({ category: "app", url, store: store.kind, api: opts.api, worker: opts.worker, target: target.name }, url ? "scim-bridge listening" : "scim-bridge workers running");
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(purge);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      clearInterval(depthTimer);
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeIdleConnections();
+        });
+      }
+      if (sync) await sync.stop();
+      else await queues?.close();
       redis.disconnect();
       await store.close();
       logger.info({ category: "app" }, "stopped");
     })());
-  return { server, store, url, stop };
+  return { server, store, url, sync, stop };
 }

@@ -8,6 +8,7 @@ import { getRole, listRoles } from "../authz/roles.js";
 import { createDivision, listDivisions } from "../authz/divisions.js";
 import { listAudit } from "../audit/audit-log.js";
 import { AppError } from "../http/app-error.js";
+import { queueDashboard, syncAdminRouter } from "./sync-routes.js";
 
 const idOf = (req: Request): string => String(req.params.id);
 
@@ -84,8 +85,19 @@ export function adminRouter(deps: AppDeps): Router {
     res.json(await listAudit(deps.store, { targetType: str("targetType"), targetId: str("targetId"), action: str("action"), limit: p.limit, offset: p.offset }));
   });
 
+  r.use(syncAdminRouter(deps));
+
   r.use((req, res) => {
     res.status(404).json({ error: "not_found", message: `no admin route ${req.method} ${req.originalUrl}` });
   });
+  return r;
+}
+
+/** Bull Board at /admin/queues, behind the same admin authentication (a bearer token with bridge:job:view). */
+export function queueDashboardRouter(deps: AppDeps, basePath: string): Router | null {
+  const board = queueDashboard(deps, basePath);
+  if (!board) return null;
+  const r = express.Router();
+  r.use(bearerAuth(deps, renderAdminAuthFailure), requirePermission("bridge:job:view"), board);
   return r;
 }

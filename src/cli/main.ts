@@ -15,6 +15,11 @@ import { AppError } from "../http/app-error.js";
 import { systemClock } from "../clock.js";
 import { startServer } from "../server.js";
 import { printResult } from "./output.js";
+import { syncDivisions } from "../sync/reconcile-divisions.js";
+import { createTarget } from "../sync/target-factory.js";
+import { createQueues, type SyncQueues } from "../sync/queues.js";
+import { redisConnection } from "../sync/runtime.js";
+import { listFailedJobs, retryFailedJob } from "../sync/failed-jobs.js";
 import { hashSecret } from "../oauth/secrets.js";
 import { deleteToken } from "../oauth/token-store.js";
 
@@ -107,9 +112,12 @@ export function buildCli(config: () => Config): Command {
 
   program
     .command("serve")
-    .description("start the HTTP API (SCIM, OAuth, admin)")
-    .action(async () => {
-      const running = await startServer(config());
+    .description("start the HTTP API (SCIM, OAuth, admin) and the sync workers")
+    .option("--api-only", "serve HTTP only; workers run elsewhere")
+    .option("--worker-only", "run the outbox relay and sync workers only")
+    .action(async (o: { apiOnly?: boolean; workerOnly?: boolean }) => {
+      if (o.apiOnly && o.workerOnly) throw new Error("--api-only and --worker-only exclude each other");
+      const running = await startServer(config(), { api: !o.workerOnly, worker: !o.apiOnly });
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off("SIGTERM", stop);
@@ -234,6 +242,46 @@ export function buildCli(config: () => Config): Command {
         const deleted = await deleteToken(store, hashSecret(token));
         process.stdout.write(deleted ? "revoked\n" : "no such token (already revoked or expired)\n");
       }),
+    );
+
+  const divisions = program.command("divisions").description("divisions");
+  divisions
+    .command("list")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) => withStore(config(), async (store) => printResult(await listDivisions(store), !!o.json, ["id", "name", "homeDivision", "description"])));
+  divisions
+    .command("sync")
+    .description("read the target's divisions into the local catalog now")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) =>
+      withStore(config(), async (store) => printResult(await syncDivisions(store, createTarget(config(), store), new Date(), actor().name), !!o.json)),
+    );
+
+  const jobs = program.command("jobs").description("sync jobs");
+  const withQueues = async <T>(fn: (queues: SyncQueues) => Promise<T>): Promise<T> => {
+    const cfg = config();
+    const queues = createQueues(redisConnection(cfg.REDIS_URL, false), cfg.QUEUE_PREFIX);
+    try {
+      return await fn(queues);
+    } finally {
+      await queues.close();
+    }
+  };
+  jobs
+    .command("failed")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) => withQueues(async (queues) => printResult(await listFailedJobs(queues), !!o.json, ["id", "resourceType", "resourceId", "attemptsMade", "failedAt", "failedReason"])));
+  jobs
+    .command("retry <jobId>")
+    .description("retry a failed job (an id as `jobs failed` prints it)")
+    .action(async (jobId: string) =>
+      withStore(config(), (store) =>
+        withQueues(async (queues) => {
+          const job = await retryFailedJob(store, queues, jobId);
+          if (!job) throw new Error(`no failed job ${jobId}`);
+          process.stdout.write(`retrying ${job.id}\n`);
+        }),
+      ),
     );
 
   return program;

@@ -6,7 +6,7 @@ import { AppError } from "./app-error.js";
 import { healthRouter } from "./health.js";
 import { oauthRouter } from "../oauth/routes.js";
 import { OAuthError } from "../oauth/oauth-error.js";
-import { adminRouter } from "../admin/routes.js";
+import { adminRouter, queueDashboardRouter } from "../admin/routes.js";
 import { scimRouter } from "../scim/router.js";
 
 /** Only the route template is a label, never the raw path (ids would explode the series). */
@@ -52,6 +52,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use(healthRouter(deps));
   app.use(oauthRouter(deps));
   app.use("/admin/v1", adminRouter(deps));
+  const dashboard = queueDashboardRouter(deps, "/admin/queues");
+  if (dashboard) app.use("/admin/queues", dashboard);
   // One router at both paths: an Okta or Entra app made for Genesys Cloud only changes its base URL.
   app.use(["/scim/v2", "/api/v2/scim/v2"], scimRouter(deps));
   app.use((req, res) => {

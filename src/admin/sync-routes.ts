@@ -1,0 +1,65 @@
+import express, { type Request, type Router } from "express";
+import { createBullBoard } from "@bull-board/api";
+import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
+import { ExpressAdapter } from "@bull-board/express";
+import type { AppDeps } from "../http/deps.js";
+import { requirePermission } from "./admin-http.js";
+import { AppError } from "../http/app-error.js";
+import { dryRunPlan, resourceSyncState, syncStatus } from "../sync/sync-status.js";
+import { listFailedJobs, retryFailedJob } from "../sync/failed-jobs.js";
+import { syncDivisions } from "../sync/reconcile-divisions.js";
+import { actorName } from "../authz/principal.js";
+import { principalOf } from "../http/bearer.js";
+
+function needQueues(deps: AppDeps) {
+  if (!deps.queues) throw new AppError(503, "queues_unavailable", "this process runs without the sync queues (Redis not configured)");
+  return deps.queues;
+}
+
+/** `/admin/v1/sync/*`, `/admin/v1/jobs/*`, `POST /admin/v1/divisions/sync` (DESIGN §7), behind the admin router's bearer check. */
+export function syncAdminRouter(deps: AppDeps): Router {
+  const r = express.Router();
+  const idOf = (req: Request) => String(req.params.id);
+
+  r.get("/sync/status", requirePermission("bridge:job:view"), async (_req, res) => {
+    res.json(await syncStatus(deps.store, new Date(deps.clock())));
+  });
+  for (const [path, type] of [
+    ["/sync/users/:id", "User"],
+    ["/sync/groups/:id", "Group"],
+  ] as const) {
+    r.get(path, requirePermission("bridge:job:view"), async (req, res) => {
+      const state = await resourceSyncState(deps.store, type, idOf(req));
+      if (!state) throw AppError.notFound(type === "User" ? "user" : "group", idOf(req));
+      res.json(state);
+    });
+  }
+  r.get("/sync/plan", requirePermission("bridge:job:view"), async (req, res) => {
+    const resourceId = typeof req.query.resourceId === "string" ? req.query.resourceId : undefined;
+    res.json(await dryRunPlan(deps.store, resourceId, 10_000));
+  });
+  r.get("/jobs/failed", requirePermission("bridge:job:view"), async (_req, res) => {
+    const entities = await listFailedJobs(needQueues(deps));
+    res.json({ entities, total: entities.length });
+  });
+  r.post("/jobs/:id/retry", requirePermission("bridge:job:retry"), async (req, res) => {
+    const job = await retryFailedJob(deps.store, needQueues(deps), idOf(req));
+    if (!job) throw AppError.notFound("failed job", idOf(req));
+    req.log.info({ category: "admin", job: job.id, by: actorName(principalOf(res)) }, "job retried");
+    res.json(job);
+  });
+  r.post("/divisions/sync", requirePermission("bridge:division:add"), async (_req, res) => {
+    if (!deps.target) throw new AppError(503, "target_unavailable", "this process has no sync target configured");
+    res.json(await syncDivisions(deps.store, deps.target, new Date(deps.clock()), actorName(principalOf(res))));
+  });
+  return r;
+}
+
+/** Bull Board at /admin/queues; the caller mounts it behind admin authentication. */
+export function queueDashboard(deps: AppDeps, basePath: string): express.Router | null {
+  if (!deps.queues) return null;
+  const adapter = new ExpressAdapter();
+  adapter.setBasePath(basePath);
+  createBullBoard({ queues: [deps.queues.user, deps.queues.group, deps.queues.divisions].map((q) => new BullMQAdapter(q)), serverAdapter: adapter });
+  return adapter.getRouter() as express.Router;
+}

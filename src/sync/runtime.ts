@@ -1,0 +1,79 @@
+import { Worker, type ConnectionOptions } from "bullmq";
+import type { Store } from "../store/store.js";
+import type { Logger } from "../log/logger.js";
+import type { DirectoryTarget } from "./targets/target.js";
+import { QUEUE_NAMES, createQueues, type SyncQueues } from "./queues.js";
+import { OutboxRelay } from "./outbox-relay.js";
+import { startSyncWorker } from "./sync-worker.js";
+import { sweep } from "./sweep.js";
+import { syncDivisions } from "./reconcile-divisions.js";
+import type { SyncMetrics } from "./sync-metrics.js";
+
+export interface SyncRuntimeOptions {
+  redisUrl: string;
+  prefix: string;
+  concurrency: number;
+  relayIntervalMs: number;
+  sweepIntervalMs: number;
+  divisionSyncIntervalMs: number;
+  lockDurationMs?: number;
+}
+
+export interface SyncRuntime {
+  queues: SyncQueues;
+  workers: Worker[];
+  relay: OutboxRelay;
+  stop(): Promise<void>;
+}
+
+/** Redis connection settings: workers block (no retry limit), as BullMQ requires (STACK.md). */
+export function redisConnection(url: string, forWorker: boolean): ConnectionOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    username: u.username || undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+    tls: u.protocol === "rediss:" ? {} : undefined,
+    maxRetriesPerRequest: forWorker ? null : 1,
+    enableOfflineQueue: forWorker,
+  };
+}
+
+/**
+ * The worker side: outbox relay, user and group workers, the division worker and its schedule, and
+ * the periodic sweep. Stops in order: relay, workers (finishing active jobs), queues.
+ */
+export async function startSyncRuntime(store: Store, target: DirectoryTarget, logger: Logger, opts: SyncRuntimeOptions, metrics?: SyncMetrics): Promise<SyncRuntime> {
+  const log = logger.child({ category: "sync" });
+  const queues = createQueues(redisConnection(opts.redisUrl, false), opts.prefix);
+  const relay = new OutboxRelay(store, queues, log, opts.relayIntervalMs);
+  const workerOpts = { connection: redisConnection(opts.redisUrl, true), prefix: opts.prefix, concurrency: opts.concurrency, lockDurationMs: opts.lockDurationMs };
+  const deps = { store, target, queues, logger, metrics };
+  const workers: Worker[] = [startSyncWorker("User", deps, workerOpts), startSyncWorker("Group", deps, workerOpts)];
+  const divisionWorker = new Worker(QUEUE_NAMES.Divisions, async () => syncDivisions(store, target, new Date()), { connection: workerOpts.connection, prefix: opts.prefix, concurrency: 1 });
+  divisionWorker.on("error", (err) => log.warn({ err: err.message }, "division worker error"));
+  workers.push(divisionWorker);
+  relay.start();
+  const runSweep = () =>
+    sweep(store, queues).then(
+      (n) => n && log.info({ queued: n }, "sweep queued unsynced resources"),
+      (err: unknown) => log.warn({ err: (err as Error).message }, "sweep failed; will run again"),
+    );
+  void runSweep();
+  const sweepTimer = setInterval(runSweep, opts.sweepIntervalMs);
+  sweepTimer.unref();
+  queues.divisions.upsertJobScheduler("divisions-sync", { every: opts.divisionSyncIntervalMs }, { name: "sync", data: {} }).catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not schedule division sync"));
+  return {
+    queues,
+    workers,
+    relay,
+    stop: async () => {
+      clearInterval(sweepTimer);
+      await relay.stop();
+      await Promise.all(workers.map((w) => w.close()));
+      await queues.close();
+    },
+  };
+}
