@@ -1,0 +1,61 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import type { Store } from "../../src/store/store.js";
+import type { DirectoryTarget } from "../../src/sync/targets/target.js";
+import { startSyncRuntime, type SyncRuntime } from "../../src/sync/runtime.js";
+import { createLogger } from "../../src/log/logger.js";
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** Workers, relay and sweep against real Redis, under a queue prefix of this test's own. */
+export async function startTestSync(store: Store, target: DirectoryTarget, opts: { redisUrl?: string; concurrency?: number; prefix?: string } = {}): Promise<SyncRuntime & { prefix: string }> {
+  const prefix = opts.prefix ?? `t${randomBytes(5).toString("hex")}`;
+  const runtime = await startSyncRuntime(store, target, createLogger("silent"), {
+    redisUrl: opts.redisUrl ?? REDIS_URL,
+    prefix,
+    concurrency: opts.concurrency ?? 4,
+    relayIntervalMs: 20,
+    sweepIntervalMs: 60_000,
+    divisionSyncIntervalMs: 3_600_000,
+    lockDurationMs: 2_000,
+  });
+  return { ...runtime, prefix };
+}
+
+/** Deletes every key of a test's queues. */
+export async function dropPrefix(prefix: string, redisUrl = REDIS_URL): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Polls a condition (the pipeline's state lives in the store) until it holds or the time is up. */
+export async function waitUntil<T>(check: () => Promise<T | false | null | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Every SCIM user and group applied at its current version, and no deletion outstanding. */
+export async function allSynced(store: Store): Promise<boolean> {
+  const [r] = await store.query<{ n: number }>(
+    `select (select count(*) from outbox)
+          + (select count(*) from scim_users u left join sync_state s on s.resource_type = 'User' and s.resource_id = u.id where s.synced_version is distinct from u.version or s.state <> 'synced')
+          + (select count(*) from scim_groups g left join sync_state s on s.resource_type = 'Group' and s.resource_id = g.id where s.synced_version is distinct from g.version or s.state <> 'synced')
+          + (select count(*) from sync_state s where s.state <> 'synced' or (not s.deleted and s.resource_type = 'User' and not exists (select 1 from scim_users u where u.id = s.resource_id)))
+       as n`,
+  );
+  return Number(r?.n) === 0;
+}
