@@ -8,14 +8,14 @@ import { createLogger } from "../../src/log/logger.js";
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 /** Workers, relay and sweep against real Redis, under a queue prefix of this test's own. */
-export async function startTestSync(store: Store, target: DirectoryTarget, opts: { redisUrl?: string; concurrency?: number; prefix?: string } = {}): Promise<SyncRuntime & { prefix: string }> {
+export async function startTestSync(store: Store, target: DirectoryTarget, opts: { redisUrl?: string; concurrency?: number; prefix?: string; sweepIntervalMs?: number } = {}): Promise<SyncRuntime & { prefix: string }> {
   const prefix = opts.prefix ?? `t${randomBytes(5).toString("hex")}`;
   const runtime = await startSyncRuntime(store, target, createLogger("silent"), {
     redisUrl: opts.redisUrl ?? REDIS_URL,
     prefix,
     concurrency: opts.concurrency ?? 4,
     relayIntervalMs: 20,
-    sweepIntervalMs: 60_000,
+    sweepIntervalMs: opts.sweepIntervalMs ?? 60_000,
     divisionSyncIntervalMs: 3_600_000,
     lockDurationMs: 2_000,
   });
@@ -58,4 +58,48 @@ export async function allSynced(store: Store): Promise<boolean> {
        as n`,
   );
   return Number(r?.n) === 0;
+}
+
+/** A redis-server of the test's own on a spare port, to stop and start during a test. */
+export class ScratchRedis {
+  private proc: import("node:child_process").ChildProcess | null = null;
+  constructor(readonly port: number) {}
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+  async start(): Promise<void> {
+    if (this.proc) return;
+    const { spawn } = await import("node:child_process");
+    this.proc = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    await waitUntil(async () => {
+      const r = new Redis(this.url, { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+      try {
+        await r.connect();
+        return (await r.ping()) === "PONG";
+      } catch {
+        return false;
+      } finally {
+        r.disconnect();
+      }
+    }, `redis-server on ${this.port}`, 10_000);
+  }
+  async stop(): Promise<void> {
+    const p = this.proc;
+    if (!p) return;
+    this.proc = null;
+    if (p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((r) => p.once("exit", r));
+    p.kill("SIGKILL");
+    await exited;
+  }
+}
+
+export async function sparePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }

@@ -19,18 +19,21 @@ interface Page<T> {
   pageCount?: number;
 }
 
-/** Seconds to wait after a 429: Retry-After, else inin-ratelimit-reset, else a minute (GENESYS.md). */
-function retryAfterMs(res: Response): number {
+/** Time to wait after a 429: Retry-After (seconds or an HTTP date), else inin-ratelimit-reset, else a minute (GENESYS.md). */
+function retryAfterMs(res: Response, now: number): number {
   const ra = res.headers.get("retry-after") ?? res.headers.get("inin-ratelimit-reset");
-  const n = ra === null ? NaN : Number(ra);
-  return Number.isFinite(n) && n >= 0 ? Math.ceil(n * 1000) : 60_000;
+  if (ra === null) return 60_000;
+  const n = Number(ra);
+  if (Number.isFinite(n) && n >= 0) return Math.ceil(n * 1000);
+  const at = Date.parse(ra);
+  return Number.isNaN(at) ? 60_000 : Math.max(0, at - now);
 }
 
 /** The Genesys Cloud Platform API, with a client-credentials token from openid-client. */
 export class GenesysTarget implements DirectoryTarget {
   readonly name = "genesys" as const;
   private readonly config: oidc.Configuration;
-  private token: { value: string; expiresAt: number } | null = null;
+  private token: { value: string; expiresAt: number; margin: number } | null = null;
   private tokenRequest: Promise<string> | null = null;
   private readonly now: () => number;
 
@@ -40,13 +43,14 @@ export class GenesysTarget implements DirectoryTarget {
     if (opts.loginUrl.startsWith("http:")) oidc.allowInsecureRequests(this.config);
   }
 
-  /** Cached until a minute before expiry; one request in flight at a time. */
+  /** Cached until shortly before expiry (a minute, or a tenth of a short lifetime); one request in flight at a time. */
   private async accessToken(): Promise<string> {
-    if (this.token && this.token.expiresAt - 60_000 > this.now()) return this.token.value;
+    if (this.token && this.token.expiresAt - this.token.margin > this.now()) return this.token.value;
     this.tokenRequest ??= (async () => {
       try {
         const t = await oidc.clientCredentialsGrant(this.config);
-        this.token = { value: t.access_token, expiresAt: this.now() + (t.expires_in ?? 3600) * 1000 };
+        const lifetime = (t.expires_in ?? 3600) * 1000;
+        this.token = { value: t.access_token, expiresAt: this.now() + lifetime, margin: Math.min(60_000, lifetime / 10) };
         return t.access_token;
       } catch (err) {
         const status = (err as { status?: number }).status;
@@ -86,10 +90,11 @@ export class GenesysTarget implements DirectoryTarget {
       this.token = null; // expired or revoked early: one fresh token, one retry
       return this.request(method, path, body, true);
     }
-    if (res.status === 429) throw new TargetError("rate_limited", message, 429, retryAfterMs(res), err.code);
+    if (res.status === 429) throw new TargetError("rate_limited", message, 429, retryAfterMs(res, this.now()), err.code);
     if (res.status >= 500) throw new TargetError("transient", message, res.status, undefined, err.code);
     if (res.status === 404) throw new TargetError("not_found", message, 404, undefined, err.code);
-    if ((res.status === 409 || res.status === 400) && /does not match the current version|version/i.test(err.message ?? "") && err.code !== "general.conflict") {
+    // A stale version answers 409 (or 400) whose message says so, whatever its code (GENESYS.md)
+    if ((res.status === 409 || res.status === 400) && /does not match the current version/i.test(err.message ?? "")) {
       throw new TargetError("version_conflict", message, res.status, undefined, err.code);
     }
     if (res.status === 409) throw new TargetError("conflict", message, 409, undefined, err.code);

@@ -1,0 +1,121 @@
+import { FakeGenesysError, codeForStatus } from "./errors.js";
+
+/** What a user rejection sees: the request body and, for a PATCH, the user as it stands. */
+export interface UserWrite {
+  method: "POST" | "PATCH";
+  /** The user id of a PATCH. */
+  id?: string;
+  body: Record<string, unknown>;
+  /** The current user (Genesys's shape) of a PATCH. */
+  user?: Record<string, unknown>;
+}
+
+/** A predicate, or an e-mail address (matched case-insensitively against the body's or the user's email). */
+export type UserRejectionMatch = ((write: UserWrite) => boolean) | string;
+
+interface Rejection {
+  match: (write: UserWrite) => boolean;
+  status: number;
+  message: string;
+  code: string;
+}
+
+/**
+ * Switchable failure modes, changeable in the middle of a test. Rate-limit and server-error bursts
+ * apply to the next n API requests (/api/v2/…) that carry a valid token; login bursts to POST /oauth/token.
+ */
+export class FakeFaults {
+  /** Milliseconds every response (login and API) waits before it is sent. */
+  delayMs = 0;
+  /** Lifetime of tokens issued from now on (seconds); afterwards the API answers 401 authentication.required. */
+  tokenTtlSeconds: number;
+
+  private limited = { remaining: 0, retryAfterSeconds: 1, header: true };
+  private errors = { remaining: 0, status: 503, afterProcessing: false };
+  private loginFailures = { remaining: 0, status: 503 };
+  private rejections: Rejection[] = [];
+
+  constructor(tokenTtlSeconds: number) {
+    this.tokenTtlSeconds = tokenTtlSeconds;
+  }
+
+  /**
+   * The next n API requests answer 429 too.many.requests.retry.after with `Retry-After: retryAfterSeconds`.
+   * `retryAfterHeader: false` leaves Retry-After out (GENESYS.md [guess]): then only inin-ratelimit-reset says it.
+   */
+  rateLimit(n: number, retryAfterSeconds = 1, opts: { retryAfterHeader?: boolean } = {}): void {
+    this.limited = { remaining: n, retryAfterSeconds, header: opts.retryAfterHeader ?? true };
+  }
+
+  /**
+   * The next n API requests answer `status` (5xx) with the documented error body. With
+   * `afterProcessing: true` the request is carried out first (a write lands, then the answer is lost).
+   */
+  serverErrors(n: number, status = 503, opts: { afterProcessing?: boolean } = {}): void {
+    this.errors = { remaining: n, status, afterProcessing: opts.afterProcessing ?? false };
+  }
+
+  /** The next n token requests answer `status`. */
+  loginErrors(n: number, status = 503): void {
+    this.loginFailures = { remaining: n, status };
+  }
+
+  /**
+   * POST /api/v2/users and PATCH /api/v2/users/{id} of matching users fail with `status` (4xx) and
+   * `message` until the returned function (or clearRejections) lifts the rule: a test shows the
+   * bridge failing fast, then succeeding once "the cause is fixed".
+   */
+  rejectUser(match: UserRejectionMatch, status = 400, message = "The user was rejected by the directory.", code: string = codeForStatus(status)): () => void {
+    const fn =
+      typeof match === "string"
+        ? (w: UserWrite) => [w.body.email, w.user?.email].some((e) => typeof e === "string" && e.toLowerCase() === match.toLowerCase())
+        : match;
+    const rule: Rejection = { match: fn, status, message, code };
+    this.rejections.push(rule);
+    return () => {
+      this.rejections = this.rejections.filter((r) => r !== rule);
+    };
+  }
+
+  clearRejections(): void {
+    this.rejections = [];
+  }
+
+  /** Everything back to normal (the token lifetime is kept). */
+  reset(): void {
+    this.delayMs = 0;
+    this.limited.remaining = 0;
+    this.errors.remaining = 0;
+    this.loginFailures.remaining = 0;
+    this.rejections = [];
+  }
+
+  /** Internal: the queued fault the next API request meets, if any, before or after it is carried out. */
+  takeApiFault(phase: "before" | "after", resetSeconds: number): { error: FakeGenesysError; headers: Record<string, string> } | null {
+    if (phase === "before" && this.limited.remaining > 0) {
+      this.limited.remaining--;
+      const s = this.limited.retryAfterSeconds;
+      const headers: Record<string, string> = { "inin-ratelimit-reset": String(s) };
+      if (this.limited.header) headers["retry-after"] = String(s);
+      return { error: new FakeGenesysError(429, `Rate limit exceeded the maximum. Retry the request in [${s}] seconds`, "too.many.requests.retry.after", { messageParams: { retryAfter: String(s) } }), headers };
+    }
+    if (this.errors.remaining > 0 && this.errors.afterProcessing === (phase === "after")) {
+      this.errors.remaining--;
+      return { error: new FakeGenesysError(this.errors.status, "The service is currently unavailable.", codeForStatus(this.errors.status)), headers: { "inin-ratelimit-reset": String(resetSeconds) } };
+    }
+    return null;
+  }
+
+  /** Internal: the queued login failure, if any. */
+  takeLoginFault(): FakeGenesysError | null {
+    if (this.loginFailures.remaining <= 0) return null;
+    this.loginFailures.remaining--;
+    return new FakeGenesysError(this.loginFailures.status, "The login service is currently unavailable.", codeForStatus(this.loginFailures.status));
+  }
+
+  /** Internal: the first rule a user write meets, as the error to answer. */
+  checkUser(write: UserWrite): FakeGenesysError | null {
+    const r = this.rejections.find((x) => x.match(write));
+    return r ? new FakeGenesysError(r.status, r.message, r.code) : null;
+  }
+}
