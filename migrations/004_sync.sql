@@ -12,6 +12,9 @@ create table sync_state (
   pending_since timestamptz,
   -- a resource deleted here whose deletion is applied downstream
   deleted boolean not null default false,
+  -- what the last run left on the target (fields, state, division, the target's version), so the
+  -- next run sends only what changed without reading the user first
+  applied jsonb,
   primary key (resource_type, resource_id)
 );
 create index sync_state_state on sync_state (resource_type, state);

@@ -52,11 +52,12 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
           relayIntervalMs: config.SYNC_RELAY_INTERVAL_MS,
           sweepIntervalMs: config.SYNC_SWEEP_INTERVAL_MS,
           divisionSyncIntervalMs: config.DIVISION_SYNC_INTERVAL_MS,
+          debounceMs: config.SYNC_DEBOUNCE_MS,
         },
         syncMetrics,
       )
     : null;
-  const queues: SyncQueues | null = sync?.queues ?? (opts.api ? createQueues(redisConnection(config.REDIS_URL, false), config.QUEUE_PREFIX) : null);
+  const queues: SyncQueues | null = sync?.queues ?? (opts.api ? createQueues(redisConnection(config.REDIS_URL, false), config.QUEUE_PREFIX, config.SYNC_DEBOUNCE_MS) : null);
   const depthTimer = setInterval(() => {
     if (!queues) return;
     for (const q of [queues.user, queues.group, queues.divisions]) {

@@ -28,6 +28,7 @@ const schema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[\w{}:-]+$/, "letters, digits, _ - : { } only"),
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(256),
   SYNC_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000),
+  SYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).max(600_000),
   SYNC_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000),
   DIVISION_SYNC_INTERVAL_MS: z.coerce.number().int().min(60_000),
 });

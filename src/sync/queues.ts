@@ -10,6 +10,8 @@ export interface SyncJobData {
 }
 
 export interface SyncQueues {
+  /** How long a new job waits before it runs (collapses bursts of changes to one resource). */
+  debounceMs: number;
   user: Queue<SyncJobData>;
   group: Queue<SyncJobData>;
   divisions: Queue<Record<string, never>>;
@@ -24,12 +26,13 @@ export const JOB_OPTIONS: JobsOptions = {
   removeOnFail: { count: 10_000 },
 };
 
-export function createQueues(connection: ConnectionOptions, prefix: string): SyncQueues {
+export function createQueues(connection: ConnectionOptions, prefix: string, debounceMs = 0): SyncQueues {
   const user = new Queue<SyncJobData>(QUEUE_NAMES.User, { connection, prefix, defaultJobOptions: JOB_OPTIONS });
   const group = new Queue<SyncJobData>(QUEUE_NAMES.Group, { connection, prefix, defaultJobOptions: JOB_OPTIONS });
   const divisions = new Queue<Record<string, never>>(QUEUE_NAMES.Divisions, { connection, prefix, defaultJobOptions: { attempts: 5, backoff: { type: "exponential", delay: 5000, jitter: 0.5 }, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } });
   for (const q of [user, group, divisions]) q.on("error", () => undefined); // reported through readiness and the relay's log
   return {
+    debounceMs,
     user,
     group,
     divisions,
@@ -46,5 +49,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Syn
  */
 export async function enqueueSync(queues: SyncQueues, type: SyncResourceType, id: string): Promise<void> {
   const queue = type === "User" ? queues.user : queues.group;
-  await queue.add("sync", { type, id }, { deduplication: { id: `${type}:${id}`, keepLastIfActive: true } });
+  // The debounce: a job waits a moment, so that a burst of changes to one resource (Entra sends several
+  // PATCHes per user in a cycle) is applied by one run, which reads the latest state.
+  await queue.add("sync", { type, id }, { delay: queues.debounceMs, deduplication: { id: `${type}:${id}`, keepLastIfActive: true } });
 }

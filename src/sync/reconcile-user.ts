@@ -20,11 +20,47 @@ export interface ReconcileResult {
   groups: string[];
 }
 
-/** The division's id on the target: read from the target's catalog, or (dry run) the division itself. */
-async function targetDivisionId(deps: ReconcileDeps, divisionId: string): Promise<string> {
-  const row = (await deps.db.query<{ target_id: string | null; name: string }>("select target_id, name from divisions where id = $1", [divisionId]))[0];
+/** What a run leaves on the target, kept in sync_state.applied. */
+interface Applied {
+  version: number;
+  state: GenesysUser["state"];
+  divisionId?: string;
+  fields: UserFields;
+}
+
+/** The fields are what this run made true (the target's answers may leave some out, e.g. employerInfo without expand). */
+function snapshot(user: GenesysUser, fields: UserFields): Applied {
+  return { version: user.version, state: user.state, divisionId: user.division?.id, fields };
+}
+
+function appliedUser(targetId: string, applied: unknown): GenesysUser | null {
+  const a = applied as Applied | null;
+  if (!a || typeof a.version !== "number") return null;
+  const f = a.fields;
+  return {
+    id: targetId,
+    version: a.version,
+    state: a.state,
+    division: a.divisionId ? { id: a.divisionId } : undefined,
+    name: f.name ?? "",
+    email: f.email ?? "",
+    title: f.title,
+    department: f.department,
+    manager: f.manager ? { id: f.manager } : null,
+    addresses: f.addresses,
+    employerInfo: f.employerInfo,
+  };
+}
+
+/**
+ * The division's id on the target: read from the target's catalog, or (dry run) the division itself.
+ * Undefined for a home division not yet matched: Genesys puts a user without divisionId in its home.
+ */
+async function targetDivisionId(deps: ReconcileDeps, divisionId: string): Promise<string | undefined> {
+  const row = (await deps.db.query<{ target_id: string | null; name: string; home: boolean }>("select target_id, name, home from divisions where id = $1", [divisionId]))[0];
   if (row?.target_id) return row.target_id;
   if (deps.target.name === "dry-run") return divisionId;
+  if (row?.home) return undefined;
   throw new TargetError("permanent", `division ${JSON.stringify(row?.name ?? divisionId)} has no Genesys Cloud id: run a division sync (POST /admin/v1/divisions/sync) or create it in Genesys`);
 }
 
@@ -70,7 +106,9 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
   const managerId = await managerTargetId(deps, u);
   let outcome: ReconcileResult["outcome"] = "unchanged";
 
-  let user = state?.target_id ? await deps.target.getUser(ctx, state.target_id, { includeDeleted: true }) : null;
+  // What the last run left on the target stands in for a read; a stale version or a missing user makes
+  // the run read the real thing (patchUser, and the not-found case below).
+  let user = state?.target_id ? (appliedUser(state.target_id, state.applied) ?? (await deps.target.getUser(ctx, state.target_id, { includeDeleted: true }))) : null;
   if (!user) {
     try {
       user = await deps.target.createUser(ctx, { ...createBody(u, divisionId), ...(stateOf(u) === "inactive" ? { state: "inactive" as const } : {}) });
@@ -88,12 +126,20 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
     user = await patchUser(deps, ctx, user, { state: stateOf(u) });
     outcome = "restored";
   }
-  const changes: UserFields | null = fieldChanges(user, desiredFields(u, managerId));
+  const wanted = desiredFields(u, managerId);
+  const changes: UserFields | null = fieldChanges(user, wanted);
   if (changes) {
-    user = await patchUser(deps, ctx, user, changes);
+    try {
+      user = await patchUser(deps, ctx, user, changes);
+    } catch (err) {
+      if (!(err instanceof TargetError && err.kind === "not_found") || outcome === "created") throw err;
+      // gone from the target since the last run: forget the link and let the retry create it again
+      await deps.db.query("update sync_state set target_id = null, applied = null where resource_type = 'User' and resource_id = $1", [id]);
+      throw new TargetError("transient", `user ${user.id} is gone from the target; it will be created again`);
+    }
     if (outcome === "unchanged") outcome = "updated";
   }
-  if (user.division?.id !== divisionId) {
+  if (divisionId !== undefined && user.division?.id !== divisionId) {
     await deps.target.moveUsersToDivision(ctx, divisionId, [user.id]);
     user = (await deps.target.getUser(ctx, user.id, { includeDeleted: true })) ?? user;
     if (outcome === "unchanged") outcome = "updated";
@@ -105,7 +151,7 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
   }
   const now = (await deps.db.query<{ version: number }>("select version from scim_users where id = $1", [id]))[0]?.version;
   const requeue = now !== row.version;
-  await markSynced(deps.db, "User", id, row.version, user.id, deps.now(), { stillPending: requeue });
+  await markSynced(deps.db, "User", id, row.version, user.id, deps.now(), { stillPending: requeue, applied: snapshot(user, wanted) });
   const groups = !state?.target_id || state.target_id !== user.id ? (await deps.db.query<{ group_id: string }>("select group_id from scim_group_members where member_id = $1", [id])).map((g) => g.group_id) : [];
   return { outcome, version: row.version, requeue, groups };
 }

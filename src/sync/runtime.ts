@@ -17,6 +17,7 @@ export interface SyncRuntimeOptions {
   sweepIntervalMs: number;
   divisionSyncIntervalMs: number;
   lockDurationMs?: number;
+  debounceMs: number;
 }
 
 export interface SyncRuntime {
@@ -47,7 +48,7 @@ export function redisConnection(url: string, forWorker: boolean): ConnectionOpti
  */
 export async function startSyncRuntime(store: Store, target: DirectoryTarget, logger: Logger, opts: SyncRuntimeOptions, metrics?: SyncMetrics): Promise<SyncRuntime> {
   const log = logger.child({ category: "sync" });
-  const queues = createQueues(redisConnection(opts.redisUrl, false), opts.prefix);
+  const queues = createQueues(redisConnection(opts.redisUrl, false), opts.prefix, opts.debounceMs);
   const relay = new OutboxRelay(store, queues, log, opts.relayIntervalMs);
   const workerOpts = { connection: redisConnection(opts.redisUrl, true), prefix: opts.prefix, concurrency: opts.concurrency, lockDurationMs: opts.lockDurationMs };
   const deps = { store, target, queues, logger, metrics };

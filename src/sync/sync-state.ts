@@ -12,6 +12,7 @@ export interface SyncStateRow {
   last_synced_at: Date | null;
   pending_since: Date | null;
   deleted: boolean;
+  applied: unknown;
 }
 
 export async function getSyncState(db: Queryable, type: SyncResourceType, id: string): Promise<SyncStateRow | null> {
@@ -35,14 +36,22 @@ export async function markPending(db: Queryable, type: SyncResourceType, id: str
  * A run applied `version`. If the resource moved on meanwhile it stays pending (the follow-up job
  * applies the rest); `stillPending` says so.
  */
-export async function markSynced(db: Queryable, type: SyncResourceType, id: string, version: number, targetId: string | null, now: Date, opts: { deleted?: boolean; stillPending: boolean }): Promise<void> {
+export async function markSynced(
+  db: Queryable,
+  type: SyncResourceType,
+  id: string,
+  version: number,
+  targetId: string | null,
+  now: Date,
+  opts: { deleted?: boolean; stillPending: boolean; applied?: unknown },
+): Promise<void> {
   await db.query(
-    `insert into sync_state(resource_type, resource_id, synced_version, target_id, state, last_error, last_synced_at, pending_since, deleted)
-     values ($1,$2,$3,$4,$5,null,$6,null,$7)
+    `insert into sync_state(resource_type, resource_id, synced_version, target_id, state, last_error, last_synced_at, pending_since, deleted, applied)
+     values ($1,$2,$3,$4,$5,null,$6,null,$7,$9::jsonb)
      on conflict (resource_type, resource_id) do update set synced_version = excluded.synced_version, target_id = coalesce(excluded.target_id, sync_state.target_id),
        state = excluded.state, last_error = null, last_synced_at = excluded.last_synced_at,
-       pending_since = case when $8 then sync_state.pending_since else null end, deleted = excluded.deleted`,
-    [type, id, version, targetId, opts.stillPending ? "pending" : "synced", now, opts.deleted ?? false, opts.stillPending],
+       pending_since = case when $8 then sync_state.pending_since else null end, deleted = excluded.deleted, applied = excluded.applied`,
+    [type, id, version, targetId, opts.stillPending ? "pending" : "synced", now, opts.deleted ?? false, opts.stillPending, opts.applied === undefined ? null : JSON.stringify(opts.applied)],
   );
 }
 

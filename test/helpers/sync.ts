@@ -8,7 +8,7 @@ import { createLogger } from "../../src/log/logger.js";
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 /** Workers, relay and sweep against real Redis, under a queue prefix of this test's own. */
-export async function startTestSync(store: Store, target: DirectoryTarget, opts: { redisUrl?: string; concurrency?: number; prefix?: string; sweepIntervalMs?: number } = {}): Promise<SyncRuntime & { prefix: string }> {
+export async function startTestSync(store: Store, target: DirectoryTarget, opts: { redisUrl?: string; concurrency?: number; prefix?: string; sweepIntervalMs?: number; debounceMs?: number } = {}): Promise<SyncRuntime & { prefix: string }> {
   const prefix = opts.prefix ?? `t${randomBytes(5).toString("hex")}`;
   const runtime = await startSyncRuntime(store, target, createLogger("silent"), {
     redisUrl: opts.redisUrl ?? REDIS_URL,
@@ -18,6 +18,7 @@ export async function startTestSync(store: Store, target: DirectoryTarget, opts:
     sweepIntervalMs: opts.sweepIntervalMs ?? 60_000,
     divisionSyncIntervalMs: 3_600_000,
     lockDurationMs: 2_000,
+    debounceMs: opts.debounceMs ?? 100,
   });
   return { ...runtime, prefix };
 }
