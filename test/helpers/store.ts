@@ -13,6 +13,8 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgresql://
 
 export interface TestStore {
   store: Store;
+  /** The PostgreSQL schema of this test file (postgres only). */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function openTestStore(kind = process.env.TEST_STORE ?? "pglite"): 
     await prepareStore(store, new Date());
     return {
       store,
+      schema,
       close: async () => {
         await store.close();
         const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
