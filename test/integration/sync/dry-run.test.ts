@@ -74,6 +74,17 @@ describe("sync pipeline on the dry-run target", () => {
     expect((await plan(id)).at(-1)).toMatchObject({ method: "DELETE", path: `/api/v2/users/${state.targetId}` });
   });
 
+  it("serves the queue dashboard at /admin/queues behind admin authentication", async () => {
+    expect((await request(t.app).get("/admin/queues")).status).toBe(401);
+    expect((await request(t.app).get("/admin/queues").set({ authorization: `Bearer ${scim.token}` })).status).toBe(403);
+    const page = await request(t.app).get("/admin/queues").set(admin);
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(/<html/i);
+    const api = await request(t.app).get("/admin/queues/api/queues").set(admin);
+    expect(api.status).toBe(200);
+    expect(JSON.stringify(api.body)).toContain("sync-user");
+  });
+
   it("plans a group by name and its members, after the members exist downstream", async () => {
     const a = (await scim.post("/Users", { schemas: [USER_SCHEMA], userName: "g1@example.com", displayName: "G One" })).body.id as string;
     const b = (await scim.post("/Users", { schemas: [USER_SCHEMA], userName: "g2@example.com", displayName: "G Two" })).body.id as string;
