@@ -12,6 +12,7 @@ import { createQueues, type SyncQueues } from "./sync/queues.js";
 import { redisConnection, startSyncRuntime, type SyncRuntime } from "./sync/runtime.js";
 import { createTarget } from "./sync/target-factory.js";
 import { createSyncMetrics } from "./sync/sync-metrics.js";
+import { getSettings } from "./admin/settings.js";
 
 export interface ServeOptions {
   /** Serve HTTP (SCIM, OAuth, admin). */
@@ -91,6 +92,8 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
     url = `http://${config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST}:${port}`;
   }
   logger.info({ category: "app", url, store: store.kind, api: opts.api, worker: opts.worker, target: target.name }, url ? "scim-bridge listening" : "scim-bridge workers running");
+  const settings = await getSettings(store, config, new Date());
+  for (const warning of settings.warnings) logger.warn({ category: "oauth" }, warning);
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {

@@ -3,12 +3,13 @@ import type { AppDeps } from "../http/deps.js";
 import { bearerAuth, principalOf } from "../http/bearer.js";
 import { paging, renderAdminAuthFailure, requirePermission } from "./admin-http.js";
 import { createClient, deleteClient, getClient, listClients, rotateSecret, updateClient } from "../oauth/client-registry.js";
-import { createRole, deleteRole, updateRole } from "../authz/role-service.js";
+import { createRole, deleteRole, restoreDefaultRoles, updateRole } from "../authz/role-service.js";
 import { getRole, listRoles } from "../authz/roles.js";
 import { createDivision, listDivisions } from "../authz/divisions.js";
 import { listAudit } from "../audit/audit-log.js";
 import { AppError } from "../http/app-error.js";
 import { queueDashboard, syncAdminRouter } from "./sync-routes.js";
+import { getSettings, putSettings } from "./settings.js";
 
 const idOf = (req: Request): string => String(req.params.id);
 
@@ -55,6 +56,9 @@ export function adminRouter(deps: AppDeps): Router {
     const role = await createRole(deps.store, principalOf(res), now(), req.body);
     res.status(201).location(`${req.baseUrl}/roles/${role.id}`).json(role);
   });
+  r.post("/roles/default", requirePermission("bridge:role:edit"), requirePermission("bridge:role:add"), async (_req, res) => {
+    res.json(await restoreDefaultRoles(deps.store, principalOf(res), now()));
+  });
   r.get("/roles/:id", requirePermission("bridge:role:view"), async (req, res) => {
     const role = await getRole(deps.store, idOf(req));
     if (!role) throw AppError.notFound("role", idOf(req));
@@ -83,6 +87,13 @@ export function adminRouter(deps: AppDeps): Router {
     const p = paging(req);
     const str = (k: string) => (typeof req.query[k] === "string" ? (req.query[k] as string) : undefined);
     res.json(await listAudit(deps.store, { targetType: str("targetType"), targetId: str("targetId"), action: str("action"), limit: p.limit, offset: p.offset }));
+  });
+
+  r.get("/settings", requirePermission("bridge:client:view"), async (_req, res) => {
+    res.json(await getSettings(deps.store, deps.config, now()));
+  });
+  r.put("/settings", requirePermission("bridge:client:edit"), async (req, res) => {
+    res.json(await putSettings(deps.store, deps.config, principalOf(res), now(), req.body));
   });
 
   r.use(syncAdminRouter(deps));

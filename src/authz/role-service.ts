@@ -3,7 +3,7 @@ import { isUniqueViolation } from "../store/store.js";
 import { AppError } from "../http/app-error.js";
 import { recordAudit } from "../audit/audit-log.js";
 import { type Actor, actorName } from "./principal.js";
-import { getRole, newRoleId, validatePermissions, type Role } from "./roles.js";
+import { BUILTIN_ROLES, builtinRoleId, getRole, newRoleId, validatePermissions, type BuiltinRole, type Role } from "./roles.js";
 import { applyRoleChangeToClients, clientsHoldingRole, restrictionOf } from "../oauth/client-registry.js";
 import type { FieldError } from "../oauth/client-rules.js";
 
@@ -99,5 +99,49 @@ export async function deleteRole(store: Store, actor: Actor, now: Date, id: stri
     await recordAudit(tx, now, { actor: by, action: "role.delete", targetType: "role", targetId: id, before, note: holders.length ? `grants removed from ${holders.length} client(s)` : undefined });
     const clientsReset = await applyRoleChangeToClients(tx, now, by, restrictedBefore, `role ${JSON.stringify(before.name)} was deleted, leaving the client without the SCIM Integration role's restriction`);
     return { ...before, clientsReset };
+  });
+}
+
+export interface RestoreResult {
+  roles: Array<{ id: string; name: string; builtin: BuiltinRole; action: "recreated" | "reset" | "unchanged" }>;
+  clientsReset: Array<{ clientId: string; from: number; to: number }>;
+}
+
+/**
+ * Genesys's "restore default roles" (POST /api/v2/authorization/roles/default): built-in roles come
+ * back if deleted and get their shipped permissions again, keeping their ids where they still exist;
+ * custom roles are untouched. A restore that widens a role applies rule 3 to its holders.
+ */
+export async function restoreDefaultRoles(store: Store, actor: Actor, now: Date): Promise<RestoreResult> {
+  return store.transaction(async (tx) => {
+    const by = actorName(actor);
+    const result: RestoreResult = { roles: [], clientsReset: [] };
+    for (const [key, def] of Object.entries(BUILTIN_ROLES) as Array<[BuiltinRole, (typeof BUILTIN_ROLES)[BuiltinRole]]>) {
+      const id = await builtinRoleId(tx, key);
+      if (!id) {
+        const taken = (await tx.query("select 1 from roles where lower(name) = lower($1)", [def.name])).length > 0;
+        const name = taken ? `${def.name} (restored)` : def.name;
+        const newId = newRoleId();
+        await tx.query("insert into roles(id, name, description, permissions, builtin, created_at, updated_at) values ($1,$2,$3,$4::jsonb,$5,$6,$6)", [newId, name, def.description, JSON.stringify(def.permissions), key, now]);
+        const after = (await getRole(tx, newId))!;
+        await recordAudit(tx, now, { actor: by, action: "role.restore", targetType: "role", targetId: newId, after, note: "built-in role recreated" });
+        result.roles.push({ id: newId, name, builtin: key, action: "recreated" });
+        continue;
+      }
+      const before = (await getRole(tx, id))!;
+      const same = before.permissions.length === def.permissions.length && def.permissions.every((p) => before.permissions.includes(p));
+      if (same) {
+        result.roles.push({ id, name: before.name, builtin: key, action: "unchanged" });
+        continue;
+      }
+      const holders = await clientsHoldingRole(tx, id);
+      const restrictedBefore = new Map([...(await restrictionOf(tx, holders))].map(([k, v]) => [k, v.restricted]));
+      await tx.query("update roles set permissions = $2::jsonb, updated_at = $3 where id = $1", [id, JSON.stringify(def.permissions), now]);
+      const after = (await getRole(tx, id))!;
+      await recordAudit(tx, now, { actor: by, action: "role.restore", targetType: "role", targetId: id, before, after, note: "permissions reset to the shipped ones" });
+      result.clientsReset.push(...(await applyRoleChangeToClients(tx, now, by, restrictedBefore, `role ${JSON.stringify(after.name)} was restored to its shipped permissions, which go beyond the SCIM Integration role's`)));
+      result.roles.push({ id, name: before.name, builtin: key, action: "reset" });
+    }
+    return result;
   });
 }

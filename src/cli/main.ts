@@ -7,7 +7,7 @@ import type { SystemActor } from "../authz/principal.js";
 import { ALL_DIVISIONS } from "../authz/permissions.js";
 import { builtinRoleId, listRoles } from "../authz/roles.js";
 import { listDivisions } from "../authz/divisions.js";
-import { createRole } from "../authz/role-service.js";
+import { createRole, restoreDefaultRoles } from "../authz/role-service.js";
 import { createClient, deleteClient, getClient, listClients, rotateSecret, updateClient } from "../oauth/client-registry.js";
 import { issueToken } from "../oauth/token-service.js";
 import { GRANT_TYPES, type RoleDivision } from "../oauth/client-rules.js";
@@ -169,8 +169,28 @@ export function buildCli(config: () => Config): Command {
     );
 
   const clients = program.command("clients").description("OAuth clients");
-  clientOptions(clients.command("create").description("create a client; prints its secret once").requiredOption("--name <name>", "client name")).action(async (o: ClientOpts) =>
-    withStore(config(), async (store) => printResult(await createClient(store, actor(), new Date(), await clientBody(store, o)), !!o.json, [...CLIENT_COLUMNS, "secret"])),
+  clientOptions(
+    clients
+      .command("create")
+      .description("create a client; prints its secret once")
+      .requiredOption("--name <name>", "client name")
+      .addOption(new Option("--preset <preset>", "a Genesys procedure's client").choices(["embeddable-framework", "scim"]))
+      .option("--region <host>", "Genesys Cloud region host, e.g. mypurecloud.ie (embeddable-framework preset)")
+      .option("--dedicated-login-window", "also register authWindow.html (embeddable-framework preset)")
+      .option("--division <division>", "a division (name, id or *) for the scim preset's role; repeatable", collect),
+  ).action(async (o: ClientOpts & { preset?: string; region?: string; dedicatedLoginWindow?: boolean; division?: string[] }) =>
+    withStore(config(), async (store) => {
+      const body = await clientBody(store, o);
+      if (o.preset) {
+        body.preset = o.preset;
+        if (o.region !== undefined) body.region = o.region;
+        if (o.dedicatedLoginWindow) body.dedicatedLoginWindow = true;
+        if (o.division) body.divisions = (await resolveRoleSpecs(store, o.division.map((d) => `SCIM Integration@${d}`))).map((g) => g.divisionId);
+      }
+      const client = await createClient(store, actor(), new Date(), body);
+      printResult(client, !!o.json, [...CLIENT_COLUMNS, "secret"]);
+      if (client.frameworkClientIds && !o.json) process.stdout.write(`\nframework.js clientIds: ${JSON.stringify(client.frameworkClientIds)}\n`);
+    }),
   );
   clients
     .command("list")
@@ -219,6 +239,18 @@ export function buildCli(config: () => Config): Command {
     .option("--json", "print JSON")
     .action(async (o: { name: string; description?: string; permission: string[]; json?: boolean }) =>
       withStore(config(), async (store) => printResult(await createRole(store, actor(), new Date(), { name: o.name, description: o.description, permissions: o.permission }), !!o.json, ["id", "name", "permissions"])),
+    );
+
+  roles
+    .command("restore-defaults")
+    .description("recreate deleted built-in roles and reset their permissions to the shipped ones")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) =>
+      withStore(config(), async (store) => {
+        const result = await restoreDefaultRoles(store, actor(), new Date());
+        printResult(o.json ? result : result.roles, !!o.json, ["id", "name", "builtin", "action"]);
+        for (const r of o.json ? [] : result.clientsReset) process.stderr.write(`note: client ${r.clientId}: accessTokenValiditySeconds reset from ${r.from} to ${r.to}\n`);
+      }),
     );
 
   const tokens = program.command("tokens").description("access tokens");

@@ -25,6 +25,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024),
   TRUST_PROXY: bool,
+  HIPAA_COMPLIANCE: bool,
   QUEUE_PREFIX: z.string().regex(/^[\w{}:-]+$/, "letters, digits, _ - : { } only"),
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(256),
   SYNC_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000),

@@ -19,7 +19,7 @@ export type AuthFailureRenderer = (res: Response, status: 401 | 403, description
  * RFC 6750 bearer authentication. On success the principal is on `res.locals.principal`; on failure
  * `WWW-Authenticate` names the problem (§3) and the surface renders the body.
  */
-export function bearerAuth(deps: Pick<AppDeps, "store" | "clock" | "metrics">, renderFailure: AuthFailureRenderer) {
+export function bearerAuth(deps: Pick<AppDeps, "store" | "clock" | "metrics" | "config">, renderFailure: AuthFailureRenderer) {
   const cache = new GrantCache();
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const header = req.headers.authorization;
@@ -32,7 +32,7 @@ export function bearerAuth(deps: Pick<AppDeps, "store" | "clock" | "metrics">, r
       return;
     }
     try {
-      const result = await verifyToken(deps.store, deps.clock, token, cache);
+      const result = await verifyToken(deps.store, deps.clock, token, cache, { hipaaDefault: deps.config.HIPAA_COMPLIANCE });
       if (typeof result === "string") {
         deps.metrics.tokenChecks.inc({ outcome: result });
         const description = FAILURE_DESCRIPTIONS[result];

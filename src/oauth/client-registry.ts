@@ -4,7 +4,8 @@ import { AppError } from "../http/app-error.js";
 import { recordAudit } from "../audit/audit-log.js";
 import { type Actor, actorName } from "../authz/principal.js";
 import { mayGrant, ALL_DIVISIONS } from "../authz/permissions.js";
-import { getRolesByIds, type Role } from "../authz/roles.js";
+import { builtinRoleId, getRolesByIds, type Role } from "../authz/roles.js";
+import { expandPreset } from "./client-presets.js";
 import { existingDivisionIds, homeDivisionId } from "../authz/divisions.js";
 import { hashSecret, newSecret } from "./secrets.js";
 import { capTokens } from "./token-store.js";
@@ -151,8 +152,10 @@ function parseOrThrow(body: unknown): ClientInput {
   return input;
 }
 
-export async function createClient(store: Store, actor: Actor, now: Date, body: unknown): Promise<ClientWithSecret> {
-  const input = parseOrThrow(body);
+export async function createClient(store: Store, actor: Actor, now: Date, body: unknown): Promise<ClientWithSecret & { frameworkClientIds?: Record<string, string> }> {
+  const expanded = expandPreset(body, typeof body === "object" && body !== null && "preset" in body ? await builtinRoleId(store, "scim-integration") : null);
+  if (expanded.errors.length) throw AppError.validation(expanded.errors);
+  const input = parseOrThrow(expanded.body);
   if (input.name === undefined) throw AppError.validation([{ field: "name", message: "is required" }]);
   const secret = newSecret();
   const id = randomUUID();
@@ -171,10 +174,11 @@ export async function createClient(store: Store, actor: Actor, now: Date, body: 
     );
     await writeGrants(tx, id, fields.roleDivisions);
     const created = (await getClient(tx, id))!;
-    await recordAudit(tx, now, { actor: by, action: "client.create", targetType: "client", targetId: id, after: created });
+    await recordAudit(tx, now, { actor: by, action: "client.create", targetType: "client", targetId: id, after: created, note: expanded.preset ? `preset ${expanded.preset}` : undefined });
     return created;
   });
-  return { ...client, secret };
+  // The Embeddable Framework's framework.js takes `clientIds: {"<region>": "<client id>"}`
+  return expanded.preset === "embeddable-framework" && expanded.region ? { ...client, secret, frameworkClientIds: { [expanded.region]: client.id } } : { ...client, secret };
 }
 
 /**

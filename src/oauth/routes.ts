@@ -85,7 +85,7 @@ export function oauthRouter(deps: AppDeps): Router {
       const caller = await authenticate(deps, req, params);
       if (!params.token) throw new OAuthError(400, "invalid_request", "token is required");
       noStore(res);
-      const info = await verifyToken(deps.store, deps.clock, params.token);
+      const info = await verifyToken(deps.store, deps.clock, params.token, undefined, { hipaaDefault: deps.config.HIPAA_COMPLIANCE });
       if (typeof info === "string") {
         res.json({ active: false });
         return;

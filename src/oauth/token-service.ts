@@ -2,7 +2,7 @@ import type { Queryable, Store } from "../store/store.js";
 import type { Clock } from "../clock.js";
 import type { ClientPrincipal } from "../authz/principal.js";
 import { NO_SECRET_HASH, hashSecret, newSecret, secretMatches } from "./secrets.js";
-import { deleteToken, findToken, insertToken } from "./token-store.js";
+import { USE_RECORDING_SECONDS, deleteToken, findToken, insertToken, recordTokenUse } from "./token-store.js";
 import { OAuthError } from "./oauth-error.js";
 import { GrantCache } from "./grant-cache.js";
 
@@ -43,7 +43,15 @@ export async function issueToken(store: Store, clock: Clock, client: Authenticat
   return { access_token: token, token_type: "Bearer", expires_in: client.accessTokenValiditySeconds };
 }
 
-export type VerifyFailure = "missing" | "unknown" | "expired" | "inactive_client";
+export type VerifyFailure = "missing" | "unknown" | "expired" | "inactive_client" | "idle";
+
+/** Genesys Cloud's HIPAA inactivity timeout, applied to OAuth tokens too. */
+export const HIPAA_IDLE_SECONDS = 900;
+
+export interface VerifyOptions {
+  /** HIPAA_COMPLIANCE from the configuration; an admin's setting (GET/PUT /admin/v1/settings) wins. */
+  hipaaDefault: boolean;
+}
 
 export interface TokenInfo {
   active: true;
@@ -57,12 +65,18 @@ export interface TokenInfo {
  * Checks a bearer token on every request: known, not expired (by the injected clock), client active;
  * the grants are the client's as of the registry's current generation.
  */
-export async function verifyToken(db: Queryable, clock: Clock, token: string, cache: GrantCache = new GrantCache()): Promise<TokenInfo | VerifyFailure> {
+export async function verifyToken(db: Queryable, clock: Clock, token: string, cache: GrantCache = new GrantCache(), opts: VerifyOptions = { hipaaDefault: false }): Promise<TokenInfo | VerifyFailure> {
   if (!token) return "missing";
   const tokenHash = hashSecret(token);
   const rec = await findToken(db, tokenHash);
   if (!rec) return "unknown";
-  if (rec.expiresAt.getTime() <= clock()) return "expired";
+  const now = clock();
+  if (rec.expiresAt.getTime() <= now) return "expired";
+  const idleMs = now - rec.lastUsedAt.getTime();
+  // Uses are recorded at most once a minute, so a token is refused after 900 s without a recorded use:
+  // between 840 and 900 s after its true last use (README: the window).
+  if ((rec.hipaaSetting ?? opts.hipaaDefault) && idleMs > HIPAA_IDLE_SECONDS * 1000) return "idle";
+  if (idleMs >= USE_RECORDING_SECONDS * 1000) await recordTokenUse(db, tokenHash, new Date(now));
   const access = await cache.get(db, rec.clientId, rec.generation);
   if (!access) return "unknown";
   if (access.state !== "active") return "inactive_client";
@@ -80,6 +94,7 @@ export const FAILURE_DESCRIPTIONS: Record<VerifyFailure, string> = {
   unknown: "the token is unknown or revoked",
   expired: "the token has expired",
   inactive_client: "the token's client is inactive",
+  idle: "the token idled out: unused for more than 15 minutes while HIPAA compliance is on",
 };
 
 /** RFC 7009: revoking an unknown token, or one of another client, succeeds without effect. */

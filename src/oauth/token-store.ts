@@ -7,6 +7,10 @@ export interface TokenRecord {
   expiresAt: Date;
   /** The registry generation read in the same statement (see GrantCache). */
   generation: number;
+  /** Last recorded use (recorded at most once a minute: USE_RECORDING_SECONDS). */
+  lastUsedAt: Date;
+  /** The organisation's HIPAA setting, when an admin set one (else the configuration decides). */
+  hipaaSetting: boolean | null;
 }
 
 export interface ClientAccess {
@@ -15,17 +19,18 @@ export interface ClientAccess {
 }
 
 export async function insertToken(db: Queryable, tokenHash: string, clientId: string, issuedAt: Date, expiresAt: Date): Promise<void> {
-  await db.query("insert into tokens(token_hash, client_id, issued_at, expires_at) values ($1,$2,$3,$4)", [tokenHash, clientId, issuedAt, expiresAt]);
+  await db.query("insert into tokens(token_hash, client_id, issued_at, expires_at, last_used_at) values ($1,$2,$3,$4,$3)", [tokenHash, clientId, issuedAt, expiresAt]);
 }
 
 /** The token and the registry generation, in one indexed lookup. */
 export async function findToken(db: Queryable, tokenHash: string): Promise<TokenRecord | null> {
-  const rows = await db.query<{ client_id: string; issued_at: Date; expires_at: Date; n: number }>(
-    "select t.client_id, t.issued_at, t.expires_at, g.n from tokens t, registry_generation g where t.token_hash = $1 and g.id = 1",
+  const rows = await db.query<{ client_id: string; issued_at: Date; expires_at: Date; last_used_at: Date; n: number; hipaa: boolean | null }>(
+    `select t.client_id, t.issued_at, t.expires_at, t.last_used_at, g.n, (select (value)::text::boolean from settings where key = 'hipaaCompliance') as hipaa
+       from tokens t, registry_generation g where t.token_hash = $1 and g.id = 1`,
     [tokenHash],
   );
   const r = rows[0];
-  return r ? { clientId: r.client_id, issuedAt: r.issued_at, expiresAt: r.expires_at, generation: r.n } : null;
+  return r ? { clientId: r.client_id, issuedAt: r.issued_at, expiresAt: r.expires_at, generation: r.n, lastUsedAt: r.last_used_at, hipaaSetting: r.hipaa } : null;
 }
 
 /** A client's state and grants with its roles' current permissions; null when the client is gone. */
@@ -58,4 +63,11 @@ export async function capTokens(db: Queryable, clientId: string, seconds: number
 /** Expired tokens are useless; dropping them keeps the table (and its index) small. */
 export async function purgeExpiredTokens(db: Queryable, now: Date): Promise<number> {
   return (await db.query("delete from tokens where expires_at <= $1 returning 1", [now])).length;
+}
+
+/** Token use is recorded at most once a minute: no store write per request. */
+export const USE_RECORDING_SECONDS = 60;
+
+export async function recordTokenUse(db: Queryable, tokenHash: string, at: Date): Promise<void> {
+  await db.query("update tokens set last_used_at = $2, uses = uses + 1 where token_hash = $1 and last_used_at < $2", [tokenHash, at]);
 }

@@ -24,9 +24,12 @@ export async function openStore(config: Pick<Config, "DATABASE_URL" | "DATA_DIR"
   }
 }
 
-/** Migrations, then the shipped data (home division, built-in roles). Safe to run on every start. */
+/**
+ * Migrations, then, on a new store only, the shipped data (home division, built-in roles). Safe to run
+ * on every start; a built-in role an admin deleted stays deleted until `roles restore-defaults`.
+ */
 export async function prepareStore(store: Store, now: Date): Promise<string[]> {
   const applied = await migrate(store);
-  await store.transaction((tx) => seedDefaults(tx, now));
+  if (applied.includes("001_registry")) await store.transaction((tx) => seedDefaults(tx, now));
   return applied;
 }

@@ -60,6 +60,20 @@ describe("scim-bridge CLI", () => {
     expect(gone.err).toBe(`scim-bridge: client "${scim.id}" not found\n`);
   });
 
+  it("creates preset clients and restores the default roles", () => {
+    const ef = cli("clients", "create", "--name", "EF", "--preset", "embeddable-framework", "--region", "mypurecloud.ie", "--dedicated-login-window");
+    expect(ef.code).toBe(0);
+    const id = /^([0-9a-f-]{36})\s+EF\s+TOKEN\s+64800/m.exec(ef.out)?.[1];
+    expect(id).toBeDefined();
+    expect(ef.out).toContain(`framework.js clientIds: {"mypurecloud.ie":"${id}"}`);
+    const bad = cli("clients", "create", "--name", "EF2", "--preset", "embeddable-framework", "--region", "nowhere");
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/region: must be a Genesys Cloud region: mypurecloud\.com/);
+    const restored = cli("roles", "restore-defaults");
+    expect(restored.code).toBe(0);
+    expect(restored.out).toMatch(/SCIM Integration\s+scim-integration\s+unchanged/);
+  });
+
   it("fails with one line and a non-zero code on bad input", () => {
     const bad = cli("clients", "create", "--name", "x", "--duration", "10");
     expect(bad.code).toBe(1);
