@@ -7,13 +7,25 @@
 import { createRequire } from "node:module";
 import type { EventEmitter } from "node:events";
 
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** One request as autocannon builds it; `setupRequest` may rewrite it before every send. */
+interface AutocannonRequest {
+  method?: Method;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  setupRequest?: (req: AutocannonRequest) => AutocannonRequest;
+}
+
 interface AutocannonOptions {
   url: string;
   connections: number;
   duration: number;
-  method?: "GET" | "POST";
+  method?: Method;
   headers?: Record<string, string>;
   body?: string;
+  requests?: AutocannonRequest[];
 }
 
 interface AutocannonResult {
@@ -35,9 +47,14 @@ export interface LoadSpec {
   url: string;
   connections: number;
   seconds: number;
-  method?: "GET" | "POST";
+  method?: Method;
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * Called before every request (through autocannon's `setupRequest`): the path (from the server's
+   * root, with its query string) and body of that request. Without it every request is `url` + `body`.
+   */
+  next?: () => { path: string; body?: string };
 }
 
 export interface LoadResult {
@@ -46,6 +63,8 @@ export interface LoadResult {
   ok: number;
   /** Non-2xx responses, socket errors and timeouts: all should be 0. */
   bad: number;
+  /** How many responses of each non-2xx status there were (to say what went wrong). */
+  badStatuses: Record<string, number>;
   seconds: number;
   /** Milliseconds, nearest-rank over every 2xx response of the run. */
   p50: number;
@@ -72,8 +91,14 @@ function percentile(sorted: Float64Array, p: number): number {
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const samples: number[] = [];
+    const badStatuses: Record<string, number> = {};
+    const method = spec.method ?? "GET";
+    const next = spec.next;
+    const requests: AutocannonRequest[] | undefined = next
+      ? [{ method, headers: spec.headers, setupRequest: (req) => ({ ...req, ...next() }) }]
+      : undefined;
     const instance = autocannon(
-      { url: spec.url, connections: spec.connections, duration: spec.seconds, method: spec.method ?? "GET", headers: spec.headers, body: spec.body },
+      { url: spec.url, connections: spec.connections, duration: spec.seconds, method, headers: spec.headers, body: spec.body, requests },
       (err, result) => {
         current = null;
         if (err) return reject(err);
@@ -83,6 +108,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
           rps: result["2xx"] / result.duration,
           ok: result["2xx"],
           bad: result.non2xx + result.errors + result.timeouts,
+          badStatuses,
           seconds: result.duration,
           p50: percentile(sorted, 50),
           p975: percentile(sorted, 97.5),
@@ -95,6 +121,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
     current = instance;
     instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
       if (status >= 200 && status < 300) samples.push(ms);
+      else badStatuses[status] = (badStatuses[status] ?? 0) + 1;
     });
   });
 }

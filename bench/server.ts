@@ -1,8 +1,11 @@
 /**
  * The system under test, run in a worker thread (see bench/worker.ts) so that the load generator in
  * the main thread does not share an event loop with it. One store, two loopback servers:
- *   - the real app (buildApp) for POST /oauth/token;
- *   - a tiny app with GET /noauth (bare) and GET /auth (behind bearerAuth), both answering 204.
+ *   - the real app (buildApp): POST /oauth/token and the SCIM endpoint /scim/v2;
+ *   - a tiny Express app with no middleware: GET /noauth (bare) and GET /auth (behind bearerAuth), both
+ *     answering 204, and GET /bare/Users/:id answering a constant SCIM-like user as JSON, the baseline
+ *     the SCIM GET by id is compared with.
+ * The main thread sends commands (seed, count, time, close) and gets one answer per command.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -24,10 +27,13 @@ import { loadConfig } from "../src/config/config.js";
 import { hashSecret } from "../src/oauth/secrets.js";
 import { findToken } from "../src/oauth/token-store.js";
 import { verifyToken } from "../src/oauth/token-service.js";
+import { scimServices } from "../src/scim/resources.js";
+import type { ScimContext } from "../src/scim/context.js";
+import { GrantCache } from "../src/oauth/grant-cache.js";
+import SCIMMY from "scimmy";
+import { benchUserId, benchUserName, scimCounts, seedGroups, seedUsers, type ScimCounts } from "./scim-seed.js";
 
 export type StoreSpec = { kind: "pglite" } | { kind: "postgres"; connectionString: string; schema: string };
-
-export type ToServer = { type: "count-tokens" } | { type: "breakdown"; token: string; seconds: number } | { type: "close" };
 
 /** Median ms of one call, in process, one call at a time. */
 export interface Breakdown {
@@ -36,12 +42,48 @@ export interface Breakdown {
   findToken: number;
   verifyToken: number;
 }
-export type FromServer =
-  | { type: "ready"; tokenUrl: string; verifyBase: string; clientId: string; secret: string; version: string }
-  | { type: "token-count"; n: number }
-  | { type: "breakdown"; result: Breakdown }
-  | { type: "closed" }
-  | { type: "failed"; message: string };
+
+/** Median ms of the parts of one SCIM GET by id, in process, one call at a time, random seeded users. */
+export interface ScimBreakdown {
+  /** `verifyToken` with a warm grant cache, as `bearerAuth` runs it. */
+  verifyToken: number;
+  /** `Users.get`: the user's row and its groups (the store's part). */
+  usersGet: number;
+  /** `new SCIMMY.Resources.User(id).read(ctx)`: Users.get plus SCIMMY's coercion of the result. */
+  scimmyRead: number;
+  /** `JSON.stringify` of that result. */
+  stringify: number;
+}
+
+/** What the main thread may ask, and what each answers. */
+export interface Commands {
+  "count-tokens": { args: Record<string, never>; result: number };
+  breakdown: { args: { token: string; seconds: number }; result: Breakdown };
+  /**
+   * Seeds users from..to (SQL), then VACUUM ANALYZE (statistics, visibility map and hint bits set, as
+   * autovacuum would leave them on PostgreSQL; it also keeps autovacuum from starting mid-run); answers the ms it took.
+   */
+  "seed-users": { args: { from: number; to: number }; result: number };
+  /** Seeds the two groups (SQL), then VACUUM ANALYZE; answers their ids and the ms it took. */
+  "seed-groups": { args: { big: number; small: number }; result: { bigId: string; smallId: string; ms: number } };
+  "scim-breakdown": { args: { token: string; users: number; seconds: number }; result: ScimBreakdown };
+  "scim-counts": { args: { groups?: { bigId: string; smallId: string } }; result: ScimCounts };
+  close: { args: Record<string, never>; result: null };
+}
+export type CommandName = keyof Commands;
+
+export type ToServer = { [K in CommandName]: { id: number; type: K; args: Commands[K]["args"] } }[CommandName];
+
+export interface Ready {
+  type: "ready";
+  /** The real app's origin (http://127.0.0.1:port). */
+  appBase: string;
+  verifyBase: string;
+  clientId: string;
+  secret: string;
+  version: string;
+}
+export type FromServer = Ready | { type: "result"; id: number; value: unknown } | { type: "failed"; id?: number; message: string };
 
 const renderFailure: AuthFailureRenderer = (res, status, description) => {
   res.status(status).json({ error: status === 401 ? "invalid_token" : "insufficient_scope", message: description });
@@ -82,6 +124,27 @@ async function openStore(spec: StoreSpec): Promise<Store> {
   return spec.kind === "pglite" ? openPgliteStore() : openPgStore({ connectionString: spec.connectionString, schema: spec.schema });
 }
 
+/**
+ * What the SCIM endpoint answers for a seeded user (ListResponse aside): the same attributes, meta and
+ * an empty groups list, built once; the bare route only puts the requested id in it.
+ */
+function bareUser(): Record<string, unknown> {
+  const userName = benchUserName(12345);
+  const created = new Date().toISOString();
+  return {
+    schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+    id: "",
+    meta: { resourceType: "User", created, lastModified: created, location: "", version: 'W/"1"' },
+    userName,
+    name: { familyName: "User12345", givenName: "Bench" },
+    title: "Agent",
+    active: true,
+    emails: [{ value: userName, type: "work", primary: true }],
+    groups: [],
+    displayName: "Bench User12345",
+  };
+}
+
 async function main(): Promise<void> {
   const port = parentPort!;
   const spec = workerData as StoreSpec;
@@ -99,6 +162,9 @@ async function main(): Promise<void> {
   const config = loadConfig({}, { LOG_LEVEL: "silent", DATABASE_URL: spec.kind === "postgres" ? spec.connectionString : "" });
   const deps: AppDeps = { config, store, logger: createLogger("silent"), clock: systemClock, metrics: createMetrics(false) };
 
+  const appServer = await listen(buildApp(deps));
+  const appBase = urlOf(appServer);
+
   const verifyApp = express();
   verifyApp.disable("x-powered-by");
   verifyApp.get("/noauth", (_req, res) => {
@@ -107,42 +173,84 @@ async function main(): Promise<void> {
   verifyApp.get("/auth", bearerAuth(deps, renderFailure), (_req, res) => {
     res.status(204).end();
   });
-
-  const tokenServer = await listen(buildApp(deps));
+  const template = bareUser();
+  verifyApp.get("/bare/Users/:id", (req, res) => {
+    const id = String(req.params.id);
+    const meta = { ...(template.meta as Record<string, unknown>), location: `${appBase}/scim/v2/Users/${id}` };
+    res.type("application/scim+json").json({ ...template, id, meta });
+  });
   const verifyServer = await listen(verifyApp);
+
+  const handlers: { [K in CommandName]: (args: Commands[K]["args"]) => Promise<Commands[K]["result"]> } = {
+    "count-tokens": async () => (await store.query<{ n: number }>("select count(*)::int as n from tokens"))[0]?.n ?? 0,
+    breakdown: async ({ token, seconds }) => {
+      const hash = hashSecret(token);
+      if (typeof (await verifyToken(store, systemClock, token)) === "string") throw new Error("breakdown: the token does not verify");
+      return {
+        sha256: await medianOf(seconds, () => hashSecret(token)),
+        select1: await medianOf(seconds, () => store.query("select 1")),
+        findToken: await medianOf(seconds, () => findToken(store, hash)),
+        verifyToken: await medianOf(seconds, () => verifyToken(store, systemClock, token)),
+      };
+    },
+    "seed-users": async ({ from, to }) => {
+      const t0 = performance.now();
+      await store.transaction((tx) => seedUsers(tx, from, to, new Date(systemClock())));
+      await store.query("vacuum analyze scim_users, outbox, scim_counts");
+      return performance.now() - t0;
+    },
+    "seed-groups": async ({ big, small }) => {
+      const t0 = performance.now();
+      const ids = await store.transaction((tx) => seedGroups(tx, big, small, new Date(systemClock())));
+      await store.query("vacuum analyze scim_groups, scim_group_members, outbox, scim_counts");
+      return { ...ids, ms: performance.now() - t0 };
+    },
+    "scim-breakdown": async ({ token, users, seconds }) => {
+      const cache = new GrantCache();
+      const verified = await verifyToken(store, systemClock, token, cache);
+      if (typeof verified === "string") throw new Error("scim-breakdown: the token does not verify");
+      const ctx: ScimContext = {
+        store,
+        principal: verified.principal,
+        now: new Date(systemClock()),
+        list: { descending: false, startIndex: 1, count: 100 },
+        excludeMembers: false,
+      };
+      const { users: service } = scimServices();
+      const someone = (): string => benchUserId(1 + Math.floor(Math.random() * users));
+      const read = () => new SCIMMY.Resources.User(someone()).read(ctx);
+      const sample = await read();
+      return {
+        verifyToken: await medianOf(seconds, () => verifyToken(store, systemClock, token, cache)),
+        usersGet: await medianOf(seconds, () => service.get(ctx, someone())),
+        scimmyRead: await medianOf(seconds, read),
+        stringify: await medianOf(seconds, () => JSON.stringify(sample)),
+      };
+    },
+    "scim-counts": ({ groups }) => scimCounts(store, groups),
+    close: async () => {
+      await close(appServer);
+      await close(verifyServer);
+      await store.close();
+      return null;
+    },
+  };
 
   port.on("message", (msg: ToServer) => {
     void (async () => {
       try {
-        if (msg.type === "count-tokens") {
-          const [row] = await store.query<{ n: number }>("select count(*)::int as n from tokens");
-          port.postMessage({ type: "token-count", n: row?.n ?? 0 } satisfies FromServer);
-        } else if (msg.type === "breakdown") {
-          const hash = hashSecret(msg.token);
-          if (typeof (await verifyToken(store, systemClock, msg.token)) === "string") throw new Error("breakdown: the token does not verify");
-          const result: Breakdown = {
-            sha256: await medianOf(msg.seconds, () => hashSecret(msg.token)),
-            select1: await medianOf(msg.seconds, () => store.query("select 1")),
-            findToken: await medianOf(msg.seconds, () => findToken(store, hash)),
-            verifyToken: await medianOf(msg.seconds, () => verifyToken(store, systemClock, msg.token)),
-          };
-          port.postMessage({ type: "breakdown", result } satisfies FromServer);
-        } else if (msg.type === "close") {
-          await close(tokenServer);
-          await close(verifyServer);
-          await store.close();
-          port.postMessage({ type: "closed" } satisfies FromServer);
-          port.close();
-        }
+        const value = await (handlers[msg.type] as (args: unknown) => Promise<unknown>)(msg.args);
+        port.postMessage({ type: "result", id: msg.id, value } satisfies FromServer);
+        if (msg.type === "close") port.close();
       } catch (err) {
-        port.postMessage({ type: "failed", message: err instanceof Error ? err.message : String(err) } satisfies FromServer);
+        port.postMessage({ type: "failed", id: msg.id, message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies FromServer);
       }
     })();
   });
 
   port.postMessage({
     type: "ready",
-    tokenUrl: `${urlOf(tokenServer)}/oauth/token`,
+    appBase,
     verifyBase: urlOf(verifyServer),
     clientId: client.id,
     secret: client.secret,
