@@ -10,11 +10,15 @@ for d in "$suite" ../shared/conformance /work/shared/conformance; do
 done
 [ -x "$suite/run-microsoft-suite" ] || { echo "conformance: no suite found (set CONFORMANCE_DIR)" >&2; exit 2; }
 [ -f dist/cli/main.js ] || npm run build
-export DATA_DIR=$(mktemp -d) LOG_LEVEL=${LOG_LEVEL:-warn} HOST=127.0.0.1
+export DATA_DIR=$(mktemp -d) LOG_LEVEL=${LOG_LEVEL:-warn} HOST=127.0.0.1 QUEUE_PREFIX=conformance$$
 export PORT=${CONFORMANCE_PORT:-$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')}
 out=$(mktemp)
 server=
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; [ -n "$server" ] && wait "$server" 2>/dev/null; rm -rf "$DATA_DIR" "$out"; }
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null; [ -n "$server" ] && wait "$server" 2>/dev/null
+  redis-cli --scan --pattern "$QUEUE_PREFIX:*" 2>/dev/null | xargs -r redis-cli del >/dev/null 2>&1 || true
+  rm -rf "$DATA_DIR" "$out"
+}
 trap cleanup EXIT
 client=$(node bin/scim-bridge.js clients create --name conformance --role "SCIM Integration@*" --json)
 id=$(node -e 'console.log(JSON.parse(process.argv[1]).id)' "$client")

@@ -3,11 +3,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { dropPrefix } from "../helpers/sync.js";
 
 const repo = resolve(import.meta.dirname, "../..");
 const bin = join(repo, "bin/scim-bridge.js");
 const dataDir = mkdtempSync(join(tmpdir(), "scim-bridge-cli-"));
-const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, LOG_LEVEL: "warn", QUEUE_PREFIX: `cli${process.pid}` };
 
 function cli(...args: string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: "utf8", timeout: 30_000 });
@@ -21,7 +22,10 @@ function cliJson<T = Record<string, unknown>>(...args: string[]): T {
 
 /** The `scim-bridge` command against the embedded store, as an operator runs it. */
 describe("scim-bridge CLI", () => {
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await dropPrefix(env.QUEUE_PREFIX);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it("migrates, bootstraps an admin and manages clients, roles and tokens", () => {
     if (!existsSync(join(repo, "dist/cli/main.js"))) throw new Error("dist/ is missing: run `npm run build` (npm test does)");

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { dropPrefix } from "../helpers/sync.js";
 
 const repo = resolve(import.meta.dirname, "../..");
 
@@ -27,7 +28,8 @@ async function freePort(): Promise<number> {
 describe("README quick start", () => {
   const dir = mkdtempSync(join(tmpdir(), "scim-bridge-quickstart-"));
   let pid = 0;
-  afterAll(() => {
+  afterAll(async () => {
+    await dropPrefix(`quickstart${process.pid}`);
     if (pid) {
       try {
         process.kill(-pid, "SIGTERM");
@@ -43,7 +45,8 @@ describe("README quick start", () => {
     for (const entry of ["bin", "dist", "config", "migrations", "node_modules", "package.json"]) symlinkSync(join(repo, entry), join(dir, entry));
     const script = `set -euo pipefail\n${quickstartBlock()}`;
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), LOG_LEVEL: "warn" };
+    // A queue prefix of its own: other bridges may share this Redis.
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), LOG_LEVEL: "warn", QUEUE_PREFIX: `quickstart${process.pid}` };
     const child = spawn("bash", ["-c", script], { cwd: dir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     pid = child.pid!;
     let out = "";
