@@ -1,7 +1,7 @@
 import type { Store } from "../store/store.js";
 import type { Logger } from "../log/logger.js";
 import { enqueueSync, type SyncQueues } from "./queues.js";
-import { markPending, type SyncResourceType } from "./sync-state.js";
+import { markPendingMany, type SyncResourceType } from "./sync-state.js";
 
 const BATCH = 500;
 
@@ -21,7 +21,7 @@ export async function relayOnce(store: Store, queues: SyncQueues): Promise<numbe
     const key = `${r.resource_type}:${r.resource_id}`;
     if (!first.has(key)) first.set(key, { type: r.resource_type, id: r.resource_id, since: r.created_at });
   }
-  for (const c of first.values()) await markPending(store, c.type, c.id, c.since);
+  await markPendingMany(store, [...first.values()]);
   await Promise.all([...first.values()].map((c) => enqueueSync(queues, c.type, c.id)));
   await store.query("delete from outbox where id = any($1::bigint[])", [rows.map((r) => r.id)]);
   return rows.length;

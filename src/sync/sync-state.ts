@@ -24,11 +24,18 @@ export async function getSyncState(db: Queryable, type: SyncResourceType, id: st
  * whose last run failed is tried again: it may be the fix.
  */
 export async function markPending(db: Queryable, type: SyncResourceType, id: string, since: Date): Promise<void> {
+  await markPendingMany(db, [{ type, id, since }]);
+}
+
+/** markPending for a batch, in one statement (the relay's). */
+export async function markPendingMany(db: Queryable, changes: Array<{ type: SyncResourceType; id: string; since: Date }>): Promise<void> {
+  if (changes.length === 0) return;
   await db.query(
-    `insert into sync_state(resource_type, resource_id, state, pending_since) values ($1,$2,'pending',$3)
+    `insert into sync_state(resource_type, resource_id, state, pending_since)
+     select c.type, c.id, 'pending', c.since from unnest($1::text[], $2::text[], $3::timestamptz[]) as c(type, id, since)
      on conflict (resource_type, resource_id) do update set state = 'pending',
        pending_since = coalesce(sync_state.pending_since, excluded.pending_since)`,
-    [type, id, since],
+    [changes.map((c) => c.type), changes.map((c) => c.id), changes.map((c) => c.since)],
   );
 }
 
