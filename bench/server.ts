@@ -5,7 +5,9 @@
  *   - a tiny Express app with no middleware: GET /noauth (bare) and GET /auth (behind bearerAuth), both
  *     answering 204, and GET /bare/Users/:id answering a constant SCIM-like user as JSON, the baseline
  *     the SCIM GET by id is compared with.
- * The main thread sends commands (seed, count, time, close) and gets one answer per command.
+ * The sync section also starts the sync runtime here, beside the app on the same store and event loop
+ * (bench/sync-server.ts).
+ * The main thread sends commands (seed, count, time, sync, close) and gets one answer per command.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -32,6 +34,7 @@ import type { ScimContext } from "../src/scim/context.js";
 import { GrantCache } from "../src/oauth/grant-cache.js";
 import SCIMMY from "scimmy";
 import { benchUserId, benchUserName, scimCounts, seedGroups, seedUsers, type ScimCounts } from "./scim-seed.js";
+import { syncServer, type BareArgs, type BareResult, type SyncStartArgs, type SyncStats, type Unsynced } from "./sync-server.js";
 
 export type StoreSpec = { kind: "pglite" } | { kind: "postgres"; connectionString: string; schema: string };
 
@@ -68,6 +71,20 @@ export interface Commands {
   "seed-groups": { args: { big: number; small: number }; result: { bigId: string; smallId: string; ms: number } };
   "scim-breakdown": { args: { token: string; users: number; seconds: number }; result: ScimBreakdown };
   "scim-counts": { args: { groups?: { bigId: string; smallId: string } }; result: ScimCounts };
+  /** The sync runtime on this thread's store (bench/sync-server.ts), against the fake Genesys in the main thread. */
+  "sync-start": { args: SyncStartArgs; result: null };
+  /** What is not yet applied at its current version: a quick count, or allSynced's query as counts. */
+  "sync-unsynced": { args: { full: boolean }; result: Unsynced };
+  /** Users from..to in SQL (one outbox row each, no VACUUM), for the pipeline to sync with no SCIM load; answers ms. */
+  "sync-seed": { args: { from: number; to: number }; result: number };
+  /** Resets the runtime's metrics and the event-loop and poll measurements. */
+  "sync-mark": { args: Record<string, never>; result: null };
+  "sync-stats": { args: Record<string, never>; result: SyncStats };
+  "sync-stop": { args: Record<string, never>; result: null };
+  /** userName and created_at (ms) of the users whose userName starts with `prefix`. */
+  "sync-created": { args: { prefix: string }; result: Array<[string, number]> };
+  /** A BullMQ worker that does nothing: how long `jobs` jobs take. */
+  "bare-bullmq": { args: BareArgs; result: BareResult };
   close: { args: Record<string, never>; result: null };
 }
 export type CommandName = keyof Commands;
@@ -181,6 +198,7 @@ async function main(): Promise<void> {
   });
   const verifyServer = await listen(verifyApp);
 
+  const sync = syncServer(store);
   const handlers: { [K in CommandName]: (args: Commands[K]["args"]) => Promise<Commands[K]["result"]> } = {
     "count-tokens": async () => (await store.query<{ n: number }>("select count(*)::int as n from tokens"))[0]?.n ?? 0,
     breakdown: async ({ token, seconds }) => {
@@ -228,7 +246,16 @@ async function main(): Promise<void> {
       };
     },
     "scim-counts": ({ groups }) => scimCounts(store, groups),
+    "sync-start": (args) => sync.start(args),
+    "sync-unsynced": ({ full }) => sync.unsynced(full),
+    "sync-seed": ({ from, to }) => sync.seed(from, to),
+    "sync-mark": () => sync.mark(),
+    "sync-stats": () => sync.stats(),
+    "sync-stop": () => sync.stop(),
+    "sync-created": ({ prefix }) => sync.created(prefix),
+    "bare-bullmq": (args) => sync.bare(args),
     close: async () => {
+      await sync.stop();
       await close(appServer);
       await close(verifyServer);
       await store.close();
