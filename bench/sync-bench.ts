@@ -10,6 +10,7 @@ import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import { startFakeGenesys, type FakeCall, type FakeGenesys } from "../test/fakes/genesys/index.js";
+import { dropPrefix } from "../test/helpers/sync.js";
 import { loadConfig } from "../src/config/config.js";
 import type { BareResult, SyncStats } from "./sync-server.js";
 import type { ServerHandle } from "./worker.js";
@@ -141,16 +142,6 @@ async function cpuNow(redis: Redis): Promise<Cpu> {
   const machineMs = os.cpus().reduce((sum, c) => sum + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
   const p = process.cpuUsage();
   return { machineMs, processMs: (p.user + p.system) / 1000, redisMs: await redisCpuMs(redis) };
-}
-
-/** Deletes every key under a BullMQ prefix. */
-async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
 }
 
 /** A downstream call's kind, for the calls-per-user table. */
@@ -312,7 +303,7 @@ export function syncSection(): Section {
     } finally {
       await server.call("sync-stop", {}).catch(() => null);
       await fake?.close().catch(() => undefined);
-      for (const p of [prefix, ...barePrefixes]) await dropPrefix(redis, p).catch((err: unknown) => log(`could not drop the BullMQ prefix ${p}: ${String(err)}`));
+      for (const p of [prefix, ...barePrefixes]) await dropPrefix(p, REDIS_URL).catch((err: unknown) => log(`could not drop the BullMQ prefix ${p}: ${String(err)}`));
       redis.disconnect();
     }
   }
