@@ -127,6 +127,8 @@ export function buildCli(config: () => Config): Command {
         process.on("SIGTERM", stop);
         process.on("SIGINT", stop);
       });
+      // Stopped: a client still retrying an unreachable Redis must not keep the process alive.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 1_000).unref();
     });
 
   program

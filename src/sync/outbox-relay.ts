@@ -62,9 +62,10 @@ export class OutboxRelay {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Waits for a round in progress, but not for ever: with Redis unreachable an add can wait for its connection indefinitely. */
+  async stop(graceMs = 2_000): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.running;
+    await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
   }
 }

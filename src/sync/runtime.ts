@@ -18,7 +18,11 @@ export interface SyncRuntimeOptions {
   divisionSyncIntervalMs: number;
   lockDurationMs?: number;
   debounceMs: number;
+  /** How long stop() lets active jobs finish before closing the workers by force. */
+  shutdownGraceMs?: number;
 }
+
+const delay = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms).unref());
 
 export interface SyncRuntime {
   queues: SyncQueues;
@@ -73,8 +77,13 @@ export async function startSyncRuntime(store: Store, target: DirectoryTarget, lo
     stop: async () => {
       clearInterval(sweepTimer);
       await relay.stop();
-      await Promise.all(workers.map((w) => w.close()));
-      await queues.close();
+      // Active jobs may finish; but with Redis gone a graceful close never returns: force it after a grace period.
+      const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
+      if (!(await Promise.race([graceful, delay(opts.shutdownGraceMs ?? 10_000, false)]))) {
+        log.warn("workers did not finish in time (is Redis reachable?): closing them by force");
+        await Promise.race([Promise.all(workers.map((w) => w.close(true).catch(() => undefined))), delay(2_000, undefined)]);
+      }
+      await Promise.race([queues.close(), delay(2_000, undefined)]);
     },
   };
 }

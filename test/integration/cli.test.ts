@@ -89,6 +89,23 @@ describe("scim-bridge CLI", () => {
     expect(conf.stderr).toMatch(/PORT: .*"eighty"/);
   });
 
+  it("stops on SIGTERM even when Redis is unreachable (workers are closed by force after the grace period)", async () => {
+    const server = spawn(process.execPath, [bin, "serve"], { env: { ...env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", REDIS_URL: "redis://127.0.0.1:1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    server.stdout.on("data", (d: Buffer) => (log += d.toString()));
+    await new Promise<void>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`no listening line: ${log}`)), 20_000);
+      server.stdout.on("data", () => log.includes("scim-bridge listening") && (clearTimeout(timer), res()));
+    });
+    const started = Date.now();
+    server.kill("SIGTERM");
+    const code = await new Promise<number | null>((res) => server.on("exit", res));
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(log).toMatch(/closing them by force/);
+    expect(log).toMatch(/"msg":"stopped"/);
+  }, 40_000);
+
   it("serves, refuses a second process on the same embedded store, and stops cleanly on SIGTERM", async () => {
     const server = spawn(process.execPath, [bin, "serve"], { env: { ...env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
     let log = "";
