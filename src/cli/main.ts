@@ -117,16 +117,24 @@ export function buildCli(config: () => Config): Command {
     .option("--worker-only", "run the outbox relay and sync workers only")
     .action(async (o: { apiOnly?: boolean; workerOnly?: boolean }) => {
       if (o.apiOnly && o.workerOnly) throw new Error("--api-only and --worker-only exclude each other");
+      // Signals are taken from the start: one that arrives while starting stops the server once it is up.
+      let signalled = false;
+      let onSignal: (() => void) | null = null;
+      const handler = () => {
+        signalled = true;
+        onSignal?.();
+      };
+      process.on("SIGTERM", handler);
+      process.on("SIGINT", handler);
       const running = await startServer(config(), { api: !o.workerOnly, worker: !o.apiOnly });
       await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off("SIGTERM", stop);
-          process.off("SIGINT", stop);
+        onSignal = () => {
           running.stop().then(resolve, resolve);
         };
-        process.on("SIGTERM", stop);
-        process.on("SIGINT", stop);
+        if (signalled) onSignal();
       });
+      process.off("SIGTERM", handler);
+      process.off("SIGINT", handler);
       // Stopped: a client still retrying an unreachable Redis must not keep the process alive.
       setTimeout(() => process.exit(process.exitCode ?? 0), 1_000).unref();
     });
