@@ -3,7 +3,7 @@ import type { AppDeps } from "../http/deps.js";
 import { OAuthError } from "./oauth-error.js";
 import { readClientCredentials, readForm } from "./client-auth.js";
 import { authenticateClient, issueToken, revokeToken, verifyToken, type AuthenticatedClient } from "./token-service.js";
-import { clientGrants } from "../authz/grants.js";
+import { loadClientAccess } from "./token-store.js";
 import { mayDo } from "../authz/permissions.js";
 
 /** The issuer: PUBLIC_URL, or where this request reached us (so discovery works on any port in tests). */
@@ -91,7 +91,7 @@ export function oauthRouter(deps: AppDeps): Router {
         return;
       }
       if (info.clientId !== caller.id) {
-        const callerRec = await clientGrants(deps.store, caller.id);
+        const callerRec = (await loadClientAccess(deps.store, caller.id))?.grants ?? [];
         if (!mayDo(callerRec, "bridge:client:view")) {
           res.json({ active: false });
           return;
@@ -119,7 +119,7 @@ export function oauthRouter(deps: AppDeps): Router {
       const params = readForm(req);
       const caller = await authenticate(deps, req, params);
       if (!params.token) throw new OAuthError(400, "invalid_request", "token is required");
-      const grants = await clientGrants(deps.store, caller.id);
+      const grants = (await loadClientAccess(deps.store, caller.id))?.grants ?? [];
       const revoked = await revokeToken(deps.store, params.token, { clientId: caller.id, mayRevokeAny: mayDo(grants, "bridge:token:revoke") });
       log.info({ clientId: caller.id, revoked }, "revocation");
       noStore(res);
