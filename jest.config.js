@@ -23,7 +23,7 @@ export default {
       displayName: "postgres",
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
       // The quick start and the CLI test run the built command on the embedded default: once, in the pglite project.
-      testPathIgnorePatterns: ["/quickstart\\.test\\.ts$", "/cli\\.test\\.ts$"],
+      testPathIgnorePatterns: ["/quickstart\\.test\\.ts$", "/cli\\.test\\.ts$", "/served-process\\.test\\.ts$"],
       setupFiles: ["<rootDir>/test/setup/postgres.ts"],
     },
   ],

@@ -10,6 +10,7 @@ import { listAudit } from "../audit/audit-log.js";
 import { AppError } from "../http/app-error.js";
 import { queueDashboard, syncAdminRouter } from "./sync-routes.js";
 import { getSettings, putSettings } from "./settings.js";
+import { describeBodyProblem, findBodyProblem } from "../http/hostile-input.js";
 
 const idOf = (req: Request): string => String(req.params.id);
 
@@ -19,6 +20,10 @@ export function adminRouter(deps: AppDeps): Router {
   const now = () => new Date(deps.clock());
   r.use(bearerAuth(deps, renderAdminAuthFailure));
   r.use(express.json({ limit: deps.config.BODY_LIMIT_BYTES }));
+  r.use((req, _res, next) => {
+    const problem = findBodyProblem(req.body);
+    next(problem ? AppError.validation([{ field: problem.at, message: describeBodyProblem(problem) }]) : undefined);
+  });
 
   r.get("/clients", requirePermission("bridge:client:view"), async (req, res) => {
     const p = paging(req);

@@ -1,4 +1,5 @@
 import { userInfo } from "node:os";
+import { hardenPrototypes } from "../http/hostile-input.js";
 import { Command, CommanderError, Option } from "commander";
 import { loadConfig, type Config } from "../config/config.js";
 import { openStore, prepareStore } from "../store/open-store.js";
@@ -330,7 +331,9 @@ export function buildCli(config: () => Config): Command {
 }
 
 /** Returns the exit code; errors print one line. */
+/** The process entry point (bin/scim-bridge.js). */
 export async function main(argv: string[]): Promise<number> {
+  hardenPrototypes();
   const program = buildCli(() => loadConfig());
   try {
     await program.parseAsync(argv);

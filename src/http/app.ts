@@ -1,6 +1,4 @@
-import { randomUUID } from "node:crypto";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
-import { pinoHttp } from "pino-http";
 import type { AppDeps } from "./deps.js";
 import { AppError } from "./app-error.js";
 import { healthRouter } from "./health.js";
@@ -8,18 +6,7 @@ import { oauthRouter } from "../oauth/routes.js";
 import { OAuthError } from "../oauth/oauth-error.js";
 import { adminRouter, queueDashboardRouter } from "../admin/routes.js";
 import { scimRouter } from "../scim/router.js";
-
-/** Only the route template is a label, never the raw path (ids would explode the series). */
-function timing(deps: AppDeps): RequestHandler {
-  return (req, res, next) => {
-    const end = deps.metrics.httpDuration.startTimer({ method: req.method });
-    res.on("finish", () => {
-      const route = (req.route as { path?: string } | undefined)?.path;
-      end({ route: route ? `${req.baseUrl}${route}` : "unmatched", status: String(res.statusCode) });
-    });
-    next();
-  };
-}
+import { requestLog, requestTiming } from "./request-log.js";
 
 const securityHeaders: RequestHandler = (_req, res, next) => {
   res.setHeader("X-Content-Type-Options", "nosniff");
@@ -33,22 +20,9 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", deps.config.TRUST_PROXY);
-  app.use(
-    pinoHttp({
-      logger: deps.logger.child({ category: "http" }),
-      genReqId: (req, res) => {
-        const given = req.headers["x-request-id"];
-        const id = typeof given === "string" && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
-        res.setHeader("X-Request-Id", id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : "info"),
-      // Headers are left out entirely: the Authorization header must never reach a log.
-      serializers: { req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }), res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }) },
-    }),
-  );
+  app.use(requestLog(deps.logger.child({ category: "http" })));
   app.use(securityHeaders);
-  app.use(timing(deps));
+  app.use(requestTiming(deps.metrics, deps.logger));
   app.use(healthRouter(deps));
   app.use(oauthRouter(deps));
   app.use("/admin/v1", adminRouter(deps));

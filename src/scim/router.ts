@@ -12,6 +12,7 @@ import { fixStringBooleans, normalizePatchBody } from "./normalize.js";
 import { patchGroup } from "./group-patch.js";
 import { parsePatchMessage } from "./patch-message.js";
 import { issuerOf } from "../oauth/routes.js";
+import { describeBodyProblem, findBodyProblem, forbiddenNameIn } from "../http/hostile-input.js";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json";
 const LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -32,6 +33,37 @@ function setQuery(req: Request, query: Record<string, unknown>): void {
 
 function wantsResource(req: Request): boolean {
   return req.query.attributes !== undefined || req.query.excludedAttributes !== undefined;
+}
+
+/**
+ * Refuses, before any parser sees them, attribute names that reach a shared prototype (see
+ * hostile-input.ts): in the list parameters (query or SearchRequest body), PATCH paths and body keys.
+ */
+function refuseHostileInput(req: Request, search: boolean): void {
+  const body = req.body as unknown;
+  const text = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(",") : typeof v === "string" ? v : "");
+  for (const params of [req.query as Record<string, unknown>, search ? (body as Record<string, unknown> | undefined) : undefined]) {
+    if (!params || typeof params !== "object") continue;
+    for (const name of ["attributes", "excludedAttributes", "sortBy"]) {
+      const bad = forbiddenNameIn(text(params[name]));
+      if (bad) throw new ScimError(400, "invalidPath", `${name}: "${bad}" is not an attribute name`);
+    }
+    const bad = forbiddenNameIn(text(params.filter));
+    if (bad) throw new ScimError(400, "invalidFilter", `filter: "${bad}" is not an attribute name`);
+  }
+  if (body === undefined || body === null || typeof body !== "object") return;
+  if (req.method === "PATCH") {
+    const ops = (body as { Operations?: unknown; operations?: unknown }).Operations ?? (body as { operations?: unknown }).operations;
+    if (Array.isArray(ops)) {
+      ops.forEach((o: unknown, i) => {
+        const path = typeof o === "object" && o !== null ? (o as { path?: unknown }).path : undefined;
+        const bad = typeof path === "string" ? forbiddenNameIn(path) : null;
+        if (bad) throw new ScimError(400, "invalidPath", `Operations[${i}].path: "${bad}" is not an attribute name`);
+      });
+    }
+  }
+  const problem = findBodyProblem(body);
+  if (problem) throw new ScimError(400, problem.kind === "name" ? "invalidPath" : "invalidSyntax", describeBodyProblem(problem));
 }
 
 function excludesMembers(v: unknown): boolean {
@@ -62,6 +94,7 @@ export function scimRouter(deps: AppDeps): Router {
     try {
       const q = req.query as Record<string, unknown>;
       const search = req.method === "POST" && /\/\.search$/.test(req.path);
+      refuseHostileInput(req, search);
       const raw: RawListParams & { attributes?: unknown; excludedAttributes?: unknown } = search ? ((req.body ?? {}) as RawListParams) : q;
       const list = parseListParams(raw);
       const join = (v: unknown) => (Array.isArray(v) ? v.join(",") : v);

@@ -39,11 +39,11 @@ export interface TestApp {
   logs: LogCapture;
 }
 
-export function buildTestApp(store: Store, overrides: Partial<Record<ConfigKey, unknown>> = {}): TestApp {
+export function buildTestApp(store: Store, overrides: Partial<Record<ConfigKey, unknown>> = {}, extra: Partial<AppDeps> = {}): TestApp {
   const clock = new TestClock();
   const logs = new LogCapture();
   const config = loadConfig({}, { LOG_LEVEL: "debug", ...overrides });
-  const deps: AppDeps = { config, store, clock: clock.now, logger: createLogger("debug", logs), metrics: createMetrics(false), redis: null };
+  const deps: AppDeps = { config, store, clock: clock.now, logger: createLogger(config.LOG_LEVEL, logs), metrics: createMetrics(false), redis: null, ...extra };
   return { app: buildApp(deps), deps, clock, logs };
 }
 
