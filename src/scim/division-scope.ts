@@ -25,3 +25,18 @@ export function requireInScope(principal: ClientPrincipal, permission: string, d
     throw new ScimError(403, null, `this client lacks ${permission} in the division of ${what}`);
   }
 }
+
+/**
+ * SQL that is true when the membership row `alias` names a member the scope may see: a group (groups
+ * are not divided) or a user in one of the scope's divisions. `add` binds a parameter and returns its
+ * placeholder.
+ */
+export function visibleMemberSql(scope: DivisionScope, add: (v: unknown) => string, alias = "m"): string {
+  if (scope.all) return "true";
+  return `(${alias}.member_type = 'Group' or exists (select 1 from scim_users vu where vu.id = ${alias}.member_id and vu.division_id = any(${add(scope.ids)}::text[])))`;
+}
+
+/** The users a client may see (as members of groups too): where it holds directory:user:view. */
+export function userViewScope(principal: ClientPrincipal): DivisionScope {
+  return scopeFor(principal, "directory:user:view");
+}

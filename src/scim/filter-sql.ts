@@ -6,6 +6,7 @@
 import type { AttrInfo, Catalog, Column } from "./catalog.js";
 import type { AttrPath, CompareOp, FilterNode, FilterValue } from "./filter.js";
 import { invalidFilter } from "./scim-error.js";
+import { visibleMemberSql, type DivisionScope } from "./division-scope.js";
 
 export class Params {
   readonly values: unknown[] = [];
@@ -116,6 +117,8 @@ function arrayOf(jsonSql: string): string {
 
 export interface CompileOptions {
   catalog: Catalog;
+  /** Whose group members a `members` filter may match: only those the client may see. */
+  memberScope?: DivisionScope;
 }
 
 export function compileFilter(node: FilterNode, opts: CompileOptions, p: Params): string {
@@ -125,7 +128,7 @@ export function compileFilter(node: FilterNode, opts: CompileOptions, p: Params)
 class Compiler {
   constructor(
     /** null where only membership rows are filtered (a PATCH path's `members[...]`). */
-    private readonly opts: { catalog: Catalog | null },
+    private readonly opts: { catalog: Catalog | null; memberScope?: DivisionScope },
     private readonly p: Params,
   ) {}
 
@@ -219,7 +222,8 @@ class Compiler {
 
   /** `members.value eq "x"`, `members[value eq "x"]`, `groups.value eq "x"`: the membership table. */
   private membership(kind: "members" | "groups", tests: Array<{ sub: string; test: (x: Scalar, label: string) => string; op: CompareOp | "pr" }>, label: string, inner?: FilterNode): string {
-    const own = kind === "members" ? "m.group_id = r.id" : "m.member_id = r.id";
+    // a member the client may not see is not matched either (its existence must not show)
+    const own = kind === "members" ? `m.group_id = r.id and ${visibleMemberSql(this.opts.memberScope ?? { all: true }, (v) => this.p.add(v))}` : "m.member_id = r.id";
     const scalarFor = membershipScalar(kind, label);
     const conds = inner ? [this.membershipInner(inner, scalarFor)] : tests.map((t) => (t.op === "pr" && t.sub === "value" ? "true" : t.test(scalarFor(t.sub), label)));
     return `exists (select 1 from scim_group_members m where ${own} and ${conds.join(" and ")})`;

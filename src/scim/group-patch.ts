@@ -11,7 +11,8 @@ import type { ScimContext } from "./context.js";
 import { ScimError } from "./scim-error.js";
 import { parseFilter, type FilterNode } from "./filter.js";
 import { compileMemberFilter, Params } from "./filter-sql.js";
-import { addMembers, memberRefs, resolveMembers, type MemberRef } from "./groups.js";
+import { addMembers, memberRefs, removeVisibleMembers, resolveMembers, type MemberRef } from "./groups.js";
+import { userViewScope, visibleMemberSql, type DivisionScope } from "./division-scope.js";
 import { recordChange } from "./change-log.js";
 import { checkIfMatch } from "./versions.js";
 import { parsePatchMessage, type PatchOperation } from "./patch-message.js";
@@ -95,7 +96,8 @@ export async function patchGroup(ctx: ScimContext, id: string, body: unknown): P
       const current = (await tx.query<{ version: number; resource: Record<string, unknown> }>("select version, resource from scim_groups where id = $1 for update", [id]))[0];
       if (!current) throw new ScimError(404, null, `Group ${id} not found`);
       checkIfMatch(ctx.ifMatch, current.version, `Group ${id}`);
-      for (const m of changes.members) await applyMemberChange(tx, id, m);
+      const scope = userViewScope(ctx.principal);
+      for (const m of changes.members) await applyMemberChange(tx, id, m, scope);
       const resource = { ...current.resource };
       if (changes.displayName !== undefined) resource.displayName = changes.displayName;
       if (changes.externalId !== undefined) {
@@ -116,21 +118,22 @@ export async function patchGroup(ctx: ScimContext, id: string, body: unknown): P
   }
 }
 
-async function applyMemberChange(tx: Queryable, groupId: string, m: MemberChange): Promise<void> {
+/** One member change, touching only members the client may see (others are neither matched nor removed). */
+async function applyMemberChange(tx: Queryable, groupId: string, m: MemberChange, scope: DivisionScope): Promise<void> {
   switch (m.kind) {
     case "add":
-      await addMembers(tx, groupId, await resolveMembers(tx, m.refs));
+      await addMembers(tx, groupId, await resolveMembers(tx, m.refs, scope));
       return;
     case "removeValues":
-      await tx.query("delete from scim_group_members where group_id = $1 and member_id = any($2::text[])", [groupId, m.values]);
+      await removeVisibleMembers(tx, groupId, scope, m.values);
       return;
     case "removeAll":
-      await tx.query("delete from scim_group_members where group_id = $1", [groupId]);
+      await removeVisibleMembers(tx, groupId, scope);
       return;
     case "removeWhere": {
       const p = new Params(1);
       const cond = compileMemberFilter(m.filter, p);
-      await tx.query(`delete from scim_group_members m where m.group_id = $1 and ${cond}`, [groupId, ...p.values]);
+      await tx.query(`delete from scim_group_members m where m.group_id = $1 and ${cond} and ${visibleMemberSql(scope, (v) => p.add(v))}`, [groupId, ...p.values]);
       return;
     }
   }

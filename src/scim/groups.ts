@@ -9,6 +9,8 @@ import { ScimError } from "./scim-error.js";
 import { adjustCount, etagOf, recordChange } from "./change-log.js";
 import { CORE_GROUP } from "./schemas.js";
 import { checkIfMatch } from "./versions.js";
+import { userViewScope, visibleMemberSql, type DivisionScope } from "./division-scope.js";
+import { Params } from "./filter-sql.js";
 
 export const GROUP_COLUMNS: Record<string, Column> = {
   id: { sql: "r.id", kind: "text" },
@@ -55,16 +57,18 @@ function toResource(row: GroupRow, members: Array<Member & { display: string | n
   };
 }
 
-async function membersOf(db: Queryable, groupIds: string[]): Promise<Map<string, Array<Member & { display: string | null }>>> {
+/** The members of each group that `scope` may see, with their display names. */
+async function membersOf(db: Queryable, groupIds: string[], scope: DivisionScope): Promise<Map<string, Array<Member & { display: string | null }>>> {
   const out = new Map<string, Array<Member & { display: string | null }>>(groupIds.map((id) => [id, []]));
   if (groupIds.length === 0) return out;
+  const p = new Params(1);
   const rows = await db.query<{ group_id: string; member_id: string; member_type: "User" | "Group"; display: string | null }>(
     `select m.group_id, m.member_id, m.member_type, coalesce(m.display, u.display_name, g.display_name) as display
        from scim_group_members m
        left join scim_users u on m.member_type = 'User' and u.id = m.member_id
        left join scim_groups g on m.member_type = 'Group' and g.id = m.member_id
-      where m.group_id = any($1::text[]) order by m.group_id, m.member_id`,
-    [groupIds],
+      where m.group_id = any($1::text[]) and ${visibleMemberSql(scope, (v) => p.add(v))} order by m.group_id, m.member_id`,
+    [groupIds, ...p.values],
   );
   for (const r of rows) out.get(r.group_id)?.push({ value: r.member_id, type: r.member_type, display: r.display });
   return out;
@@ -75,18 +79,28 @@ function need(ctx: ScimContext, permission: string): void {
 }
 
 /**
- * Resolves member references to known users and groups. Unknown ids are left out: Microsoft's
- * reference suite adds the member "string id 1" and expects 204, and a membership of nothing could
- * never be applied downstream.
+ * Resolves member references to known users and groups that `scope` may see. Unknown ids are left
+ * out: Microsoft's reference suite adds the member "string id 1" and expects 204, and a membership of
+ * nothing could never be applied downstream. A user the client may not see is left out the same way,
+ * so that the answer does not tell it from an unknown id.
  */
-export async function resolveMembers(db: Queryable, refs: MemberRef[]): Promise<Member[]> {
+export async function resolveMembers(db: Queryable, refs: MemberRef[], scope: DivisionScope): Promise<Member[]> {
   const byId = new Map(refs.filter((r) => r.value).map((r) => [r.value, r]));
   if (byId.size === 0) return [];
   const rows = await db.query<{ id: string; type: "User" | "Group" }>(
-    "select id, 'User' as type from scim_users where id = any($1::text[]) union all select id, 'Group' as type from scim_groups where id = any($1::text[])",
-    [[...byId.keys()]],
+    `select id, 'User' as type from scim_users where id = any($1::text[])${scope.all ? "" : " and division_id = any($2::text[])"}
+     union all select id, 'Group' as type from scim_groups where id = any($1::text[])`,
+    scope.all ? [[...byId.keys()]] : [[...byId.keys()], scope.ids],
   );
   return rows.map((r) => ({ value: r.id, type: r.type, display: byId.get(r.id)?.display ?? null }));
+}
+
+/** Removes the memberships of a group that `scope` may see (all of them, or those of `memberIds`); others stay. */
+export async function removeVisibleMembers(tx: Queryable, groupId: string, scope: DivisionScope, memberIds?: string[]): Promise<void> {
+  const p = new Params(memberIds ? 2 : 1);
+  const only = memberIds ? " and m.member_id = any($2::text[])" : "";
+  const visible = visibleMemberSql(scope, (v) => p.add(v));
+  await tx.query(`delete from scim_group_members m where m.group_id = $1${only} and ${visible}`, [groupId, ...(memberIds ? [memberIds] : []), ...p.values]);
 }
 
 /** Member references as clients send them: `[{value, display}]`, one object, or bare id strings. */
@@ -111,17 +125,21 @@ export class Groups {
     need(ctx, "directory:group:view");
     const row = (await ctx.store.query<GroupRow>(`${SELECT} where r.id = $1`, [id]))[0];
     if (!row) throw new ScimError(404, null, `Group ${id} not found`);
-    return toResource(row, ctx.excludeMembers ? null : ((await membersOf(ctx.store, [id])).get(id) ?? []));
+    return toResource(row, ctx.excludeMembers ? null : ((await membersOf(ctx.store, [id], userViewScope(ctx.principal))).get(id) ?? []));
   }
 
   async list(ctx: ScimContext): Promise<{ total: number; resources: Record<string, unknown>[] }> {
     need(ctx, "directory:group:view");
-    const { total, rows } = await listPage<GroupRow>(ctx.store, { type: "Group", table: "scim_groups", select: SELECT, catalog: this.catalog, list: ctx.list });
-    const members = ctx.excludeMembers ? null : await membersOf(ctx.store, rows.map((r) => r.id));
+    const scope = userViewScope(ctx.principal);
+    const { total, rows } = await listPage<GroupRow>(ctx.store, { type: "Group", table: "scim_groups", select: SELECT, catalog: this.catalog, list: ctx.list, memberScope: scope });
+    const members = ctx.excludeMembers ? null : await membersOf(ctx.store, rows.map((r) => r.id), scope);
     return { total, resources: rows.map((r) => toResource(r, members ? (members.get(r.id) ?? []) : null)) };
   }
 
-  /** POST or PUT: the whole group, members included (PUT replaces the member list). */
+  /**
+   * POST or PUT: the whole group, members included. PUT replaces the members the client may see; the
+   * others (users in divisions it cannot view) stay, since it can neither see nor name them.
+   */
   async write(ctx: ScimContext, id: string | undefined, incoming: Record<string, unknown>): Promise<Record<string, unknown>> {
     need(ctx, id === undefined ? "directory:group:add" : "directory:group:edit");
     const { id: _id, meta: _meta, members: rawMembers, ...rest } = JSON.parse(JSON.stringify(incoming)) as Record<string, unknown>;
@@ -130,6 +148,7 @@ export class Groups {
     if (!displayName) throw new ScimError(400, "invalidValue", "displayName is required and must not be empty");
     const externalId = typeof stored.externalId === "string" ? stored.externalId : null;
     const members = memberRefs(rawMembers, "members");
+    const scope = userViewScope(ctx.principal);
     try {
       return await ctx.store.transaction(async (tx) => {
         let row: GroupRow;
@@ -153,11 +172,11 @@ export class Groups {
               [id, displayName, externalId, JSON.stringify(stored), ctx.now],
             )
           )[0]!;
-          await tx.query("delete from scim_group_members where group_id = $1", [id]);
+          await removeVisibleMembers(tx, id, scope);
         }
-        await addMembers(tx, row.id, await resolveMembers(tx, members));
+        await addMembers(tx, row.id, await resolveMembers(tx, members, scope));
         await recordChange(tx, "Group", row.id, row.version, "upsert", ctx.now);
-        return toResource(row, (await membersOf(tx, [row.id])).get(row.id) ?? []);
+        return toResource(row, (await membersOf(tx, [row.id], scope)).get(row.id) ?? []);
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ScimError(409, "uniqueness", `a group named ${JSON.stringify(displayName)} exists (displayName is unique, case-insensitively)`);

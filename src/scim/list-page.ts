@@ -20,13 +20,15 @@ export async function listPage<Row extends object>(
     list: ListQuery;
     /** Divisions the caller may see; undefined where the resource is not divided. */
     divisions?: DivisionScope;
+    /** The users the caller may see as group members (filters on `members` match only those). */
+    memberScope?: DivisionScope;
   },
 ): Promise<{ total: number; rows: Row[] }> {
   const { list, divisions } = args;
   const p = new Params();
   const where: string[] = [];
   if (divisions && !divisions.all) where.push(`r.division_id = any(${p.add(divisions.ids)}::text[])`);
-  if (list.filter) where.push(compileFilter(list.filter, { catalog: args.catalog }, p));
+  if (list.filter) where.push(compileFilter(list.filter, { catalog: args.catalog, memberScope: args.memberScope }, p));
   const whereSql = where.length ? where.join(" and ") : "true";
   let total: number;
   if (!list.filter) {

@@ -6,10 +6,11 @@ import { listPage } from "./list-page.js";
 import type { ScimContext } from "./context.js";
 import { ScimError, invalidValue } from "./scim-error.js";
 import { adjustCount, etagOf, recordChange } from "./change-log.js";
-import { inScope, requireInScope, scopeFor } from "./division-scope.js";
+import { inScope, requireInScope, userViewScope } from "./division-scope.js";
 import { CORE_USER, ENTERPRISE_USER, GENESYS_USER } from "./schemas.js";
 import { checkIfMatch } from "./versions.js";
 import { homeDivisionId } from "../authz/divisions.js";
+import { mayDo } from "../authz/permissions.js";
 
 export const USER_COLUMNS: Record<string, Column> = {
   id: { sql: "r.id", kind: "text" },
@@ -33,6 +34,13 @@ interface UserRow {
   resource: Record<string, unknown>;
   created_at: Date;
   last_modified: Date;
+}
+
+const notFound = (id: string) => new ScimError(404, null, `User ${id} not found`);
+
+/** A client without the right in any division is refused outright (403): the answer tells nothing of the data. */
+function needSomewhere(ctx: ScimContext, permission: string): void {
+  if (!mayDo(ctx.principal.grants, permission)) throw new ScimError(403, null, `this client lacks ${permission} in every division`);
 }
 
 const SELECT = "select r.id, r.user_name, r.division_id, r.version, r.resource, r.created_at, r.last_modified from scim_users r";
@@ -62,17 +70,16 @@ export class Users {
   constructor(readonly catalog: Catalog) {}
 
   async get(ctx: ScimContext, id: string): Promise<Record<string, unknown>> {
+    needSomewhere(ctx, "directory:user:view");
     const row = (await ctx.store.query<UserRow>(`${SELECT} where r.id = $1${ctx.lockOnRead ? " for update" : ""}`, [id]))[0];
-    if (!row) throw new ScimError(404, null, `User ${id} not found`);
-    if (!inScope(scopeFor(ctx.principal, "directory:user:view"), row.division_id)) {
-      throw new ScimError(403, null, `this client lacks directory:user:view in the division of User ${id}`);
-    }
+    // A user in a division the client cannot view is absent for it, as lists already show it.
+    if (!row || !inScope(userViewScope(ctx.principal), row.division_id)) throw notFound(id);
     return toResource(row, (await groupsOf(ctx.store, [id])).get(id) ?? []);
   }
 
   /** Filter, sort and page in SQL; returns the page and the accurate total (RFC 7644 §3.4.2.4). */
   async list(ctx: ScimContext): Promise<{ total: number; resources: Record<string, unknown>[] }> {
-    const divisions = scopeFor(ctx.principal, "directory:user:view");
+    const divisions = userViewScope(ctx.principal);
     if (!divisions.all && divisions.ids.length === 0) throw new ScimError(403, null, "this client lacks directory:user:view in every division");
     const { total, rows } = await listPage<UserRow>(ctx.store, {
       type: "User",
@@ -113,8 +120,9 @@ export class Users {
           )[0]!;
           await adjustCount(tx, "User", divisionId, 1);
         } else {
+          needSomewhere(ctx, "directory:user:edit");
           const current = (await tx.query<UserRow>(`${SELECT} where r.id = $1 for update`, [id]))[0];
-          if (!current) throw new ScimError(404, null, `User ${id} not found`);
+          if (!current || !inScope(userViewScope(ctx.principal), current.division_id)) throw notFound(id);
           requireInScope(ctx.principal, "directory:user:edit", current.division_id, `User ${id}`);
           if (divisionId !== current.division_id) requireInScope(ctx.principal, "directory:user:edit", divisionId, `the division User ${id} would move to`);
           checkIfMatch(ctx.ifMatch, current.version, `User ${id}`);
@@ -141,9 +149,10 @@ export class Users {
   }
 
   async delete(ctx: ScimContext, id: string): Promise<void> {
+    needSomewhere(ctx, "directory:user:delete");
     await ctx.store.transaction(async (tx) => {
       const current = (await tx.query<UserRow>(`${SELECT} where r.id = $1 for update`, [id]))[0];
-      if (!current) throw new ScimError(404, null, `User ${id} not found`);
+      if (!current || !inScope(userViewScope(ctx.principal), current.division_id)) throw notFound(id);
       requireInScope(ctx.principal, "directory:user:delete", current.division_id, `User ${id}`);
       checkIfMatch(ctx.ifMatch, current.version, `User ${id}`);
       await tx.query("delete from scim_group_members where member_id = $1", [id]);

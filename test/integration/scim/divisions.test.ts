@@ -36,16 +36,24 @@ describe("SCIM division scoping (DESIGN §5)", () => {
 
   const divisionOf = async (id: string) => (await ts.store.query<{ division_id: string }>("select division_id from scim_users where id = $1", [id]))[0]?.division_id;
 
-  async function forbidden(send: () => PromiseLike<{ status: number; headers: Record<string, string>; body: Record<string, unknown> }>): Promise<void> {
+  type Send = () => PromiseLike<{ status: number; headers: Record<string, string>; body: Record<string, unknown> }>;
+  async function refused(status: 403 | 404, send: Send): Promise<void> {
     const before = await snapshot(ts.store);
     const res = await send();
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(status);
     expect(res.headers["content-type"]).toMatch(/^application\/scim\+json/);
     expect(res.body.schemas).toEqual([ERROR_SCHEMA]);
-    expect(res.body.status).toBe("403");
+    expect(res.body.status).toBe(String(status));
     expect(typeof res.body.detail).toBe("string");
     expect(await snapshot(ts.store)).toBe(before);
   }
+  /** A visible user the client may not change, or a division it may not write to. */
+  const forbidden = (send: Send) => refused(403, send);
+  /** A user in a division the client cannot view: absent for it, exactly like an unknown id. */
+  const absent = async (send: Send) => {
+    await refused(404, send);
+    expect((await send()).body.detail).toMatch(/^User [\w-]+ not found$/);
+  };
 
   beforeAll(async () => {
     ts = await openTestStore();
@@ -90,8 +98,9 @@ describe("SCIM division scoping (DESIGN §5)", () => {
     expect((await ts.store.query("select 1 from scim_users where user_name_lc like 'a.made.%'")).length).toBe(0);
   });
 
-  it("the A-only client cannot see a user of B: GET by id is 403", async () => {
-    await forbidden(() => onlyA.get(`/Users/${userB}`));
+  it("the A-only client cannot see a user of B: GET by id is 404, as for an unknown id", async () => {
+    await absent(() => onlyA.get(`/Users/${userB}`));
+    await absent(() => onlyA.get("/Users/00000000-0000-4000-8000-000000000000"));
   });
 
   it("users of B and of the home division are absent from the A-only client's lists and totals", async () => {
@@ -120,11 +129,11 @@ describe("SCIM division scoping (DESIGN §5)", () => {
   });
 
   it("the A-only client cannot PATCH, PUT or DELETE a user of B", async () => {
-    await forbidden(() => onlyA.patch(`/Users/${userB}`, patchOp({ op: "replace", path: "displayName", value: "Hijacked" })));
-    await forbidden(() => onlyA.patch(`/Users/${userB}`, patchOp({ op: "replace", path: `${ENTERPRISE}:division`, value: "A" })));
-    await forbidden(() => onlyA.put(`/Users/${userB}`, user("b.user@example.com", "B")));
-    await forbidden(() => onlyA.put(`/Users/${userB}`, user("b.user@example.com", "A")));
-    await forbidden(() => onlyA.delete(`/Users/${userB}`));
+    await absent(() => onlyA.patch(`/Users/${userB}`, patchOp({ op: "replace", path: "displayName", value: "Hijacked" })));
+    await absent(() => onlyA.patch(`/Users/${userB}`, patchOp({ op: "replace", path: `${ENTERPRISE}:division`, value: "A" })));
+    await absent(() => onlyA.put(`/Users/${userB}`, user("b.user@example.com", "B")));
+    await absent(() => onlyA.put(`/Users/${userB}`, user("b.user@example.com", "A")));
+    await absent(() => onlyA.delete(`/Users/${userB}`));
     const b = await all.get(`/Users/${userB}`);
     expect(b.status).toBe(200);
     expect(b.body.displayName).toBe("Name of b.user@example.com");
@@ -157,8 +166,8 @@ describe("SCIM division scoping (DESIGN §5)", () => {
     expect(await divisionOf(userHome)).toBe(home);
     const [h] = await ts.store.query<{ name: string }>("select name from divisions where id = $1", [home]);
     expect(h!.name).toBe("Home");
-    await forbidden(() => onlyA.get(`/Users/${userHome}`));
-    await forbidden(() => onlyA.delete(`/Users/${userHome}`));
+    await absent(() => onlyA.get(`/Users/${userHome}`));
+    await absent(() => onlyA.delete(`/Users/${userHome}`));
     const byName = await onlyA.get(`/Users?filter=${encodeURIComponent('userName eq "home.user@example.com"')}`);
     expect(byName.body.totalResults).toBe(0);
     // the all-divisions client sees it
@@ -190,7 +199,7 @@ describe("SCIM division scoping (DESIGN §5)", () => {
     const back = await all.patch(`/Users/${userB}`, patchOp({ op: "replace", path: `${ENTERPRISE}:division`, value: "B" }));
     expect(back.status).toBe(204);
     expect(await divisionOf(userB)).toBe(divB);
-    await forbidden(() => onlyA.get(`/Users/${userB}`));
+    await absent(() => onlyA.get(`/Users/${userB}`));
   });
 
   it("a client granted in A and B sees both, and may move users between them", async () => {
@@ -201,7 +210,7 @@ describe("SCIM division scoping (DESIGN §5)", () => {
     const moved = await ab.patch(`/Users/${userA}`, patchOp({ op: "replace", path: `${ENTERPRISE}:division`, value: "B" }));
     expect(moved.status).toBe(204);
     expect(await divisionOf(userA)).toBe(divB);
-    await forbidden(() => onlyA.get(`/Users/${userA}`));
+    await absent(() => onlyA.get(`/Users/${userA}`));
     expect((await onlyA.get("/Users")).body.totalResults).toBe(0);
   });
 });
