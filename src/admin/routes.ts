@@ -1,8 +1,10 @@
 import express, { type Request, type Router } from "express";
+import { z } from "zod";
+import { mayDo } from "../authz/permissions.js";
 import type { AppDeps } from "../http/deps.js";
 import { bearerAuth, principalOf } from "../http/bearer.js";
 import { paging, renderAdminAuthFailure, requirePermission } from "./admin-http.js";
-import { createClient, deleteClient, getClient, listClients, rotateSecret, updateClient } from "../oauth/client-registry.js";
+import { createClient, deleteClient, getClient, listClients, revokeClientTokens, rotateSecret, updateClient } from "../oauth/client-registry.js";
 import { createRole, deleteRole, restoreDefaultRoles, updateRole } from "../authz/role-service.js";
 import { getRole, listRoles } from "../authz/roles.js";
 import { createDivision, listDivisions } from "../authz/divisions.js";
@@ -13,6 +15,16 @@ import { getSettings, putSettings } from "./settings.js";
 import { describeBodyProblem, findBodyProblem } from "../http/hostile-input.js";
 
 const idOf = (req: Request): string => String(req.params.id);
+
+/** `POST /clients/{id}/secret`: an empty body, or `{"revokeTokens": true}`. */
+const RotateBody = z.strictObject({ revokeTokens: z.boolean().optional() });
+
+/** A body parsed by its schema; every problem named as `field: message` in the admin API's format. */
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw AppError.validation(parsed.error.issues.map((i) => ({ field: i.path.join(".") || (i.code === "unrecognized_keys" ? (i as { keys?: string[] }).keys?.join(", ") ?? "(body)" : "(body)"), message: i.message })));
+}
 
 /** `/admin/v1`: every route needs a bearer token whose client holds the route's bridge permission. */
 export function adminRouter(deps: AppDeps): Router {
@@ -50,7 +62,12 @@ export function adminRouter(deps: AppDeps): Router {
     res.status(204).end();
   });
   r.post("/clients/:id/secret", requirePermission("bridge:client:edit"), async (req, res) => {
-    res.setHeader("Cache-Control", "no-store").json(await rotateSecret(deps.store, principalOf(res), now(), idOf(req)));
+    const opts = parseBody(RotateBody, req.body ?? {});
+    if (opts.revokeTokens && !mayDo(principalOf(res).grants, "bridge:token:revoke")) throw AppError.forbidden("revokeTokens needs the permission bridge:token:revoke");
+    res.setHeader("Cache-Control", "no-store").json(await rotateSecret(deps.store, principalOf(res), now(), idOf(req), opts));
+  });
+  r.delete("/clients/:id/tokens", requirePermission("bridge:token:revoke"), async (req, res) => {
+    res.json(await revokeClientTokens(deps.store, principalOf(res), now(), idOf(req)));
   });
 
   r.get("/roles", requirePermission("bridge:role:view"), async (_req, res) => {
@@ -114,6 +131,9 @@ export function queueDashboardRouter(deps: AppDeps, basePath: string): Router | 
   const board = queueDashboard(deps, basePath);
   if (!board) return null;
   const r = express.Router();
-  r.use(bearerAuth(deps, renderAdminAuthFailure), requirePermission("bridge:job:view"), board);
+  // Reading needs bridge:job:view; every call that changes a queue (retry, promote, remove, pause,
+  // resume, clean, empty: Bull Board sends them as PUT, POST, PATCH or DELETE) needs bridge:job:retry.
+  const acting = requirePermission("bridge:job:retry");
+  r.use(bearerAuth(deps, renderAdminAuthFailure), requirePermission("bridge:job:view"), (req, res, next) => (["GET", "HEAD"].includes(req.method) ? next() : acting(req, res, next)), board);
   return r;
 }

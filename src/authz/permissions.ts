@@ -91,3 +91,43 @@ export function mayGrant(adminGrants: readonly EffectiveGrant[], role: { id: str
   if (inScope.some((g) => g.roleId === role.id)) return true;
   return isSubset(role.permissions, inScope.flatMap((g) => g.permissions));
 }
+
+/** A grant with the role it names, as the grant rule needs it. */
+export interface HeldGrant {
+  role: { id: string; name?: string; permissions: readonly string[] };
+  divisionId: string;
+}
+
+/**
+ * The grant rule applied to acting on a client (rotate its secret, update, deactivate or delete it,
+ * revoke its tokens): allowed only if the admin could grant every role the client holds, where it
+ * holds it. Returns the grants the admin could not give (empty: allowed).
+ */
+export function ungrantable(adminGrants: readonly EffectiveGrant[], held: readonly HeldGrant[]): HeldGrant[] {
+  return held.filter((g) => !mayGrant(adminGrants, g.role, g.divisionId));
+}
+
+/**
+ * The grant rule applied to a role's permissions: the admin may add or remove a permission only if it
+ * holds it in every division where the role is granted (a role granted nowhere reaches no one yet;
+ * granting it later is checked by `mayGrant`). Returns, per division, what the admin lacks there.
+ */
+export function missingForRoleChange(adminGrants: readonly EffectiveGrant[], changed: readonly string[], grantedIn: readonly string[]): Array<{ divisionId: string; permissions: string[] }> {
+  const out: Array<{ divisionId: string; permissions: string[] }> = [];
+  for (const divisionId of grantedIn) {
+    const held = permissionsIn(adminGrants, divisionId);
+    const lacking = changed.filter((p) => !isCoveredBy(p, held));
+    if (lacking.length) out.push({ divisionId, permissions: lacking });
+  }
+  return out;
+}
+
+/** The permissions of `next` not covered by `prev`, and those of `prev` not covered by `next`. */
+export function permissionDelta(prev: readonly string[], next: readonly string[]): { added: string[]; removed: string[] } {
+  return { added: next.filter((p) => !isCoveredBy(p, prev)), removed: prev.filter((p) => !isCoveredBy(p, next)) };
+}
+
+/** Does a client with these grants hold every Bridge Admin permission in all divisions? */
+export function isFullAdmin(grants: readonly { divisionId: string; permissions: readonly string[] }[]): boolean {
+  return isSubset(BRIDGE_ADMIN_PERMISSIONS, grants.filter((g) => g.divisionId === ALL_DIVISIONS).flatMap((g) => g.permissions));
+}

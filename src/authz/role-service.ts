@@ -6,6 +6,8 @@ import { type Actor, actorName } from "./principal.js";
 import { BUILTIN_ROLES, builtinRoleId, getRole, newRoleId, validatePermissions, type BuiltinRole, type Role } from "./roles.js";
 import { applyRoleChangeToClients, clientsHoldingRole, restrictionOf } from "../oauth/client-registry.js";
 import type { FieldError } from "../oauth/client-rules.js";
+import { assertMayChangeRole, keepingAnAdmin } from "./admin-guard.js";
+import { permissionDelta } from "./permissions.js";
 
 export interface RoleChangeResult extends Role {
   /** Clients whose token duration rule 3 reset because of this change. */
@@ -63,9 +65,13 @@ export async function createRole(store: Store, actor: Actor, now: Date, body: un
 export async function updateRole(store: Store, actor: Actor, now: Date, id: string, body: unknown): Promise<RoleChangeResult> {
   const input = parseRoleBody(body, false);
   try {
-    return await store.transaction(async (tx) => {
+    return await store.transaction((tx) => keepingAnAdmin(tx, async () => {
       const before = await getRole(tx, id);
       if (!before) throw AppError.notFound("role", id);
+      if (input.permissions) {
+        const { added, removed } = permissionDelta(before.permissions, input.permissions);
+        await assertMayChangeRole(tx, actor, id, before.name, [...added, ...removed], "change the permissions of");
+      }
       const holders = await clientsHoldingRole(tx, id);
       const restrictedBefore = new Map([...(await restrictionOf(tx, holders))].map(([k, v]) => [k, v.restricted]));
       await tx.query("update roles set name=$2, description=$3, permissions=$4::jsonb, updated_at=$5 where id=$1", [
@@ -80,7 +86,7 @@ export async function updateRole(store: Store, actor: Actor, now: Date, id: stri
       await recordAudit(tx, now, { actor: by, action: "role.update", targetType: "role", targetId: id, before, after });
       const clientsReset = await applyRoleChangeToClients(tx, now, by, restrictedBefore, `role ${JSON.stringify(after.name)} now carries permissions beyond the SCIM Integration role's`);
       return { ...after, clientsReset };
-    });
+    }));
   } catch (err) {
     if (isUniqueViolation(err)) throw AppError.conflict(`a role named ${JSON.stringify(input.name)} exists`, "name");
     throw err;
@@ -89,9 +95,10 @@ export async function updateRole(store: Store, actor: Actor, now: Date, id: stri
 
 /** Deleting a role removes its grants; a client left with no role is no longer SCIM-restricted (rule 3). */
 export async function deleteRole(store: Store, actor: Actor, now: Date, id: string): Promise<RoleChangeResult> {
-  return store.transaction(async (tx) => {
+  return store.transaction((tx) => keepingAnAdmin(tx, async () => {
     const before = await getRole(tx, id);
     if (!before) throw AppError.notFound("role", id);
+    await assertMayChangeRole(tx, actor, id, before.name, before.permissions, "delete");
     const holders = await clientsHoldingRole(tx, id);
     const restrictedBefore = new Map([...(await restrictionOf(tx, holders))].map(([k, v]) => [k, v.restricted]));
     await tx.query("delete from roles where id = $1", [id]);
@@ -99,7 +106,7 @@ export async function deleteRole(store: Store, actor: Actor, now: Date, id: stri
     await recordAudit(tx, now, { actor: by, action: "role.delete", targetType: "role", targetId: id, before, note: holders.length ? `grants removed from ${holders.length} client(s)` : undefined });
     const clientsReset = await applyRoleChangeToClients(tx, now, by, restrictedBefore, `role ${JSON.stringify(before.name)} was deleted, leaving the client without the SCIM Integration role's restriction`);
     return { ...before, clientsReset };
-  });
+  }));
 }
 
 export interface RestoreResult {
@@ -113,7 +120,7 @@ export interface RestoreResult {
  * custom roles are untouched. A restore that widens a role applies rule 3 to its holders.
  */
 export async function restoreDefaultRoles(store: Store, actor: Actor, now: Date): Promise<RestoreResult> {
-  return store.transaction(async (tx) => {
+  return store.transaction((tx) => keepingAnAdmin(tx, async () => {
     const by = actorName(actor);
     const result: RestoreResult = { roles: [], clientsReset: [] };
     for (const [key, def] of Object.entries(BUILTIN_ROLES) as Array<[BuiltinRole, (typeof BUILTIN_ROLES)[BuiltinRole]]>) {
@@ -134,6 +141,8 @@ export async function restoreDefaultRoles(store: Store, actor: Actor, now: Date)
         result.roles.push({ id, name: before.name, builtin: key, action: "unchanged" });
         continue;
       }
+      const { added, removed } = permissionDelta(before.permissions, def.permissions);
+      await assertMayChangeRole(tx, actor, id, before.name, [...added, ...removed], "restore");
       const holders = await clientsHoldingRole(tx, id);
       const restrictedBefore = new Map([...(await restrictionOf(tx, holders))].map(([k, v]) => [k, v.restricted]));
       await tx.query("update roles set permissions = $2::jsonb, updated_at = $3 where id = $1", [id, JSON.stringify(def.permissions), now]);
@@ -143,5 +152,5 @@ export async function restoreDefaultRoles(store: Store, actor: Actor, now: Date)
       result.roles.push({ id, name: before.name, builtin: key, action: "reset" });
     }
     return result;
-  });
+  }));
 }

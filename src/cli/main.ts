@@ -9,8 +9,8 @@ import { ALL_DIVISIONS } from "../authz/permissions.js";
 import { builtinRoleId, listRoles } from "../authz/roles.js";
 import { listDivisions } from "../authz/divisions.js";
 import { createRole, restoreDefaultRoles } from "../authz/role-service.js";
-import { createClient, deleteClient, getClient, listClients, rotateSecret, updateClient } from "../oauth/client-registry.js";
-import { issueToken } from "../oauth/token-service.js";
+import { createClient, deleteClient, getClient, listClients, revokeClientTokens, rotateSecret, updateClient } from "../oauth/client-registry.js";
+import { issueToken, revokeToken } from "../oauth/token-service.js";
 import { GRANT_TYPES, type RoleDivision } from "../oauth/client-rules.js";
 import { AppError } from "../http/app-error.js";
 import { systemClock } from "../clock.js";
@@ -21,8 +21,6 @@ import { createTarget } from "../sync/target-factory.js";
 import { createQueues, type SyncQueues } from "../sync/queues.js";
 import { redisConnection } from "../sync/runtime.js";
 import { listFailedJobs, retryFailedJob } from "../sync/failed-jobs.js";
-import { hashSecret } from "../oauth/secrets.js";
-import { deleteToken } from "../oauth/token-store.js";
 
 const CLIENT_COLUMNS = ["id", "name", "authorizedGrantType", "accessTokenValiditySeconds", "state", "roleDivisions"];
 
@@ -226,8 +224,12 @@ export function buildCli(config: () => Config): Command {
   );
   clients
     .command("rotate-secret <id>")
+    .description("a new secret, printed once; the old one stops working at once")
+    .option("--revoke-tokens", "also revoke every token issued to the client (a leaked secret may have minted some)")
     .option("--json", "print JSON")
-    .action(async (id: string, o: { json?: boolean }) => withStore(config(), async (store) => printResult(await rotateSecret(store, actor(), new Date(), id), !!o.json, ["id", "name", "secret"])));
+    .action(async (id: string, o: { json?: boolean; revokeTokens?: boolean }) =>
+      withStore(config(), async (store) => printResult(await rotateSecret(store, actor(), new Date(), id, { revokeTokens: !!o.revokeTokens }), !!o.json, ["id", "name", "secret", ...(o.revokeTokens ? ["tokensRevoked"] : [])])),
+    );
   clients
     .command("delete <id>")
     .action(async (id: string) =>
@@ -279,10 +281,20 @@ export function buildCli(config: () => Config): Command {
       }),
     );
   tokens
-    .command("revoke <token>")
-    .action(async (token: string) =>
+    .command("revoke [token]")
+    .description("revoke one token, or with --client ID --all every token of a client")
+    .option("--client <id>", "the client whose tokens to revoke (with --all)")
+    .option("--all", "revoke every token of --client")
+    .action(async (token: string | undefined, o: { client?: string; all?: boolean }) =>
       withStore(config(), async (store) => {
-        const deleted = await deleteToken(store, hashSecret(token));
+        if (o.all || o.client) {
+          if (token !== undefined || !o.all || !o.client) throw new Error("give either a token, or --client ID --all");
+          const { tokensRevoked } = await revokeClientTokens(store, actor(), new Date(), o.client);
+          process.stdout.write(`revoked ${tokensRevoked} token(s) of client ${o.client}\n`);
+          return;
+        }
+        if (token === undefined) throw new Error("give a token to revoke, or --client ID --all");
+        const deleted = await revokeToken(store, token, { clientId: "", mayRevokeOthers: async () => true });
         process.stdout.write(deleted ? "revoked\n" : "no such token (already revoked or expired)\n");
       }),
     );

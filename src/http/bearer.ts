@@ -22,6 +22,15 @@ export type AuthFailureRenderer = (res: Response, status: 401 | 403, description
 export function bearerAuth(deps: Pick<AppDeps, "store" | "clock" | "metrics" | "config">, renderFailure: AuthFailureRenderer) {
   const cache = new GrantCache();
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    // RFC 6750 §2.3 allows the token in the URI only where nothing better works, and §5.3 warns that
+    // URIs end up in logs and histories: a token sent there is refused, whether or not it is valid.
+    if (/[?&]access_token=/i.test(req.originalUrl)) {
+      deps.metrics.tokenChecks.inc({ outcome: "in_query" });
+      const description = "send the token in the Authorization header: tokens in the URL are refused (RFC 6750 §5.3)";
+      res.setHeader("WWW-Authenticate", `Bearer realm="${REALM}", error="invalid_request", error_description="${description}"`);
+      renderFailure(res, 401, description);
+      return;
+    }
     const header = req.headers.authorization;
     const token = extractBearer(header);
     if (!token) {

@@ -8,7 +8,8 @@ import { builtinRoleId, getRolesByIds, type Role } from "../authz/roles.js";
 import { expandPreset } from "./client-presets.js";
 import { existingDivisionIds, homeDivisionId } from "../authz/divisions.js";
 import { hashSecret, newSecret } from "./secrets.js";
-import { capTokens } from "./token-store.js";
+import { capTokens, deleteClientTokens } from "./token-store.js";
+import { assertMayManage, heldGrantsOf, keepingAnAdmin } from "../authz/admin-guard.js";
 import {
   type ClientFields,
   type ClientInput,
@@ -102,9 +103,9 @@ function rolePermissionSets(grants: readonly RoleDivision[], roles: ReadonlyMap<
 }
 
 /**
- * Resolves grants against roles and divisions and applies rule 5 (an admin grants only what it holds).
- * Only grants the client does not already have are checked, so an admin can still edit a client that
- * holds roles it could not give.
+ * Resolves grants against roles and divisions and applies rule 5 (an admin grants only what it holds)
+ * to the grants the client does not have yet; those it has were checked by `assertMayManage` (an admin
+ * acts only on clients whose every role it could grant).
  */
 async function checkGrants(tx: Queryable, actor: Actor, grants: RoleDivision[], existing: RoleDivision[]): Promise<Map<string, Role>> {
   const roles = await getRolesByIds(tx, [...new Set([...grants, ...existing].map((g) => g.roleId))]);
@@ -188,9 +189,10 @@ export async function createClient(store: Store, actor: Actor, now: Date, body: 
 export async function updateClient(store: Store, actor: Actor, now: Date, id: string, body: unknown, mode: "put" | "patch"): Promise<ClientUpdateResult> {
   const input = parseOrThrow(body);
   if (mode === "put" && input.name === undefined) throw AppError.validation([{ field: "name", message: "is required (PUT replaces the whole client; use PATCH to change some fields)" }]);
-  return store.transaction(async (tx) => {
+  return store.transaction((tx) => keepingAnAdmin(tx, async () => {
     const before = await getClient(tx, id, true);
     if (!before) throw AppError.notFound("client", id);
+    assertMayManage(actor, await heldGrantsOf(tx, id), `change client ${JSON.stringify(before.name)}`);
     const { id: _id, dateCreated: _dc, dateModified: _dm, createdBy: _cb, modifiedBy: _mb, ...current } = before;
     const fields: ClientFields = mode === "put" ? { ...DEFAULTS, ...input, name: input.name! } : { ...current, ...input };
     if (mode === "put" && input.accessTokenValiditySeconds === undefined) fields.accessTokenValiditySeconds = current.accessTokenValiditySeconds;
@@ -213,7 +215,7 @@ export async function updateClient(store: Store, actor: Actor, now: Date, id: st
     await recordAudit(tx, now, { actor: by, action: "client.update", targetType: "client", targetId: id, before, after });
     if (decision.reset) await recordReset(tx, now, by, id, decision.reset);
     return decision.reset ? { ...after, durationReset: decision.reset } : after;
-  });
+  }));
 }
 
 async function recordReset(tx: Queryable, now: Date, by: string, clientId: string, reset: NonNullable<DurationDecision["reset"]>): Promise<void> {
@@ -273,22 +275,46 @@ export async function clientsHoldingRole(db: Queryable, roleId: string): Promise
 }
 
 export async function deleteClient(store: Store, actor: Actor, now: Date, id: string): Promise<void> {
-  await store.transaction(async (tx) => {
-    const before = await getClient(tx, id, true);
-    if (!before) throw AppError.notFound("client", id);
-    await tx.query("delete from clients where id = $1", [id]);
-    await recordAudit(tx, now, { actor: actorName(actor), action: "client.delete", targetType: "client", targetId: id, before });
-  });
+  await store.transaction((tx) =>
+    keepingAnAdmin(tx, async () => {
+      const before = await getClient(tx, id, true);
+      if (!before) throw AppError.notFound("client", id);
+      assertMayManage(actor, await heldGrantsOf(tx, id), `delete client ${JSON.stringify(before.name)}`);
+      await tx.query("delete from clients where id = $1", [id]);
+      await recordAudit(tx, now, { actor: actorName(actor), action: "client.delete", targetType: "client", targetId: id, before });
+    }),
+  );
 }
 
-/** Rule 7: a new secret, shown once; the old one stops working at once. */
-export async function rotateSecret(store: Store, actor: Actor, now: Date, id: string): Promise<ClientWithSecret> {
+export interface RotateOptions {
+  /** Also revoke every token issued to the client (a leaked secret may already have minted some). */
+  revokeTokens?: boolean;
+}
+
+/** Rule 7: a new secret, shown once; the old one stops working at once; its tokens too when asked. */
+export async function rotateSecret(store: Store, actor: Actor, now: Date, id: string, opts: RotateOptions = {}): Promise<ClientWithSecret & { tokensRevoked?: number }> {
   const secret = newSecret();
-  const client = await store.transaction(async (tx) => {
-    const rows = await tx.query("update clients set secret_hash=$2, date_modified=$3, modified_by=$4 where id=$1 returning id", [id, hashSecret(secret), now, actorName(actor)]);
-    if (rows.length === 0) throw AppError.notFound("client", id);
-    await recordAudit(tx, now, { actor: actorName(actor), action: "client.secret.rotate", targetType: "client", targetId: id, note: "secret rotated; the previous secret no longer authenticates" });
-    return (await getClient(tx, id))!;
+  const { client, revoked } = await store.transaction(async (tx) => {
+    const before = await getClient(tx, id, true);
+    if (!before) throw AppError.notFound("client", id);
+    assertMayManage(actor, await heldGrantsOf(tx, id), `rotate the secret of client ${JSON.stringify(before.name)}`);
+    await tx.query("update clients set secret_hash=$2, date_modified=$3, modified_by=$4 where id=$1", [id, hashSecret(secret), now, actorName(actor)]);
+    const revoked = opts.revokeTokens ? await deleteClientTokens(tx, id) : undefined;
+    const note = `secret rotated; the previous secret no longer authenticates${revoked === undefined ? "" : `; ${revoked} token(s) revoked`}`;
+    await recordAudit(tx, now, { actor: actorName(actor), action: "client.secret.rotate", targetType: "client", targetId: id, note });
+    return { client: (await getClient(tx, id))!, revoked };
   });
-  return { ...client, secret };
+  return revoked === undefined ? { ...client, secret } : { ...client, secret, tokensRevoked: revoked };
+}
+
+/** Revokes every live token of a client at once (a leaked token, or a client being retired). */
+export async function revokeClientTokens(store: Store, actor: Actor, now: Date, id: string): Promise<{ clientId: string; tokensRevoked: number }> {
+  return store.transaction(async (tx) => {
+    const before = await getClient(tx, id, true);
+    if (!before) throw AppError.notFound("client", id);
+    assertMayManage(actor, await heldGrantsOf(tx, id), `revoke the tokens of client ${JSON.stringify(before.name)}`);
+    const n = await deleteClientTokens(tx, id);
+    await recordAudit(tx, now, { actor: actorName(actor), action: "client.tokens.revoke", targetType: "client", targetId: id, note: `${n} token(s) revoked` });
+    return { clientId: id, tokensRevoked: n };
+  });
 }

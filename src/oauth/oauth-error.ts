@@ -11,7 +11,8 @@ export type OAuthErrorCode =
   | "invalid_scope"
   | "invalid_token"
   | "insufficient_scope"
-  | "server_error";
+  | "server_error"
+  | "temporarily_unavailable";
 
 export class OAuthError extends Error {
   constructor(
@@ -19,6 +20,8 @@ export class OAuthError extends Error {
     readonly code: OAuthErrorCode,
     readonly description: string,
     readonly detail?: string,
+    /** Seconds, sent as `Retry-After` (RFC 6585 §4, RFC 9110 §10.2.3) with 429 and 503. */
+    readonly retryAfter?: number,
   ) {
     super(`${code}: ${description}`);
     this.name = "OAuthError";

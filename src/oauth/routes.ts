@@ -1,10 +1,12 @@
 import express, { type Request, type Response, type Router } from "express";
 import type { AppDeps } from "../http/deps.js";
 import { OAuthError } from "./oauth-error.js";
+import { AuthThrottle } from "./auth-throttle.js";
 import { readClientCredentials, readForm } from "./client-auth.js";
 import { authenticateClient, issueToken, revokeToken, verifyToken, type AuthenticatedClient } from "./token-service.js";
 import { loadClientAccess } from "./token-store.js";
-import { mayDo } from "../authz/permissions.js";
+import { mayDo, ungrantable } from "../authz/permissions.js";
+import { heldGrantsOf } from "../authz/admin-guard.js";
 
 /** The issuer: PUBLIC_URL, or where this request reached us (so discovery works on any port in tests). */
 export function issuerOf(req: Request, publicUrl: string): string {
@@ -30,10 +32,25 @@ function noStore(res: Response): void {
   res.setHeader("Pragma", "no-cache");
 }
 
-async function authenticate(deps: AppDeps, req: Request, form: Record<string, string>): Promise<AuthenticatedClient> {
-  const creds = readClientCredentials(req, form);
+/**
+ * Client authentication (RFC 6749 §2.3.1), throttled: after too many failures for the client id or
+ * the source address within the window, every attempt (even with the right secret) gets 429 until it
+ * ends, so secrets cannot be guessed at speed.
+ */
+async function authenticate(deps: AppDeps, throttle: AuthThrottle, req: Request, form: Record<string, string>): Promise<AuthenticatedClient> {
+  const address = req.ip ?? req.socket.remoteAddress ?? "unknown";
+  let creds: ReturnType<typeof readClientCredentials>;
+  try {
+    creds = readClientCredentials(req, form);
+  } catch (err) {
+    if (err instanceof OAuthError && err.code === "invalid_client") await throttle.failed(undefined, address);
+    throw err;
+  }
+  const wait = await throttle.retryAfter(creds.clientId, address);
+  if (wait > 0) throw new OAuthError(429, "temporarily_unavailable", `too many failed client authentications; retry after ${wait} s`, `client ${creds.clientId} throttled from ${address}`, wait);
   const client = await authenticateClient(deps.store, creds.clientId, creds.secret);
   if (!client) {
+    await throttle.failed(creds.clientId, address);
     throw new OAuthError(401, "invalid_client", "client authentication failed", `client ${creds.clientId} (${creds.method})`);
   }
   return client;
@@ -43,12 +60,18 @@ async function authenticate(deps: AppDeps, req: Request, form: Record<string, st
 export function sendOAuthError(res: Response, err: OAuthError): void {
   noStore(res);
   if (err.status === 401) res.setHeader("WWW-Authenticate", 'Basic realm="scim-bridge"');
+  if (err.retryAfter !== undefined) res.setHeader("Retry-After", String(err.retryAfter));
   res.status(err.status).json(err);
 }
 
 export function oauthRouter(deps: AppDeps): Router {
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: 16 * 1024, parameterLimit: 50 });
+  const throttle = new AuthThrottle(
+    { perClient: deps.config.AUTH_FAILURES_PER_CLIENT, perAddress: deps.config.AUTH_FAILURES_PER_ADDRESS, windowSeconds: deps.config.AUTH_FAILURE_WINDOW_SECONDS },
+    deps.redis,
+    `${deps.config.QUEUE_PREFIX}:auth-failures`,
+  );
 
   router.get("/.well-known/oauth-authorization-server", (req, res) => {
     res.json(authorizationServerMetadata(issuerOf(req, deps.config.PUBLIC_URL)));
@@ -60,7 +83,7 @@ export function oauthRouter(deps: AppDeps): Router {
     try {
       const params = readForm(req);
       if (!params.grant_type) throw new OAuthError(400, "invalid_request", "grant_type is required");
-      const client = await authenticate(deps, req, params);
+      const client = await authenticate(deps, throttle, req, params);
       if (params.grant_type !== "client_credentials") throw new OAuthError(400, "unsupported_grant_type", `grant_type ${JSON.stringify(params.grant_type)} is not supported; use client_credentials`);
       if (params.scope !== undefined && params.scope.trim() !== "") {
         throw new OAuthError(400, "invalid_scope", "client-credentials clients carry roles, not scopes: omit scope");
@@ -82,7 +105,7 @@ export function oauthRouter(deps: AppDeps): Router {
   router.post("/oauth/introspect", form, async (req, res) => {
     try {
       const params = readForm(req);
-      const caller = await authenticate(deps, req, params);
+      const caller = await authenticate(deps, throttle, req, params);
       if (!params.token) throw new OAuthError(400, "invalid_request", "token is required");
       noStore(res);
       const info = await verifyToken(deps.store, deps.clock, params.token, undefined, { hipaaDefault: deps.config.HIPAA_COMPLIANCE });
@@ -117,10 +140,12 @@ export function oauthRouter(deps: AppDeps): Router {
     const log = req.log.child({ category: "oauth" });
     try {
       const params = readForm(req);
-      const caller = await authenticate(deps, req, params);
+      const caller = await authenticate(deps, throttle, req, params);
       if (!params.token) throw new OAuthError(400, "invalid_request", "token is required");
       const grants = (await loadClientAccess(deps.store, caller.id))?.grants ?? [];
-      const revoked = await revokeToken(deps.store, params.token, { clientId: caller.id, mayRevokeAny: mayDo(grants, "bridge:token:revoke") });
+      // another client's token: bridge:token:revoke, and the grant rule (could the caller grant the owner's roles?)
+      const mayRevokeOthers = async (ownerId: string) => mayDo(grants, "bridge:token:revoke") && ungrantable(grants, await heldGrantsOf(deps.store, ownerId)).length === 0;
+      const revoked = await revokeToken(deps.store, params.token, { clientId: caller.id, mayRevokeOthers });
       log.info({ clientId: caller.id, revoked }, "revocation");
       noStore(res);
       res.status(200).end();

@@ -97,10 +97,13 @@ export const FAILURE_DESCRIPTIONS: Record<VerifyFailure, string> = {
   idle: "the token idled out: unused for more than 15 minutes while HIPAA compliance is on",
 };
 
-/** RFC 7009: revoking an unknown token, or one of another client, succeeds without effect. */
-export async function revokeToken(db: Queryable, token: string, by: { clientId: string; mayRevokeAny: boolean }): Promise<boolean> {
+/**
+ * RFC 7009: revoking an unknown token, or one the caller may not revoke, succeeds without effect.
+ * A client may always revoke its own tokens; another client's only when `mayRevokeOthers` says so.
+ */
+export async function revokeToken(db: Queryable, token: string, by: { clientId: string; mayRevokeOthers: (ownerId: string) => Promise<boolean> }): Promise<boolean> {
   const tokenHash = hashSecret(token);
   const rec = await findToken(db, tokenHash);
-  if (!rec || (rec.clientId !== by.clientId && !by.mayRevokeAny)) return false;
+  if (!rec || (rec.clientId !== by.clientId && !(await by.mayRevokeOthers(rec.clientId)))) return false;
   return (await deleteToken(db, tokenHash)) > 0;
 }

@@ -52,6 +52,11 @@ export async function deleteToken(db: Queryable, tokenHash: string): Promise<num
   return (await db.query("delete from tokens where token_hash = $1 returning 1", [tokenHash])).length;
 }
 
+/** Deletes every token of a client; returns how many there were. */
+export async function deleteClientTokens(db: Queryable, clientId: string): Promise<number> {
+  return (await db.query("delete from tokens where client_id = $1 returning 1", [clientId])).length;
+}
+
 /** Rule 3's cap: every live token of the client expires at most `seconds` after it was issued. */
 export async function capTokens(db: Queryable, clientId: string, seconds: number): Promise<void> {
   await db.query(
