@@ -20,7 +20,7 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", deps.config.TRUST_PROXY);
-  app.use(requestLog(deps.logger.child({ category: "http" })));
+  app.use(requestLog(deps.logger));
   app.use(securityHeaders);
   app.use(requestTiming(deps.metrics, deps.logger));
   app.use(healthRouter(deps));

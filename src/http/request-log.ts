@@ -73,7 +73,7 @@ export function requestLog(logger: Logger): RequestHandler {
         () => {
           const status = res.statusCode;
           const ms = Number(process.hrtime.bigint() - started) / 1e6;
-          const line = { req: { id, method: req.method, url: loggableUrl(req.originalUrl) }, res: { statusCode: status }, responseTime: Math.round(ms * 10) / 10 };
+          const line = { category: "http", req: { id, method: req.method, url: loggableUrl(req.originalUrl) }, res: { statusCode: status }, responseTime: Math.round(ms * 10) / 10 };
           if (status >= 500) req.log.error(line, "request errored");
           else req.log.info(line, "request completed");
         },

@@ -78,6 +78,26 @@ describe("scim-bridge CLI", () => {
     expect(restored.out).toMatch(/SCIM Integration\s+scim-integration\s+unchanged/);
   });
 
+  it("cuts off every token of a client: tokens revoke --client ID --all, and rotate-secret --revoke-tokens", () => {
+    const c = cliJson<{ id: string; secret: string }>("clients", "create", "--name", "leaky", "--role", "SCIM Integration@*");
+    const issue = () => cliJson<{ access_token: string }>("tokens", "issue", c.id).access_token;
+    issue();
+    issue();
+    const all = cli("tokens", "revoke", "--client", c.id, "--all");
+    expect(all.code).toBe(0);
+    expect(all.out).toBe(`revoked 2 token(s) of client ${c.id}\n`);
+    expect(cli("tokens", "revoke", "--client", c.id, "--all").out).toBe(`revoked 0 token(s) of client ${c.id}\n`);
+    const half = cli("tokens", "revoke", "--client", c.id);
+    expect(half.code).toBe(1);
+    expect(half.err).toMatch(/--client ID --all/);
+
+    const one = issue();
+    const rotated = cliJson<{ secret: string; tokensRevoked: number }>("clients", "rotate-secret", c.id, "--revoke-tokens");
+    expect(rotated.tokensRevoked).toBe(1);
+    expect(rotated.secret).not.toBe(c.secret);
+    expect(cli("tokens", "revoke", one).out).toMatch(/no such token/);
+  });
+
   it("fails with one line and a non-zero code on bad input", () => {
     const bad = cli("clients", "create", "--name", "x", "--duration", "10");
     expect(bad.code).toBe(1);
