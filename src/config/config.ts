@@ -24,7 +24,16 @@ const schema = z.object({
   GENESYS_API_URL: optionalUrl,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024),
-  TRUST_PROXY: bool,
+  /**
+   * Express's "trust proxy": false, a hop count, or the proxies' addresses/subnets (comma-separated).
+   * `true` trusts every X-Forwarded-For entry, so a client could choose the address it is counted
+   * under; it is accepted for compatibility and documented as unsafe.
+   */
+  TRUST_PROXY: z.union([
+    bool,
+    z.coerce.number().int().min(0).max(32),
+    z.string().regex(/^[\w.:/,\s-]+$/, "false, true, a hop count, or comma-separated proxy addresses/subnets").transform((v) => v.split(",").map((x) => x.trim()).filter(Boolean)),
+  ]),
   HIPAA_COMPLIANCE: bool,
   QUEUE_PREFIX: z.string().regex(/^[\w{}:-]+$/, "letters, digits, _ - : { } only"),
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(256),

@@ -1,6 +1,11 @@
 /**
- * Input that would let a request write to a shared prototype, refused before any parser sees it.
+ * Input refused at the edge, before any parser or the store sees it: text the store cannot hold, and
+ * names that would let a request write to a shared prototype.
  *
+ * Text: PostgreSQL's text and jsonb types cannot hold U+0000, and a lone UTF-16 surrogate has no
+ * UTF-8 form (RFC 3629 §3), so either would fail deep in the store with a 500.
+ *
+ * Names: *
  * Libraries that turn attribute paths into nested objects (SCIMMY's filter and attribute parsers do:
  * `target = target[name] ?? {}`) write onto `Object.prototype` when a path segment is `__proto__`, or
  * onto the `Object` function through `constructor` and its `prototype`. No SCIM schema has an attribute
@@ -34,7 +39,15 @@ export function forbiddenNameIn(expression: string): string | null {
   return names.find((n) => n !== "" && isForbiddenName(n)) ?? null;
 }
 
-export type BodyProblem = { kind: "name"; name: string; at: string } | { kind: "depth"; at: string };
+/** NUL, or a UTF-16 surrogate without its pair. */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Does this text hold a character the store cannot keep? */
+export function isUnstorable(text: string): boolean {
+  return UNSTORABLE.test(text);
+}
+
+export type BodyProblem = { kind: "name"; name: string; at: string } | { kind: "depth"; at: string } | { kind: "text"; at: string };
 
 /**
  * Walks a parsed JSON value without recursion (a body nested 10,000 deep must not overflow the
@@ -44,6 +57,7 @@ export function findBodyProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): Body
   const stack: Array<{ v: unknown; depth: number; at: string }> = [{ v: value, depth: 0, at: "" }];
   while (stack.length > 0) {
     const { v, depth, at } = stack.pop()!;
+    if (typeof v === "string" && isUnstorable(v)) return { kind: "text", at: at || "(body)" };
     if (typeof v !== "object" || v === null) continue;
     if (depth >= maxDepth) return { kind: "depth", at: at || "(body)" };
     if (Array.isArray(v)) {
@@ -53,6 +67,7 @@ export function findBodyProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): Body
     for (const key of Object.keys(v)) {
       const here = at ? `${at}.${key}` : key;
       if (isForbiddenName(key)) return { kind: "name", name: key, at: here };
+      if (isUnstorable(key)) return { kind: "text", at: here };
       stack.push({ v: (v as Record<string, unknown>)[key], depth: depth + 1, at: here });
     }
   }
@@ -61,9 +76,16 @@ export function findBodyProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): Body
 
 /** A message for a body problem, naming where it is. */
 export function describeBodyProblem(p: BodyProblem, maxDepth = MAX_JSON_DEPTH): string {
-  return p.kind === "name"
-    ? `${JSON.stringify(p.at.slice(0, 200))}: "${p.name}" is not an attribute name this service accepts`
-    : `the body nests deeper than ${maxDepth} levels (at ${JSON.stringify(p.at.slice(0, 200))})`;
+  // JSON.stringify escapes NUL and lone surrogates, so the message itself is always storable text
+  const at = JSON.stringify(p.at.slice(0, 200));
+  switch (p.kind) {
+    case "name":
+      return `${at}: "${p.name}" is not an attribute name this service accepts`;
+    case "depth":
+      return `the body nests deeper than ${maxDepth} levels (at ${at})`;
+    case "text":
+      return `${at}: text may not contain U+0000 or an unpaired UTF-16 surrogate`;
+  }
 }
 
 /**
@@ -75,4 +97,29 @@ export function describeBodyProblem(p: BodyProblem, maxDepth = MAX_JSON_DEPTH): 
 export function hardenPrototypes(): void {
   delete (Object.prototype as { __proto__?: unknown }).__proto__;
   for (const shared of [Object.prototype, Object, Function.prototype, Array.prototype, String.prototype]) Object.preventExtensions(shared);
+}
+
+/**
+ * A problem with the request target: a path segment that is not valid percent-encoded UTF-8 (RFC 3986
+ * §2.1), or a path segment or query value holding text the store cannot keep. Null when there is none.
+ */
+export function findTargetProblem(path: string, query: unknown): string | null {
+  for (const segment of path.split("/")) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return "the request path is not valid percent-encoded UTF-8";
+    }
+    if (isUnstorable(decoded)) return "the request path may not contain U+0000 or an unpaired UTF-16 surrogate";
+  }
+  if (query && typeof query === "object") {
+    for (const [name, value] of Object.entries(query as Record<string, unknown>)) {
+      const values = Array.isArray(value) ? value : [value];
+      if (isUnstorable(name) || values.some((v) => typeof v === "string" && isUnstorable(v))) {
+        return `query parameter ${JSON.stringify(name.replace(/\u0000/g, ""))} may not contain U+0000 or an unpaired UTF-16 surrogate`;
+      }
+    }
+  }
+  return null;
 }

@@ -16,6 +16,17 @@ describe("configuration", () => {
     expect(c.PUBLIC_URL).toBe("https://scim.example.com");
   });
 
+  it.each([
+    ["false", false],
+    ["0", false],
+    ["true", true],
+    ["2", 2],
+    ["10.0.0.0/8, 10.1.2.3", ["10.0.0.0/8", "10.1.2.3"]],
+    ["loopback", ["loopback"]],
+  ])("TRUST_PROXY=%s is %j (a hop count or proxy addresses, so a client cannot choose its address)", (raw, expected) => {
+    expect(loadConfig({ TRUST_PROXY: raw }).TRUST_PROXY).toEqual(expected);
+  });
+
   it("stops on bad values, naming every variable at fault at once", () => {
     let err: unknown;
     try {
