@@ -12,7 +12,7 @@ import { listAudit } from "../audit/audit-log.js";
 import { AppError } from "../http/app-error.js";
 import { queueDashboard, syncAdminRouter } from "./sync-routes.js";
 import { getSettings, putSettings } from "./settings.js";
-import { describeBodyProblem, findBodyProblem } from "../http/hostile-input.js";
+import { describeBodyProblem, findBodyProblem, findTargetProblem } from "../http/hostile-input.js";
 
 const idOf = (req: Request): string => String(req.params.id);
 
@@ -30,6 +30,10 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 export function adminRouter(deps: AppDeps): Router {
   const r = express.Router();
   const now = () => new Date(deps.clock());
+  r.use((req, _res, next) => {
+    const problem = findTargetProblem(req.path, req.query);
+    next(problem ? AppError.validation([{ field: "(request)", message: problem }]) : undefined);
+  });
   r.use(bearerAuth(deps, renderAdminAuthFailure));
   r.use(express.json({ limit: deps.config.BODY_LIMIT_BYTES }));
   r.use((req, _res, next) => {

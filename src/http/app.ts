@@ -7,6 +7,7 @@ import { OAuthError } from "../oauth/oauth-error.js";
 import { adminRouter, queueDashboardRouter } from "../admin/routes.js";
 import { scimRouter } from "../scim/router.js";
 import { requestLog, requestTiming } from "./request-log.js";
+import { describeReadFailure } from "./body-errors.js";
 
 const securityHeaders: RequestHandler = (_req, res, next) => {
   res.setHeader("X-Content-Type-Options", "nosniff");
@@ -37,28 +38,13 @@ export function buildApp(deps: AppDeps): Express {
   return app;
 }
 
-/** body-parser's errors carry `type` and `status`. */
-interface ParserError {
-  type?: string;
-  status?: number;
-  limit?: number;
-}
-
 function errorHandler(deps: AppDeps): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const parser = err as ParserError;
     const isOAuth = req.path.startsWith("/oauth/");
-    if (parser.type === "entity.too.large") {
-      const message = `request body exceeds ${parser.limit ?? deps.config.BODY_LIMIT_BYTES} bytes`;
-      res.status(413).json(isOAuth ? { error: "invalid_request", error_description: message } : { error: "payload_too_large", message });
-      return;
-    }
-    if (parser.type === "entity.parse.failed") {
-      res.status(400).json({ error: "invalid_json", message: "request body is not valid JSON" });
-      return;
-    }
-    if (typeof parser.status === "number" && parser.status >= 400 && parser.status < 500 && parser.type) {
-      res.status(parser.status).json(isOAuth ? { error: "invalid_request", error_description: String((err as Error).message) } : { error: "invalid_request", message: String((err as Error).message) });
+    const read = describeReadFailure(err, deps.config.BODY_LIMIT_BYTES);
+    if (read) {
+      const code = read.kind === "too_large" ? "payload_too_large" : read.kind === "syntax" && read.message.includes("JSON") ? "invalid_json" : "invalid_request";
+      res.status(read.status).json(isOAuth ? { error: "invalid_request", error_description: read.message } : { error: code, message: read.message });
       return;
     }
     if (err instanceof AppError) {

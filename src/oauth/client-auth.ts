@@ -1,5 +1,6 @@
 import type { Request } from "express";
 import { OAuthError } from "./oauth-error.js";
+import { isUnstorable } from "../http/hostile-input.js";
 
 export interface ClientCredentials {
   clientId: string;
@@ -26,7 +27,9 @@ export function readClientCredentials(req: Request, form: Record<string, string>
     const colon = decoded.indexOf(":");
     if (colon < 1) throw new OAuthError(401, "invalid_client", "malformed HTTP Basic client authentication", "basic header unparseable");
     try {
-      return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)), method: "client_secret_basic" };
+      const creds = { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)), method: "client_secret_basic" as const };
+      if (isUnstorable(creds.clientId) || isUnstorable(creds.secret)) throw new URIError("unstorable");
+      return creds;
     } catch {
       throw new OAuthError(401, "invalid_client", "malformed HTTP Basic client authentication", "bad percent-encoding");
     }
@@ -45,6 +48,7 @@ export function readForm(req: Request): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(body)) {
     if (typeof v !== "string") throw new OAuthError(400, "invalid_request", `parameter ${k} is repeated`);
+    if (isUnstorable(k) || isUnstorable(v)) throw new OAuthError(400, "invalid_request", "parameters may not contain U+0000 or an unpaired UTF-16 surrogate");
     out[k] = v;
   }
   return out;

@@ -76,6 +76,9 @@ function compareScalar(x: Scalar, op: CompareOp, value: FilterValue, p: Params, 
     }
     case "time": {
       if (typeof value !== "string" || Number.isNaN(Date.parse(value))) throw invalidFilter(`${label} is a dateTime: ${JSON.stringify(value)} is not one`);
+      // xsd:dateTime (RFC 7643 §2.3.5) as the store can hold it: years 0001 to 9999
+      const year = new Date(value).getUTCFullYear();
+      if (year < 1 || year > 9999) throw invalidFilter(`${label}: ${JSON.stringify(value)} is outside the years 0001 to 9999`);
       if (op === "co" || op === "sw" || op === "ew") throw invalidFilter(`operator "${op}" does not apply to the dateTime ${label}`);
       const v = `${p.add(new Date(value).toISOString())}::timestamptz`;
       return op === "ne" ? `(${x.sql} is distinct from ${v})` : `(${x.sql} ${SQL_OPS[op]} ${v})`;

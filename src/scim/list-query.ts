@@ -11,9 +11,12 @@ export interface RawListParams {
   count?: unknown;
 }
 
+/** No store holds more resources than this; a startIndex past it answers an empty page. */
+export const MAX_START_INDEX = 2_147_483_647;
+
 function integer(v: unknown, name: string): number | undefined {
   if (v === undefined || v === "") return undefined;
-  const n = typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+  const n = typeof v === "number" ? v : typeof v === "string" && /^[-+]?\d+$/.test(v.trim()) ? Number(v) : NaN;
   if (!Number.isInteger(n)) throw new ScimError(400, "invalidValue", `${name} must be an integer; got ${JSON.stringify(v)}`);
   return n;
 }
@@ -27,7 +30,8 @@ export function parseListParams(raw: RawListParams): ListQuery {
   if (raw.sortBy !== undefined && typeof raw.sortBy !== "string") throw new ScimError(400, "invalidValue", "sortBy must be an attribute path");
   const order = raw.sortOrder === undefined ? "ascending" : String(raw.sortOrder).toLowerCase();
   if (order !== "ascending" && order !== "descending") throw new ScimError(400, "invalidValue", `sortOrder must be ascending or descending; got ${JSON.stringify(raw.sortOrder)}`);
-  const startIndex = Math.max(1, integer(raw.startIndex, "startIndex") ?? 1);
+  // Beyond any possible total, a page is empty: clamped so the store's 64-bit OFFSET never overflows
+  const startIndex = Math.min(MAX_START_INDEX, Math.max(1, integer(raw.startIndex, "startIndex") ?? 1));
   const count = Math.min(MAX_COUNT, Math.max(0, integer(raw.count, "count") ?? DEFAULT_COUNT));
   return {
     filter: raw.filter && (raw.filter as string).trim() ? parseFilter(raw.filter as string) : undefined,

@@ -44,7 +44,29 @@ export function normalizePatchBody(body: unknown): unknown {
       const v = Array.isArray(op.value) && op.value.length === 1 ? op.value[0] : op.value;
       op.value = typeof v === "string" ? { value: v } : v && typeof v === "object" ? { value: (v as { value?: unknown }).value } : v;
     } else op.value = fixStringBooleans(op.value);
+    if (path === undefined) op.value = dropExtensionSchemas(op.value);
+    else if (/^urn:[^.[\]]*$/i.test(path) && typeof op.value === "object" && op.value !== null && !Array.isArray(op.value)) {
+      const { schemas: _schemas, ...rest } = op.value as Record<string, unknown>;
+      op.value = rest;
+    }
     return op;
   });
   return { ...b, [key]: ops };
+}
+
+/**
+ * An extension's value is an object of its attributes; some clients copy the resource's `schemas` into
+ * it too. That key is not an attribute of the extension (RFC 7643 §3.3) and SCIMMY fails on it, so it
+ * is dropped.
+ */
+export function dropExtensionSchemas(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (/^urn:/i.test(k) && typeof v === "object" && v !== null && !Array.isArray(v)) {
+      const { schemas: _schemas, ...rest } = v as Record<string, unknown>;
+      out[k] = rest;
+    } else out[k] = v;
+  }
+  return out;
 }

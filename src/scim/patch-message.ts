@@ -27,6 +27,13 @@ export function parsePatchMessage(body: unknown): PatchOperation[] {
     const op = typeof r.op === "string" ? r.op.toLowerCase() : "";
     if (op !== "add" && op !== "replace" && op !== "remove") throw new ScimError(400, "invalidSyntax", `Operations[${i}].op must be add, replace or remove`);
     if (r.path !== undefined && (typeof r.path !== "string" || !r.path.trim())) throw new ScimError(400, "invalidPath", `Operations[${i}].path must be a non-empty string`);
+    // RFC 7644 §3.5.2.1, §3.5.2.3: add and replace carry a value; without a path, an object of attributes
+    if (op !== "remove") {
+      if (r.value === undefined || (op === "add" && r.value === null)) throw new ScimError(400, "invalidValue", `Operations[${i}]: ${op} needs a value`);
+      if (r.path === undefined && (typeof r.value !== "object" || r.value === null || Array.isArray(r.value))) {
+        throw new ScimError(400, "invalidValue", `Operations[${i}]: without a path, value must be an object of attributes`);
+      }
+    }
     return { op, path: r.path as string | undefined, value: r.value };
   });
 }

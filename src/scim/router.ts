@@ -7,12 +7,14 @@ import { bearerAuth, principalOf, type AuthFailureRenderer } from "../http/beare
 import { scimServices } from "./resources.js";
 import type { ScimContext } from "./context.js";
 import { parseListParams, type RawListParams } from "./list-query.js";
-import { ScimError } from "./scim-error.js";
-import { fixStringBooleans, normalizePatchBody } from "./normalize.js";
+import { parseAttrPath } from "./filter.js";
+import { ScimError, publicDetail } from "./scim-error.js";
+import { dropExtensionSchemas, fixStringBooleans, normalizePatchBody } from "./normalize.js";
 import { patchGroup } from "./group-patch.js";
 import { parsePatchMessage } from "./patch-message.js";
 import { issuerOf } from "../oauth/routes.js";
-import { describeBodyProblem, findBodyProblem, forbiddenNameIn } from "../http/hostile-input.js";
+import { describeBodyProblem, findBodyProblem, findTargetProblem, forbiddenNameIn } from "../http/hostile-input.js";
+import { describeReadFailure } from "../http/body-errors.js";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json";
 const LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -63,7 +65,19 @@ function refuseHostileInput(req: Request, search: boolean): void {
     }
   }
   const problem = findBodyProblem(body);
-  if (problem) throw new ScimError(400, problem.kind === "name" ? "invalidPath" : "invalidSyntax", describeBodyProblem(problem));
+  if (problem) throw new ScimError(400, problem.kind === "name" ? "invalidPath" : problem.kind === "text" ? "invalidValue" : "invalidSyntax", describeBodyProblem(problem));
+}
+
+/** `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5): a comma-separated list of attribute paths, each checked. */
+function attributeList(v: unknown, name: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "string") throw new ScimError(400, "invalidValue", `${name} must be a comma-separated list of attribute paths`);
+  const paths = v.split(",").map((p) => p.trim());
+  for (const p of paths) {
+    if (!p) throw new ScimError(400, "invalidPath", `${name}: an attribute path is empty`);
+    parseAttrPath(p, (detail) => new ScimError(400, "invalidPath", `${name}: ${detail}`));
+  }
+  return paths.join(",");
 }
 
 function excludesMembers(v: unknown): boolean {
@@ -75,9 +89,12 @@ export function scimRouter(deps: AppDeps): Router {
   const { users } = scimServices();
   const r = express.Router();
 
-  r.use((_req, res, next) => {
+  r.use((req, res, next) => {
     res.type(SCIM_CONTENT_TYPE);
-    next();
+    // Text the store cannot hold, and paths that do not decode, are refused before anything else.
+    const problem = findTargetProblem(req.path, req.query);
+    if (!problem) return next();
+    next(new ScimError(400, /filter/.test(problem) ? "invalidFilter" : /path is not valid/.test(problem) ? "invalidSyntax" : "invalidValue", problem));
   });
   r.use(bearerAuth(deps, renderScimAuthFailure));
   r.use(express.json({ type: ["application/scim+json", "application/json", "application/*+json"], limit: deps.config.BODY_LIMIT_BYTES }));
@@ -98,8 +115,8 @@ export function scimRouter(deps: AppDeps): Router {
       const raw: RawListParams & { attributes?: unknown; excludedAttributes?: unknown } = search ? ((req.body ?? {}) as RawListParams) : q;
       const list = parseListParams(raw);
       const join = (v: unknown) => (Array.isArray(v) ? v.join(",") : v);
-      const attributes = join(raw.attributes);
-      const excludedAttributes = join(raw.excludedAttributes);
+      const attributes = attributeList(join(raw.attributes), "attributes");
+      const excludedAttributes = attributeList(join(raw.excludedAttributes), "excludedAttributes");
       const ifMatch = req.headers["if-match"];
       contexts.set(req, {
         store: deps.store,
@@ -114,7 +131,7 @@ export function scimRouter(deps: AppDeps): Router {
       if (attributes !== undefined) clean.attributes = attributes;
       if (excludedAttributes !== undefined) clean.excludedAttributes = excludedAttributes;
       setQuery(req, clean);
-      if (req.body !== undefined && ["POST", "PUT"].includes(req.method) && !search) req.body = fixStringBooleans(req.body);
+      if (req.body !== undefined && ["POST", "PUT"].includes(req.method) && !search) req.body = dropExtensionSchemas(fixStringBooleans(req.body));
       if (req.body !== undefined && req.method === "PATCH") req.body = normalizePatchBody(req.body);
       next();
     } catch (err) {
@@ -239,23 +256,17 @@ function configureServiceProvider(deps: AppDeps): void {
   });
 }
 
-interface ParserError {
-  type?: string;
-  status?: number;
-}
-
 /** Every failure in SCIM's format (RFC 7644 §3.12), whatever threw it; 5xx are logged with their cause. */
 function scimErrorHandler(deps: AppDeps): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const parser = err as ParserError;
     let scim: ScimError;
+    const read = describeReadFailure(err, deps.config.BODY_LIMIT_BYTES);
     if (err instanceof ScimError) scim = err;
-    else if (parser.type === "entity.too.large") scim = new ScimError(413, null, `request body exceeds ${deps.config.BODY_LIMIT_BYTES} bytes`);
-    else if (parser.type === "entity.parse.failed") scim = new ScimError(400, "invalidSyntax", "request body is not valid JSON");
-    else if (parser.type && typeof parser.status === "number" && parser.status < 500) scim = new ScimError(parser.status, "invalidSyntax", (err as Error).message);
-    else if (err instanceof SCIMMY.Types.Error) scim = new ScimError(err.status, (err.scimType ?? null) as ScimError["scimType"], err.message);
+    else if (read) scim = new ScimError(read.status, read.status === 400 ? (read.kind === "path" ? "invalidValue" : "invalidSyntax") : null, read.message);
+    else if (err instanceof SCIMMY.Types.Error) scim = new ScimError(err.status, (err.scimType ?? null) as ScimError["scimType"], publicDetail(err.message));
     else scim = new ScimError(500, null, "internal error; see the server log with the X-Request-Id");
     if (scim.status >= 500) req.log.error({ category: "scim", err: (err as { cause?: unknown }).cause ?? err }, "SCIM request failed");
+    else if (scim.detail !== (err as { message?: unknown }).message) req.log.debug({ category: "scim", err }, "SCIM request refused");
     if (res.headersSent) return;
     sendScimError(res, scim);
   };

@@ -66,6 +66,21 @@ export function configureScimSchemas(): void {
       new Attribute("boolean", "primary", { description: "Preferred number" }),
     ]),
   ]);
+  // SCIMMY gives roles[].type and x509Certificates[].type an empty list of canonical values, which
+  // refuses every value; RFC 7643 §4.1.2 defines none for them, so any label is taken.
+  for (const [name, valueType, description] of [
+    ["roles", "string", "A list of roles for the User that collectively represent who the User is, e.g. 'Student', 'Faculty'."],
+    ["x509Certificates", "binary", "A list of certificates issued to the User."],
+  ] as const) {
+    user.truncate(name).extend([
+      new Attribute("complex", name, { multiValued: true, description }, [
+        new Attribute(valueType, "value", { caseExact: valueType === "binary", description: `The value of a ${name === "roles" ? "role" : "certificate"}.` }),
+        new Attribute("string", "display", { description: "A human-readable name, primarily used for display purposes." }),
+        new Attribute("string", "type", { description: "A label indicating the attribute's function." }),
+        new Attribute("boolean", "primary", { description: "Whether this is the preferred value." }),
+      ]),
+    ]);
+  }
   SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false).extend(genesysUserExtension as unknown as typeof SCIMMY.Types.Schema, false));
   SCIMMY.Resources.declare(SCIMMY.Resources.Group);
 }

@@ -36,3 +36,18 @@ export class ScimError extends Error {
 
 export const invalidFilter = (detail: string) => new ScimError(400, "invalidFilter", detail);
 export const invalidValue = (detail: string) => new ScimError(400, "invalidValue", detail);
+
+/** The shapes of JavaScript engine messages (V8's TypeError, RangeError, SyntaxError texts). */
+const ENGINE_MESSAGE = /Cannot (read|set|convert|assign|create|add|destructure|access|use)\b|is not (a function|iterable|defined|a constructor|extensible)|object is not extensible|Maximum call stack|Unexpected (token|end)|Invalid (array length|time value)|undefined or null|\(reading '/;
+
+/**
+ * A SCIMMY error message as a client may read it: SCIMMY wraps JavaScript exceptions raised while it
+ * applies a PatchOp into its own errors, engine text included; that text says nothing useful to a
+ * client and tells an attacker about the code, so it is replaced, keeping SCIMMY's note of which
+ * operation failed.
+ */
+export function publicDetail(message: string): string {
+  if (!ENGINE_MESSAGE.test(message)) return message;
+  const where = / for '(add|remove|replace)' op of operation \d+ in PatchOp request body$/.exec(message)?.[0] ?? "";
+  return `the value or path does not fit the resource's schema${where}`;
+}
