@@ -233,6 +233,7 @@ async function main(): Promise<void> {
         now: new Date(systemClock()),
         list: { descending: false, startIndex: 1, count: 100 },
         excludeMembers: false,
+        projection: {},
       };
       const { users: service } = scimServices();
       const someone = (): string => benchUserId(1 + Math.floor(Math.random() * users));

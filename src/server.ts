@@ -5,6 +5,7 @@ import { createLogger, type Logger } from "./log/logger.js";
 import { openStore, prepareStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { buildApp } from "./http/app.js";
+import { createHttpServer } from "./http/http-server.js";
 import { createMetrics } from "./http/metrics.js";
 import { systemClock } from "./clock.js";
 import { purgeExpiredTokens } from "./oauth/token-store.js";
@@ -84,8 +85,9 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
   if (opts.api) {
     const app = buildApp({ config, store, logger, clock: systemClock, metrics, redis, queues, target });
     server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.PORT, config.HOST, () => resolve(s));
-      s.on("error", reject);
+      const s = createHttpServer(app);
+      s.once("error", reject);
+      s.listen(config.PORT, config.HOST, () => resolve(s));
     });
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;

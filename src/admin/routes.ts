@@ -13,6 +13,7 @@ import { AppError } from "../http/app-error.js";
 import { queueDashboard, syncAdminRouter } from "./sync-routes.js";
 import { getSettings, putSettings } from "./settings.js";
 import { describeBodyProblem, findBodyProblem, findTargetProblem } from "../http/hostile-input.js";
+import { MAX_HEADER_BYTES, headerBytes } from "../http/http-server.js";
 
 const idOf = (req: Request): string => String(req.params.id);
 
@@ -31,6 +32,7 @@ export function adminRouter(deps: AppDeps): Router {
   const r = express.Router();
   const now = () => new Date(deps.clock());
   r.use((req, _res, next) => {
+    if (headerBytes(req.rawHeaders) > MAX_HEADER_BYTES) return next(new AppError(431, "request_header_fields_too_large", `request headers exceed ${MAX_HEADER_BYTES} bytes`));
     const problem = findTargetProblem(req.path, req.query);
     next(problem ? AppError.validation([{ field: "(request)", message: problem }]) : undefined);
   });

@@ -2,6 +2,7 @@ import express, { type Request, type Response, type Router } from "express";
 import type { AppDeps } from "../http/deps.js";
 import { OAuthError } from "./oauth-error.js";
 import { AuthThrottle } from "./auth-throttle.js";
+import { MAX_HEADER_BYTES, headerBytes } from "../http/http-server.js";
 import { readClientCredentials, readForm } from "./client-auth.js";
 import { authenticateClient, issueToken, revokeToken, verifyToken, type AuthenticatedClient } from "./token-service.js";
 import { loadClientAccess } from "./token-store.js";
@@ -72,6 +73,11 @@ export function oauthRouter(deps: AppDeps): Router {
     deps.redis,
     `${deps.config.QUEUE_PREFIX}:auth-failures`,
   );
+
+  router.use("/oauth", (req, res, next) => {
+    if (headerBytes(req.rawHeaders) <= MAX_HEADER_BYTES) return next();
+    sendOAuthError(res, new OAuthError(431, "invalid_request", `request headers exceed ${MAX_HEADER_BYTES} bytes`));
+  });
 
   router.get("/.well-known/oauth-authorization-server", (req, res) => {
     res.json(authorizationServerMetadata(issuerOf(req, deps.config.PUBLIC_URL)));

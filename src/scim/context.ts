@@ -1,3 +1,4 @@
+import { LIMITS } from "./limits.js";
 import type { Store } from "../store/store.js";
 import type { ClientPrincipal } from "../authz/principal.js";
 import type { FilterNode } from "./filter.js";
@@ -21,6 +22,8 @@ export interface ScimContext {
   list: ListQuery;
   /** The version an `If-Match` header demands, when one was sent. */
   ifMatch?: string;
+  /** `attributes` / `excludedAttributes` as asked (checked lists of paths). */
+  projection: { attributes?: string; excludedAttributes?: string };
   /** `excludedAttributes=members`: do not read members at all (Entra ID's group lookups). */
   excludeMembers: boolean;
   /**
@@ -31,4 +34,4 @@ export interface ScimContext {
 }
 
 export const DEFAULT_COUNT = 100;
-export const MAX_COUNT = 1000;
+export const MAX_COUNT = LIMITS.maxResults;

@@ -16,6 +16,7 @@ import { userViewScope, visibleMemberSql, type DivisionScope } from "./division-
 import { recordChange } from "./change-log.js";
 import { checkIfMatch } from "./versions.js";
 import { parsePatchMessage, type PatchOperation } from "./patch-message.js";
+import { LIMITS } from "./limits.js";
 
 type MemberChange =
   | { kind: "add"; refs: MemberRef[] }
@@ -84,7 +85,26 @@ export function planGroupPatch(ops: PatchOperation[]): GroupChanges {
     if (o.op !== "remove" && o.value === undefined) throw new ScimError(400, "invalidValue", `Operations[${i}]: ${o.op} needs a value`);
     setAttribute(path, o.value, o.op);
   });
+  const named = changes.members.reduce((n, m) => n + (m.kind === "add" ? m.refs.length : m.kind === "removeValues" ? m.values.length : 0), 0);
+  if (named > LIMITS.membersPerRequest) throw new ScimError(400, "tooMany", `a request may name at most ${LIMITS.membersPerRequest} members; got ${named}`);
+  changes.members = coalesce(changes.members);
   return changes;
+}
+
+/**
+ * Runs of adds, and runs of removals by id, become one change each: Entra ID sends one operation per
+ * member, and one statement for the run costs far less than one per operation. Order between runs is
+ * kept, so an add followed by a removal of the same member still ends without it.
+ */
+function coalesce(changes: MemberChange[]): MemberChange[] {
+  const out: MemberChange[] = [];
+  for (const c of changes) {
+    const last = out[out.length - 1];
+    if (last?.kind === "add" && c.kind === "add") out[out.length - 1] = { kind: "add", refs: [...last.refs, ...c.refs] };
+    else if (last?.kind === "removeValues" && c.kind === "removeValues") out[out.length - 1] = { kind: "removeValues", values: [...last.values, ...c.values] };
+    else out.push(c);
+  }
+  return out;
 }
 
 /** Applies a PatchOp to a group in one transaction; returns the new version (or the old when nothing changed). */

@@ -11,6 +11,7 @@ import { CORE_GROUP } from "./schemas.js";
 import { checkIfMatch } from "./versions.js";
 import { userViewScope, visibleMemberSql, type DivisionScope } from "./division-scope.js";
 import { Params } from "./filter-sql.js";
+import { LIMITS } from "./limits.js";
 
 export const GROUP_COLUMNS: Record<string, Column> = {
   id: { sql: "r.id", kind: "text" },
@@ -148,6 +149,7 @@ export class Groups {
     if (!displayName) throw new ScimError(400, "invalidValue", "displayName is required and must not be empty");
     const externalId = typeof stored.externalId === "string" ? stored.externalId : null;
     const members = memberRefs(rawMembers, "members");
+    if (members.length > LIMITS.membersPerRequest) throw new ScimError(400, "tooMany", `a request may name at most ${LIMITS.membersPerRequest} members; got ${members.length}`);
     const scope = userViewScope(ctx.principal);
     try {
       return await ctx.store.transaction(async (tx) => {

@@ -1,4 +1,5 @@
 import { ScimError } from "./scim-error.js";
+import { LIMITS } from "./limits.js";
 
 export const PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
@@ -21,6 +22,7 @@ export function parsePatchMessage(body: unknown): PatchOperation[] {
   }
   const ops = b.Operations ?? b.operations;
   if (!Array.isArray(ops)) throw new ScimError(400, "invalidSyntax", "PatchOp needs an Operations array");
+  if (ops.length > LIMITS.patchOperations) throw new ScimError(400, "tooMany", `a PatchOp may carry at most ${LIMITS.patchOperations} operations; got ${ops.length}`);
   return ops.map((o: unknown, i) => {
     if (typeof o !== "object" || o === null) throw new ScimError(400, "invalidSyntax", `Operations[${i}] must be an object`);
     const r = o as Record<string, unknown>;

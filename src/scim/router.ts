@@ -11,10 +11,18 @@ import { parseAttrPath } from "./filter.js";
 import { ScimError, publicDetail } from "./scim-error.js";
 import { dropExtensionSchemas, fixStringBooleans, normalizePatchBody } from "./normalize.js";
 import { patchGroup } from "./group-patch.js";
-import { parsePatchMessage } from "./patch-message.js";
+import { completeRepresentation } from "./representation.js";
+import { CORE_GROUP, CORE_USER } from "./schemas.js";
+import { PATCH_OP_SCHEMA, parsePatchMessage } from "./patch-message.js";
+import { needsRewrite, rewritePatch } from "./patch-rewrite.js";
+import { searchAll } from "./root-search.js";
+import { BULK_RESPONSE, parseBulkRequest, runBulk, type BulkOperation, type BulkOutcome } from "./bulk.js";
+import type { Users } from "./users.js";
+import { LIMITS } from "./limits.js";
 import { issuerOf } from "../oauth/routes.js";
 import { describeBodyProblem, findBodyProblem, findTargetProblem, forbiddenNameIn } from "../http/hostile-input.js";
 import { describeReadFailure } from "../http/body-errors.js";
+import { MAX_HEADER_BYTES, headerBytes } from "../http/http-server.js";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json";
 const LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -53,8 +61,13 @@ function refuseHostileInput(req: Request, search: boolean): void {
     const bad = forbiddenNameIn(text(params.filter));
     if (bad) throw new ScimError(400, "invalidFilter", `filter: "${bad}" is not an attribute name`);
   }
+  refuseHostileBody(req.method, body);
+}
+
+/** The body part of refuseHostileInput: PATCH paths, then every key and string of the body. */
+function refuseHostileBody(method: string, body: unknown): void {
   if (body === undefined || body === null || typeof body !== "object") return;
-  if (req.method === "PATCH") {
+  if (method === "PATCH") {
     const ops = (body as { Operations?: unknown; operations?: unknown }).Operations ?? (body as { operations?: unknown }).operations;
     if (Array.isArray(ops)) {
       ops.forEach((o: unknown, i) => {
@@ -68,14 +81,23 @@ function refuseHostileInput(req: Request, search: boolean): void {
   if (problem) throw new ScimError(400, problem.kind === "name" ? "invalidPath" : problem.kind === "text" ? "invalidValue" : "invalidSyntax", describeBodyProblem(problem));
 }
 
-/** `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5): a comma-separated list of attribute paths, each checked. */
+/**
+ * `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5): a comma-separated list of attribute paths,
+ * each checked. Microsoft's reference suite also sends a value filter (`emails[type eq "work"]`), which
+ * SCIMMY applies; its attribute part is checked the same way.
+ */
 function attributeList(v: unknown, name: string): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== "string") throw new ScimError(400, "invalidValue", `${name} must be a comma-separated list of attribute paths`);
-  const paths = v.split(",").map((p) => p.trim());
+  const paths = v.split(/,(?![^[]*\])/).map((p) => p.trim());
   for (const p of paths) {
     if (!p) throw new ScimError(400, "invalidPath", `${name}: an attribute path is empty`);
-    parseAttrPath(p, (detail) => new ScimError(400, "invalidPath", `${name}: ${detail}`));
+    const filtered = /^([^[\]]+)\[[^\]]*\](?:\.([^[\].]+))?$/.exec(p);
+    const check = (path: string) => parseAttrPath(path, (detail) => new ScimError(400, "invalidPath", `${name}: ${detail}`));
+    if (filtered) {
+      check(filtered[1]!);
+      if (filtered[2]) check(filtered[2]);
+    } else check(p);
   }
   return paths.join(",");
 }
@@ -91,12 +113,19 @@ export function scimRouter(deps: AppDeps): Router {
 
   r.use((req, res, next) => {
     res.type(SCIM_CONTENT_TYPE);
+    if (headerBytes(req.rawHeaders) > MAX_HEADER_BYTES) return next(new ScimError(431, null, `request headers exceed ${MAX_HEADER_BYTES} bytes`));
     // Text the store cannot hold, and paths that do not decode, are refused before anything else.
     const problem = findTargetProblem(req.path, req.query);
     if (!problem) return next();
     next(new ScimError(400, /filter/.test(problem) ? "invalidFilter" : /path is not valid/.test(problem) ? "invalidSyntax" : "invalidValue", problem));
   });
   r.use(bearerAuth(deps, renderScimAuthFailure));
+  // The discovery endpoints are read-only: any other method is 405 with Allow (RFC 9110 §15.5.6).
+  r.all(["/ServiceProviderConfig", "/ResourceTypes", "/ResourceTypes/:id", "/Schemas", "/Schemas/:id"], (req, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD") return next();
+    res.setHeader("Allow", "GET, HEAD");
+    next(new ScimError(405, null, `${req.method} is not allowed on ${req.baseUrl}${req.path}: it is read-only`));
+  });
   r.use(express.json({ type: ["application/scim+json", "application/json", "application/*+json"], limit: deps.config.BODY_LIMIT_BYTES }));
   r.use((req, _res, next) => {
     if (["POST", "PUT", "PATCH"].includes(req.method) && req.headers["content-length"] !== "0" && !req.is(["application/scim+json", "application/json", "application/*+json"])) {
@@ -125,6 +154,7 @@ export function scimRouter(deps: AppDeps): Router {
         list,
         ifMatch: typeof ifMatch === "string" ? ifMatch : undefined,
         excludeMembers: excludesMembers(excludedAttributes),
+        projection: { attributes, excludedAttributes },
       });
       // SCIMMY pages from its own `count`; keeping startIndex away from it (it would slice our page again)
       const clean: Record<string, unknown> = /^\/(Users|Groups)(\/\.search)?\/?$/.test(req.path) ? { count: list.count } : {};
@@ -146,27 +176,32 @@ export function scimRouter(deps: AppDeps): Router {
     // Taken now: nested routers change req.baseUrl and req.path before the body is sent.
     const base = `${issuerOf(req, deps.config.PUBLIC_URL)}${req.baseUrl}`;
     const isList = /^\/(Users|Groups)(\/\.search)?\/?$/.test(req.path);
+    const pathKind = /^\/Users(\/|$)/.test(req.path) ? "User" : /^\/Groups(\/|$)/.test(req.path) ? "Group" : null;
     res.json = (body: unknown) => {
       const ctx = contexts.get(req);
-      const fix = (resource: Record<string, unknown>) => {
-        const meta = resource.meta as { location?: string; version?: string } | undefined;
+      const fix = (resource: Record<string, unknown>): Record<string, unknown> => {
+        const meta = resource.meta as { location?: string; version?: string; resourceType?: unknown } | undefined;
         if (meta?.location) {
           const m = ENDPOINTS.exec(meta.location);
           if (m) meta.location = `${base}/${m[1]}${m[2] ?? ""}`;
         }
-        return meta;
+        const schemas = Array.isArray(resource.schemas) ? resource.schemas : [];
+        const kind = meta?.resourceType === "User" || meta?.resourceType === "Group" ? meta.resourceType : schemas.includes(CORE_USER) ? "User" : schemas.includes(CORE_GROUP) ? "Group" : pathKind;
+        return kind && ctx ? completeRepresentation(resource, kind, base, ctx.projection) : resource;
       };
       if (body && typeof body === "object") {
-        const b = body as Record<string, unknown>;
+        let b = body as Record<string, unknown>;
         if (Array.isArray(b.schemas) && b.schemas.includes(LIST_RESPONSE) && Array.isArray(b.Resources)) {
-          (b.Resources as Record<string, unknown>[]).forEach(fix);
-          b.itemsPerPage = b.Resources.length;
+          b = { ...b, Resources: (b.Resources as Record<string, unknown>[]).map(fix) };
+          b.itemsPerPage = (b.Resources as unknown[]).length;
           if (ctx && isList) b.startIndex = ctx.list.startIndex;
-        } else {
-          const meta = fix(b);
+        } else if (!(Array.isArray(b.schemas) && b.schemas.some((s) => typeof s === "string" && s.startsWith("urn:ietf:params:scim:api:messages:")))) {
+          b = fix(b);
+          const meta = b.meta as { location?: string; version?: string } | undefined;
           if (meta?.version) res.setHeader("ETag", meta.version);
           if (res.statusCode === 201 && meta?.location) res.setHeader("Location", meta.location);
         }
+        body = b;
       }
       res.type(SCIM_CONTENT_TYPE);
       return json(body);
@@ -190,21 +225,18 @@ export function scimRouter(deps: AppDeps): Router {
   r.patch(
     "/Users/:id",
     wrap(async (req, res) => {
-      // The same checks as for groups, so that a malformed PatchOp is invalidSyntax (SCIMMY says invalidValue)
-      const ops = parsePatchMessage(req.body);
-      if (ops.length === 0) {
-        await users.get(ctxOf(req), String(req.params.id)); // a no-op still answers 404/403 as it should
-        res.status(204).end();
-        return;
-      }
-      // SCIMMY reads, patches in memory, then writes: all of it in one transaction whose read locks the
-      // row, so that concurrent PATCHes of one user wait for each other instead of losing updates.
-      const ctx = ctxOf(req);
-      const value = await deps.store.transaction((tx) =>
-        new SCIMMY.Resources.User(String(req.params.id), req.query).patch(req.body, { ...ctx, store: boundTo(deps.store, tx), lockOnRead: true } satisfies ScimContext),
-      );
+      const value = await patchUser(deps.store, users, ctxOf(req), String(req.params.id), req.body, req.query as Record<string, unknown>);
       if (wantsResource(req) && value) res.json(value);
       else res.status(204).end();
+    }),
+  );
+  r.post(
+    "/Bulk",
+    wrap(async (req, res) => {
+      const { operations, failOnErrors } = parseBulkRequest(req.body);
+      const base = `${issuerOf(req, deps.config.PUBLIC_URL)}${req.baseUrl}`;
+      const results = await runBulk(operations, failOnErrors, (op) => runBulkOperation(deps, users, ctxOf(req), base, op));
+      res.status(200).json({ schemas: [BULK_RESPONSE], Operations: results });
     }),
   );
   for (const [path, Resource] of [
@@ -218,7 +250,12 @@ export function scimRouter(deps: AppDeps): Router {
       }),
     );
   }
-  r.post("/.search", (_req, _res, next) => next(new ScimError(501, null, "search one resource type: POST /Users/.search or /Groups/.search")));
+  r.post(
+    "/.search",
+    wrap(async (req, res) => {
+      res.status(200).json(await searchAll(ctxOf(req)));
+    }),
+  );
 
   const scimmy = new SCIMMYRouters({ type: "bearer", handler: (req: Request) => contexts.get(req)?.principal.clientId ?? "", context: (req: Request) => ctxOf(req) });
   configureServiceProvider(deps);
@@ -232,12 +269,69 @@ function boundTo(store: Store, tx: Queryable): Store {
   return { kind: store.kind, query: (sql, params) => tx.query(sql, params), transaction: (fn) => fn(tx), exec: (sql) => tx.query(sql).then(() => undefined), ping: () => store.ping(), close: async () => undefined };
 }
 
-/** ServiceProviderConfig says what is true (STACK.md: the router forces bulk on and etag off). */
+/**
+ * PATCH of a user: SCIMMY reads, patches in memory, then writes, all in one transaction whose read
+ * locks the row, so that concurrent PATCHes of one user wait for each other instead of losing updates.
+ * Returns the patched user, or undefined when nothing changed.
+ */
+async function patchUser(store: Store, users: Users, ctx: ScimContext, id: string, rawBody: unknown, query: Record<string, unknown>): Promise<unknown> {
+  // The same checks as for groups, so that a malformed PatchOp is invalidSyntax (SCIMMY says invalidValue)
+  const ops = parsePatchMessage(rawBody);
+  if (ops.length === 0) {
+    await users.get(ctx, id); // a no-op still answers 404/403 as it should
+    return undefined;
+  }
+  return store.transaction(async (tx) => {
+    const txCtx: ScimContext = { ...ctx, store: boundTo(store, tx), lockOnRead: true };
+    type PatchBody = Parameters<InstanceType<typeof SCIMMY.Resources.User>["patch"]>[0];
+    const body = (needsRewrite(ops) ? { schemas: [PATCH_OP_SCHEMA], Operations: rewritePatch(ops, await users.get(txCtx, id)) } : rawBody) as PatchBody;
+    return new SCIMMY.Resources.User(id, query as never).patch(body, txCtx);
+  });
+}
+
+/** One Bulk operation, as its single request would run it: same rights, scoping, checks and outbox. */
+async function runBulkOperation(deps: AppDeps, users: Users, ctx: ScimContext, base: string, op: BulkOperation): Promise<BulkOutcome> {
+  const m = /^\/?(Users|Groups)(?:\/([^/]+))?$/.exec(op.path);
+  try {
+    if (!m) throw new ScimError(400, "invalidPath", `path ${JSON.stringify(op.path)} names no resource: use /Users, /Groups, /Users/{id} or /Groups/{id}`);
+    const [, type, rawId] = m as unknown as [string, "Users" | "Groups", string | undefined];
+    const Resource = type === "Users" ? SCIMMY.Resources.User : SCIMMY.Resources.Group;
+    if ((op.method === "POST") !== (rawId === undefined)) throw new ScimError(400, "invalidPath", op.method === "POST" ? "a POST names the resource type only (/Users or /Groups)" : `${op.method} needs a resource id in its path`);
+    const id = rawId === undefined ? undefined : decodeURIComponent(rawId);
+    const opCtx: ScimContext = { ...ctx, ifMatch: op.version, projection: {}, excludeMembers: false };
+    refuseHostileBody(op.method, op.data);
+    const written = (resource: unknown, status: number): BulkOutcome => {
+      const r = resource as { id?: string; meta?: { version?: string } };
+      return { status, ...(r?.id ? { id: r.id, location: `${base}/${type}/${r.id}` } : {}), ...(r?.meta?.version ? { version: r.meta.version } : {}) };
+    };
+    switch (op.method) {
+      case "POST":
+        return written(await new Resource().write(dropExtensionSchemas(fixStringBooleans(op.data)) as never, opCtx), 201);
+      case "PUT":
+        return written(await new Resource(id!).write(dropExtensionSchemas(fixStringBooleans(op.data)) as never, opCtx), 200);
+      case "PATCH": {
+        const body = normalizePatchBody(op.data);
+        if (type === "Groups") await patchGroup(opCtx, id!, body);
+        else await patchUser(deps.store, users, opCtx, id!, body, {});
+        const after = type === "Groups" ? await scimServices().groups.get({ ...opCtx, excludeMembers: true }, id!) : await users.get(opCtx, id!);
+        return written(after, 200);
+      }
+      case "DELETE":
+        await new Resource(id!).dispose(opCtx);
+        return { status: 204, location: `${base}/${type}/${id}` };
+    }
+  } catch (err) {
+    const scim = toScimError(err, deps.config.BODY_LIMIT_BYTES);
+    return { status: scim.status, response: scim.toJSON() };
+  }
+}
+
+/** ServiceProviderConfig says what is true (scimmy-routers would report bulk and ETags as it sees fit). */
 function configureServiceProvider(deps: AppDeps): void {
   SCIMMY.Config.set({
     patch: true,
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: deps.config.BODY_LIMIT_BYTES },
-    filter: { supported: true, maxResults: 1000 },
+    bulk: { supported: true, maxOperations: LIMITS.bulkOperations, maxPayloadSize: deps.config.BODY_LIMIT_BYTES },
+    filter: { supported: true, maxResults: LIMITS.maxResults },
     changePassword: false,
     sort: true,
     etag: true,
@@ -256,15 +350,19 @@ function configureServiceProvider(deps: AppDeps): void {
   });
 }
 
+/** Any failure as a SCIM error: ours as they are, library and engine errors as our own words. */
+function toScimError(err: unknown, bodyLimit: number): ScimError {
+  const read = describeReadFailure(err, bodyLimit);
+  if (err instanceof ScimError) return err;
+  if (read) return new ScimError(read.status, read.status === 400 ? (read.kind === "path" ? "invalidValue" : "invalidSyntax") : null, read.message);
+  if (err instanceof SCIMMY.Types.Error) return new ScimError(err.status, (err.scimType ?? null) as ScimError["scimType"], publicDetail(err.message));
+  return new ScimError(500, null, "internal error; see the server log with the X-Request-Id");
+}
+
 /** Every failure in SCIM's format (RFC 7644 §3.12), whatever threw it; 5xx are logged with their cause. */
 function scimErrorHandler(deps: AppDeps): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    let scim: ScimError;
-    const read = describeReadFailure(err, deps.config.BODY_LIMIT_BYTES);
-    if (err instanceof ScimError) scim = err;
-    else if (read) scim = new ScimError(read.status, read.status === 400 ? (read.kind === "path" ? "invalidValue" : "invalidSyntax") : null, read.message);
-    else if (err instanceof SCIMMY.Types.Error) scim = new ScimError(err.status, (err.scimType ?? null) as ScimError["scimType"], publicDetail(err.message));
-    else scim = new ScimError(500, null, "internal error; see the server log with the X-Request-Id");
+    const scim = toScimError(err, deps.config.BODY_LIMIT_BYTES);
     if (scim.status >= 500) req.log.error({ category: "scim", err: (err as { cause?: unknown }).cause ?? err }, "SCIM request failed");
     else if (scim.detail !== (err as { message?: unknown }).message) req.log.debug({ category: "scim", err }, "SCIM request refused");
     if (res.headersSent) return;

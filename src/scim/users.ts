@@ -11,6 +11,7 @@ import { CORE_USER, ENTERPRISE_USER, GENESYS_USER } from "./schemas.js";
 import { checkIfMatch } from "./versions.js";
 import { homeDivisionId } from "../authz/divisions.js";
 import { mayDo } from "../authz/permissions.js";
+import { LIMITS } from "./limits.js";
 
 export const USER_COLUMNS: Record<string, Column> = {
   id: { sql: "r.id", kind: "text" },
@@ -96,6 +97,7 @@ export class Users {
   /** POST (no id) or PUT/PATCH (id): one transaction writes the row, its version and an outbox row. */
   async write(ctx: ScimContext, id: string | undefined, incoming: Record<string, unknown>): Promise<Record<string, unknown>> {
     const stored = storedForm(incoming);
+    checkValueCounts(stored);
     const userName = String(stored.userName ?? "").trim();
     if (!userName) throw new ScimError(400, "invalidValue", "userName is required and must not be empty");
     validateGenesysExtension(stored);
@@ -179,6 +181,18 @@ async function resolveDivision(tx: Queryable, stored: Record<string, unknown>): 
   const rows = await tx.query<{ id: string }>("select id from divisions where lower(name) = lower($1)", [String(name)]);
   if (!rows[0]) throw invalidValue(`${ENTERPRISE_USER}:division: no division named ${JSON.stringify(name)}`);
   return rows[0].id;
+}
+
+/** Every multi-valued attribute, of the core schema and of each extension, holds at most LIMITS.valuesPerAttribute values. */
+function checkValueCounts(stored: Record<string, unknown>): void {
+  const check = (obj: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (k === "schemas") continue;
+      if (Array.isArray(v) && v.length > LIMITS.valuesPerAttribute) throw new ScimError(400, "tooMany", `${prefix}${k}: at most ${LIMITS.valuesPerAttribute} values; got ${v.length}`);
+      if (/^urn:/i.test(k) && typeof v === "object" && v !== null && !Array.isArray(v)) check(v as Record<string, unknown>, `${k}:`);
+    }
+  };
+  check(stored, "");
 }
 
 function validateGenesysExtension(stored: Record<string, unknown>): void {
