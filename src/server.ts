@@ -14,6 +14,7 @@ import { redisConnection, startSyncRuntime, type SyncRuntime } from "./sync/runt
 import { createTarget } from "./sync/target-factory.js";
 import { createSyncMetrics } from "./sync/sync-metrics.js";
 import { getSettings } from "./admin/settings.js";
+import { RedisHealth, redisLabel } from "./sync/redis-health.js";
 
 export interface ServeOptions {
   /** Serve HTTP (SCIM, OAuth, admin). */
@@ -76,7 +77,8 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
   let server: Server | null = null;
   let url: string | null = null;
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  redis.on("error", (err) => logger.debug({ category: "app", err: err.message }, "redis connection error"));
+  const health = new RedisHealth(redis, logger, redisLabel(config.REDIS_URL));
+  if (sync) health.whenBack(() => sync.reschedule());
   redis.connect().catch(() => undefined);
   const purge = setInterval(() => {
     purgeExpiredTokens(store, new Date()).catch((err: unknown) => logger.warn({ category: "oauth", err }, "token purge failed"));

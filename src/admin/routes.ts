@@ -14,6 +14,7 @@ import { queueDashboard, syncAdminRouter } from "./sync-routes.js";
 import { getSettings, putSettings } from "./settings.js";
 import { describeBodyProblem, findBodyProblem, findTargetProblem } from "../http/hostile-input.js";
 import { MAX_HEADER_BYTES, headerBytes } from "../http/http-server.js";
+import { RedisUnavailableError, redisLabel } from "../sync/redis-health.js";
 
 const idOf = (req: Request): string => String(req.params.id);
 
@@ -140,6 +141,8 @@ export function queueDashboardRouter(deps: AppDeps, basePath: string): Router | 
   // Reading needs bridge:job:view; every call that changes a queue (retry, promote, remove, pause,
   // resume, clean, empty: Bull Board sends them as PUT, POST, PATCH or DELETE) needs bridge:job:retry.
   const acting = requirePermission("bridge:job:retry");
-  r.use(bearerAuth(deps, renderAdminAuthFailure), requirePermission("bridge:job:view"), (req, res, next) => (["GET", "HEAD"].includes(req.method) ? next() : acting(req, res, next)), board);
+  // With Redis down every dashboard call would wait for it: 503 at once instead
+  const redisUp = (_req: express.Request, _res: express.Response, next: express.NextFunction) => next(deps.redis && deps.redis.status !== "ready" ? new RedisUnavailableError(redisLabel(deps.config.REDIS_URL)) : undefined);
+  r.use(bearerAuth(deps, renderAdminAuthFailure), requirePermission("bridge:job:view"), (req, res, next) => (["GET", "HEAD"].includes(req.method) ? next() : acting(req, res, next)), redisUp, board);
   return r;
 }

@@ -10,11 +10,17 @@ import { listFailedJobs, retryFailedJob } from "../sync/failed-jobs.js";
 import { syncDivisions } from "../sync/reconcile-divisions.js";
 import { actorName } from "../authz/principal.js";
 import { principalOf } from "../http/bearer.js";
+import { RedisUnavailableError, redisLabel, withinRedisDeadline } from "../sync/redis-health.js";
 
 function needQueues(deps: AppDeps) {
   if (!deps.queues) throw new AppError(503, "queues_unavailable", "this process runs without the sync queues (Redis not configured)");
+  // Known to be down: answer at once rather than wait for the deadline
+  if (deps.redis && deps.redis.status !== "ready") throw new RedisUnavailableError(redisLabel(deps.config.REDIS_URL));
   return deps.queues;
 }
+
+/** Queue work bounded in time: BullMQ would wait for a lost Redis indefinitely. */
+const queueWork = <T>(deps: AppDeps, work: () => Promise<T>) => withinRedisDeadline(redisLabel(deps.config.REDIS_URL), work);
 
 /** `/admin/v1/sync/*`, `/admin/v1/jobs/*`, `POST /admin/v1/divisions/sync` (DESIGN §7), behind the admin router's bearer check. */
 export function syncAdminRouter(deps: AppDeps): Router {
@@ -39,11 +45,13 @@ export function syncAdminRouter(deps: AppDeps): Router {
     res.json(await dryRunPlan(deps.store, resourceId, 10_000));
   });
   r.get("/jobs/failed", requirePermission("bridge:job:view"), async (_req, res) => {
-    const entities = await listFailedJobs(needQueues(deps));
+    const queues = needQueues(deps);
+    const entities = await queueWork(deps, () => listFailedJobs(queues));
     res.json({ entities, total: entities.length });
   });
   r.post("/jobs/:id/retry", requirePermission("bridge:job:retry"), async (req, res) => {
-    const job = await retryFailedJob(deps.store, needQueues(deps), idOf(req));
+    const queues = needQueues(deps);
+    const job = await queueWork(deps, () => retryFailedJob(deps.store, queues, idOf(req)));
     if (!job) throw AppError.notFound("failed job", idOf(req));
     req.log.info({ category: "admin", job: job.id, by: actorName(principalOf(res)) }, "job retried");
     res.json(job);

@@ -41,6 +41,10 @@ const schema = z.object({
   SYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).max(600_000),
   SYNC_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000),
   DIVISION_SYNC_INTERVAL_MS: z.coerce.number().int().min(60_000),
+  /** PostgreSQL: the longest a connection, a pool checkout or a statement may take before the request answers 503. */
+  STORE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000),
+  /** How long start-up keeps trying to reach PostgreSQL before it gives up. */
+  STORE_STARTUP_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000),
   AUTH_FAILURES_PER_CLIENT: z.coerce.number().int().min(1).max(1_000_000),
   AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000),
   AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400),

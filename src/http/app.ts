@@ -8,6 +8,8 @@ import { adminRouter, queueDashboardRouter } from "../admin/routes.js";
 import { scimRouter } from "../scim/router.js";
 import { requestLog, requestTiming } from "./request-log.js";
 import { describeReadFailure } from "./body-errors.js";
+import { STORE_RETRY_AFTER_SECONDS, storeUnavailable } from "../store/store.js";
+import { RedisUnavailableError } from "../sync/redis-health.js";
 
 const securityHeaders: RequestHandler = (_req, res, next) => {
   res.setHeader("X-Content-Type-Options", "nosniff");
@@ -45,6 +47,18 @@ function errorHandler(deps: AppDeps): ErrorRequestHandler {
     if (read) {
       const code = read.kind === "too_large" ? "payload_too_large" : read.kind === "syntax" && read.message.includes("JSON") ? "invalid_json" : "invalid_request";
       res.status(read.status).json(isOAuth ? { error: "invalid_request", error_description: read.message } : { error: code, message: read.message });
+      return;
+    }
+    if (storeUnavailable(err)) {
+      req.log.warn({ category: "store", err: (err as Error).message }, "store unavailable");
+      res.setHeader("Retry-After", String(STORE_RETRY_AFTER_SECONDS));
+      const message = `the store is unavailable; retry in ${STORE_RETRY_AFTER_SECONDS} s`;
+      res.status(503).json(isOAuth ? { error: "temporarily_unavailable", error_description: message } : { error: "store_unavailable", message });
+      return;
+    }
+    if (err instanceof RedisUnavailableError) {
+      res.setHeader("Retry-After", "5");
+      res.status(503).json({ error: "redis_unavailable", message: `${err.message}; SCIM writes still succeed and wait in the outbox` });
       return;
     }
     if (err instanceof AppError) {

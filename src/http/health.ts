@@ -1,32 +1,82 @@
 import express, { type Router } from "express";
+import { Gauge } from "prom-client";
 import type { AppDeps } from "./deps.js";
+import { redisLabel } from "../sync/redis-health.js";
 
-/** `/healthz`: the process answers. `/readyz`: the store and (when configured) Redis answer. */
+/**
+ * Probes, split so that a load balancer keeps a bridge that can still take SCIM writes:
+ * - `/healthz` (liveness): the process answers. Restart it when this fails.
+ * - `/readyz` (readiness): the store answers, so SCIM, OAuth and admin requests can succeed. Redis is
+ *   reported but does not decide: without it writes wait in the outbox, and the sync catches up later.
+ * - `/metrics`: Prometheus, with `scim_bridge_redis_up`, `scim_bridge_outbox_depth` and
+ *   `scim_bridge_outbox_oldest_age_seconds` for alerting on a sync that is not moving.
+ */
 export function healthRouter(deps: AppDeps): Router {
   const r = express.Router();
+  const redisName = redisLabel(deps.config.REDIS_URL);
+  registerPipelineGauges(deps);
   r.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
   r.get("/readyz", async (_req, res) => {
     const checks: Record<string, string> = {};
     await Promise.all([
-      deps.store.ping().then(
+      withDeadline(deps.store.ping(), 3_000).then(
         () => (checks.store = "ok"),
         (e: unknown) => (checks.store = `unreachable: ${e instanceof Error ? e.message : String(e)}`),
       ),
       deps.redis
-        ? deps.redis.ping().then(
+        ? withDeadline(deps.redis.ping(), 2_000).then(
             () => (checks.redis = "ok"),
-            (e: unknown) => (checks.redis = `unreachable: ${e instanceof Error ? e.message : String(e)}`),
+            () => (checks.redis = `unreachable (${redisName}): SCIM writes wait in the outbox`),
           )
         : Promise.resolve((checks.redis = "not configured")),
     ]);
-    const ready = Object.values(checks).every((v) => v === "ok" || v === "not configured");
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks });
+    const ready = checks.store === "ok";
+    const degraded = ready && checks.redis !== "ok" && checks.redis !== "not configured";
+    res.status(ready ? 200 : 503).json({ status: ready ? (degraded ? "degraded" : "ready") : "not ready", checks });
   });
   r.get("/metrics", async (_req, res) => {
     res.setHeader("Content-Type", deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());
   });
   return r;
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/** Gauges read when /metrics is scraped (the registry calls `collect`). */
+function registerPipelineGauges(deps: AppDeps): void {
+  const registers = [deps.metrics.registry];
+  if (deps.metrics.registry.getSingleMetric("scim_bridge_redis_up")) return;
+  new Gauge({
+    name: "scim_bridge_redis_up",
+    help: "1 while this process's Redis connection is ready, else 0",
+    registers,
+    collect() {
+      this.set(deps.redis?.status === "ready" ? 1 : 0);
+    },
+  });
+  const outbox = async () => (await deps.store.query<{ n: number; oldest: Date | null }>("select count(*)::int as n, min(created_at) as oldest from outbox"))[0];
+  new Gauge({
+    name: "scim_bridge_outbox_depth",
+    help: "Changes written but not yet handed to the sync queues",
+    registers,
+    async collect() {
+      const row = await outbox().catch(() => undefined);
+      this.set(row ? row.n : Number.NaN);
+    },
+  });
+  new Gauge({
+    name: "scim_bridge_outbox_oldest_age_seconds",
+    help: "Age of the oldest change still in the outbox (0 when it is empty)",
+    registers,
+    async collect() {
+      const row = await outbox().catch(() => undefined);
+      this.set(!row ? Number.NaN : row.oldest ? Math.max(0, (deps.clock() - row.oldest.getTime()) / 1000) : 0);
+    },
+  });
 }

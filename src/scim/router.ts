@@ -2,7 +2,7 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import SCIMMY from "scimmy";
 import SCIMMYRouters from "scimmy-routers";
 import type { AppDeps } from "../http/deps.js";
-import type { Queryable, Store } from "../store/store.js";
+import { STORE_RETRY_AFTER_SECONDS, storeUnavailable, type Queryable, type Store } from "../store/store.js";
 import { bearerAuth, principalOf, type AuthFailureRenderer } from "../http/bearer.js";
 import { scimServices } from "./resources.js";
 import type { ScimContext } from "./context.js";
@@ -354,6 +354,7 @@ function configureServiceProvider(deps: AppDeps): void {
 function toScimError(err: unknown, bodyLimit: number): ScimError {
   const read = describeReadFailure(err, bodyLimit);
   if (err instanceof ScimError) return err;
+  if (storeUnavailable(err)) return new ScimError(503, null, `the directory store is unavailable; retry in ${STORE_RETRY_AFTER_SECONDS} s`);
   if (read) return new ScimError(read.status, read.status === 400 ? (read.kind === "path" ? "invalidValue" : "invalidSyntax") : null, read.message);
   if (err instanceof SCIMMY.Types.Error) return new ScimError(err.status, (err.scimType ?? null) as ScimError["scimType"], publicDetail(err.message));
   return new ScimError(500, null, "internal error; see the server log with the X-Request-Id");
@@ -366,6 +367,7 @@ function scimErrorHandler(deps: AppDeps): ErrorRequestHandler {
     if (scim.status >= 500) req.log.error({ category: "scim", err: (err as { cause?: unknown }).cause ?? err }, "SCIM request failed");
     else if (scim.detail !== (err as { message?: unknown }).message) req.log.debug({ category: "scim", err }, "SCIM request refused");
     if (res.headersSent) return;
+    if (scim.status === 503) res.setHeader("Retry-After", String(STORE_RETRY_AFTER_SECONDS));
     sendScimError(res, scim);
   };
 }

@@ -16,12 +16,38 @@ export interface Store extends Queryable {
   close(): Promise<void>;
 }
 
-/** A store failure that is not the caller's fault (unreachable database, broken SQL): answers 5xx. */
+/** The store cannot be reached or did not answer in time: not the caller's fault, and worth a retry (503). */
 export class StoreUnavailableError extends Error {
   constructor(cause: unknown) {
     super(`store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = "StoreUnavailableError";
   }
+}
+
+/** Seconds a client is asked to wait (Retry-After) when the store is unavailable. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EPIPE", "EAI_AGAIN"]);
+
+/**
+ * Is this error the database being unreachable or too slow, rather than a problem with the statement?
+ * Network errors, the pg driver's own timeouts, and the SQLSTATEs of connection exceptions (class 08),
+ * insufficient resources (53), shutdown (57P01..57P03) and a statement cancelled by statement_timeout
+ * (57014).
+ */
+export function isUnavailable(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === "string" ? e.code : "";
+  if (NETWORK_CODES.has(code) || /^(08|53)/.test(code) || /^57P0[123]$/.test(code) || code === "57014") return true;
+  const message = typeof e.message === "string" ? e.message : "";
+  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(message);
+}
+
+/** The StoreUnavailableError in an error or its causes, if there is one. */
+export function storeUnavailable(err: unknown): StoreUnavailableError | null {
+  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) if (e instanceof StoreUnavailableError) return e;
+  return null;
 }
 
 /** PostgreSQL's unique_violation, for callers that turn it into a 409. */

@@ -54,10 +54,13 @@ export class OutboxRelay {
   async drain(): Promise<void> {
     try {
       while ((await relayOnce(this.store, this.queues)) === BATCH);
-      if (this.failing) this.logger.info({ category: "sync" }, "outbox relay recovered");
+      if (this.failing) this.logger.debug({ category: "sync" }, "outbox relay recovered");
       this.failing = false;
     } catch (err) {
-      if (!this.failing) this.logger.warn({ category: "sync", err: (err as Error).message }, "outbox relay failed; retrying (SCIM writes continue, nothing is lost)");
+      const message = (err as Error).message;
+      // Redis being lost is logged once, by RedisHealth; anything else is the relay's own news
+      const level = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|ECONNRESET/i.test(message) ? "debug" : "warn";
+      if (!this.failing) this.logger[level]({ category: "sync", err: message }, "outbox relay failed; retrying (SCIM writes continue, nothing is lost)");
       this.failing = true;
     }
   }

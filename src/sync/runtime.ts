@@ -28,6 +28,8 @@ export interface SyncRuntime {
   queues: SyncQueues;
   workers: Worker[];
   relay: OutboxRelay;
+  /** Registers the periodic division sync again and sweeps: for a Redis that came back empty. */
+  reschedule(): void;
   stop(): Promise<void>;
 }
 
@@ -58,22 +60,29 @@ export async function startSyncRuntime(store: Store, target: DirectoryTarget, lo
   const deps = { store, target, queues, logger, metrics };
   const workers: Worker[] = [startSyncWorker("User", deps, workerOpts), startSyncWorker("Group", deps, workerOpts)];
   const divisionWorker = new Worker(QUEUE_NAMES.Divisions, async () => syncDivisions(store, target, new Date()), { connection: workerOpts.connection, prefix: opts.prefix, concurrency: 1 });
-  divisionWorker.on("error", (err) => log.warn({ err: err.message }, "division worker error"));
+  // Connection errors repeat at every reconnection attempt; Redis loss and return are logged once by RedisHealth
+  divisionWorker.on("error", (err) => log.debug({ err: err.message }, "division worker error"));
   workers.push(divisionWorker);
   relay.start();
   const runSweep = () =>
     sweep(store, queues).then(
       (n) => n && log.info({ queued: n }, "sweep queued unsynced resources"),
-      (err: unknown) => log.warn({ err: (err as Error).message }, "sweep failed; will run again"),
+      (err: unknown) => log.debug({ err: (err as Error).message }, "sweep failed; will run again"),
     );
   void runSweep();
   const sweepTimer = setInterval(runSweep, opts.sweepIntervalMs);
   sweepTimer.unref();
-  queues.divisions.upsertJobScheduler("divisions-sync", { every: opts.divisionSyncIntervalMs }, { name: "sync", data: {} }).catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not schedule division sync"));
+  const schedule = () =>
+    queues.divisions.upsertJobScheduler("divisions-sync", { every: opts.divisionSyncIntervalMs }, { name: "sync", data: {} }).catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not schedule division sync"));
+  void schedule();
   return {
     queues,
     workers,
     relay,
+    reschedule: () => {
+      void schedule();
+      void runSweep();
+    },
     stop: async () => {
       clearInterval(sweepTimer);
       await relay.stop();

@@ -82,6 +82,7 @@ export function startSyncWorker(kind: "User" | "Group", deps: WorkerDeps, opts: 
     },
     { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency, lockDuration: opts.lockDurationMs ?? 30_000, stalledInterval: Math.max(500, Math.floor((opts.lockDurationMs ?? 30_000) / 2)) },
   );
-  worker.on("error", (err) => log.warn({ err: err.message }, "worker error"));
+  // Connection errors repeat at every reconnection attempt; Redis loss and return are logged once by RedisHealth
+  worker.on("error", (err) => log.debug({ err: err.message }, "worker error"));
   return worker;
 }

@@ -1,0 +1,82 @@
+import type { Redis } from "ioredis";
+import type { Logger } from "../log/logger.js";
+
+/** The URL with its password blanked, for logs and answers. */
+export function redisLabel(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.password ? `${u.username}:***@` : ""}${u.host}${u.pathname === "/" || u.pathname === "" ? "" : u.pathname}`;
+  } catch {
+    return "redis (unparseable URL)";
+  }
+}
+
+/**
+ * Watches one Redis connection and tells when Redis is lost and when it is back: one log line each,
+ * however often the clients retry meanwhile, and callbacks for what must be redone on return (the
+ * division-sync schedule lives in Redis and is gone if Redis came back empty).
+ */
+export class RedisHealth {
+  private state: "unknown" | "up" | "down" = "unknown";
+  private readonly onBack: Array<() => void> = [];
+
+  constructor(
+    readonly client: Redis,
+    private readonly logger: Logger,
+    readonly label: string,
+  ) {
+    client.on("ready", () => {
+      const was = this.state;
+      this.state = "up";
+      if (was === "down") {
+        this.logger.info({ category: "sync", redis: this.label }, "Redis is back");
+        for (const fn of this.onBack) fn();
+      }
+    });
+    const lost = (err?: Error) => {
+      if (this.state === "down") return;
+      const was = this.state;
+      this.state = "down";
+      this.logger.warn({ category: "sync", redis: this.label, err: err?.message }, was === "unknown" ? "Redis is unreachable; SCIM writes wait in the outbox until it answers" : "Redis lost; SCIM writes wait in the outbox until it is back");
+    };
+    client.on("error", lost);
+    client.on("close", () => lost());
+  }
+
+  get up(): boolean {
+    return this.client.status === "ready";
+  }
+
+  /** Runs `fn` every time Redis comes back after a loss. */
+  whenBack(fn: () => void): void {
+    this.onBack.push(fn);
+  }
+}
+
+/** Thrown when Redis does not answer in time: the caller answers 503. */
+export class RedisUnavailableError extends Error {
+  constructor(readonly label: string) {
+    super(`Redis at ${label} is unreachable or did not answer in time`);
+    this.name = "RedisUnavailableError";
+  }
+}
+
+/** How long a request waits for Redis before answering 503. */
+export const REDIS_ANSWER_MS = 2_000;
+
+/**
+ * `work` against Redis, bounded: BullMQ waits for its connection indefinitely while Redis is down, so
+ * a caller that must answer (an HTTP request, a CLI command) gives up after REDIS_ANSWER_MS.
+ */
+export async function withinRedisDeadline<T>(label: string, work: () => Promise<T>, ms = REDIS_ANSWER_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisUnavailableError(label)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
