@@ -1,11 +1,11 @@
-import type { Server } from "node:http";
+import type { RequestListener, Server } from "node:http";
 import { Redis } from "ioredis";
 import type { Config } from "./config/config.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { openStore, prepareStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { buildApp } from "./http/app.js";
-import { createHttpServer } from "./http/http-server.js";
+import { createHttpServer, listen } from "./http/http-server.js";
 import { createMetrics } from "./http/metrics.js";
 import { systemClock } from "./clock.js";
 import { purgeExpiredTokens } from "./oauth/token-store.js";
@@ -38,8 +38,24 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, opts: ServeOptions = { api: true, worker: true }, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningServer> {
   const store = await openStore(config);
-  const applied = await prepareStore(store, new Date());
-  if (applied.length) logger.info({ category: "store", applied }, "migrations applied");
+  let server: Server | null = null;
+  // Until the app is built, requests are told to come back; the port is taken first, so that a port in
+  // use stops start-up before workers start.
+  let handler: RequestListener = (_req, res) => {
+    res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" }).end(JSON.stringify({ error: "starting", message: "the bridge is starting" }));
+  };
+  try {
+    const applied = await prepareStore(store, new Date());
+    if (applied.length) logger.info({ category: "store", applied }, "migrations applied");
+    if (opts.api) {
+      server = createHttpServer((req, res) => handler(req, res));
+      await listen(server, config.PORT, config.HOST);
+    }
+  } catch (err) {
+    server?.close();
+    await store.close();
+    throw err;
+  }
   const metrics = createMetrics();
   const syncMetrics = createSyncMetrics(metrics.registry);
   const target = createTarget(config, store);
@@ -74,7 +90,6 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
   }, 15_000);
   depthTimer.unref();
 
-  let server: Server | null = null;
   let url: string | null = null;
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const health = new RedisHealth(redis, logger, redisLabel(config.REDIS_URL));
@@ -85,13 +100,8 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
   }, 3600_000);
   purge.unref();
   if (opts.api) {
-    const app = buildApp({ config, store, logger, clock: systemClock, metrics, redis, queues, target });
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = createHttpServer(app);
-      s.once("error", reject);
-      s.listen(config.PORT, config.HOST, () => resolve(s));
-    });
-    const address = server.address();
+    handler = buildApp({ config, store, logger, clock: systemClock, metrics, redis, queues, target });
+    const address = server!.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     url = `http://${config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST}:${port}`;
   }
@@ -112,6 +122,7 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
       }
       if (sync) await sync.stop();
       else await queues?.close();
+      health.close();
       redis.disconnect();
       await store.close();
       logger.info({ category: "app" }, "stopped");

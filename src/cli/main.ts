@@ -118,20 +118,29 @@ export function buildCli(config: () => Config): Command {
     .action(async (o: { apiOnly?: boolean; workerOnly?: boolean }) => {
       if (o.apiOnly && o.workerOnly) throw new Error("--api-only and --worker-only exclude each other");
       // Signals are taken from the start: one that arrives while starting stops the server once it is up.
-      let signalled = false;
       let onSignal: (() => void) | null = null;
       const handler = () => {
-        signalled = true;
-        onSignal?.();
+        // Before start-up is done there is nothing to finish: a database that never answers must not
+        // keep an operator's SIGTERM waiting (start-up itself gives up after STORE_STARTUP_TIMEOUT_MS).
+        if (!onSignal) {
+          process.stderr.write("scim-bridge: stopped during start-up\n");
+          process.exit(143);
+        }
+        onSignal();
       };
       process.on("SIGTERM", handler);
       process.on("SIGINT", handler);
       const running = await startServer(config(), { api: !o.workerOnly, worker: !o.apiOnly });
       await new Promise<void>((resolve) => {
         onSignal = () => {
+          onSignal = () => undefined; // a second signal does not start a second stop
+          // Requests in flight finish; but a store or Redis that stopped answering cannot hold the process
+          setTimeout(() => {
+            process.stderr.write("scim-bridge: shutdown did not finish in 30 s; exiting\n");
+            process.exit(1);
+          }, 30_000).unref();
           running.stop().then(resolve, resolve);
         };
-        if (signalled) onSignal();
       });
       process.off("SIGTERM", handler);
       process.off("SIGINT", handler);

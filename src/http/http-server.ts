@@ -1,6 +1,5 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { Socket } from "node:net";
-import type { Express } from "express";
 
 /**
  * Header bytes a request may carry, checked by each surface so that the 431 is in its protocol's
@@ -22,7 +21,7 @@ export function headerBytes(rawHeaders: readonly string[]): number {
  * room, a malformed request line) get a short JSON answer in the admin API's format instead of an empty
  * reply, since the path, and so the protocol, is unknown then.
  */
-export function createHttpServer(app: Express): Server {
+export function createHttpServer(app: RequestListener): Server {
   const server = createServer({ maxHeaderSize: PARSER_HEADER_BYTES }, app);
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) {
@@ -39,4 +38,27 @@ export function createHttpServer(app: Express): Server {
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
   return server;
+}
+
+/**
+ * Listens, or fails with a message an operator can act on: a port already taken makes start-up fail
+ * (exit non-zero) instead of running beside the process that answers there.
+ */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      if (err.code === "EADDRINUSE") reject(new Error(`port ${port} on ${host} is already in use: another process is listening there (set PORT or HOST)`));
+      else if (err.code === "EACCES") reject(new Error(`no permission to listen on port ${port} on ${host} (ports below 1024 need privileges)`));
+      else if (err.code === "EADDRNOTAVAIL") reject(new Error(`${host} is not an address of this machine (set HOST)`));
+      else reject(err);
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
 }

@@ -94,6 +94,21 @@ export class PgStore implements Store {
     }
   }
 
+  /**
+   * One connection for `fn`, without the statement timeouts: for migrations, whose statements (an index
+   * on a large table) and whose wait for another replica's migration may take longer than a request.
+   */
+  async unboundedSession<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query({ text: "set statement_timeout = 0", query_timeout: 0 } as pg.QueryConfig);
+      return await fn({ query: async <R extends object>(sql: string, params: readonly unknown[] = []) => (await client.query({ text: sql, values: params as unknown[], query_timeout: 0 } as pg.QueryConfig)).rows as R[] });
+    } finally {
+      await client.query("reset statement_timeout").catch(() => undefined);
+      client.release();
+    }
+  }
+
   async exec(sql: string): Promise<void> {
     await this.query(sql);
   }

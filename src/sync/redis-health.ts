@@ -17,7 +17,7 @@ export function redisLabel(url: string): string {
  * division-sync schedule lives in Redis and is gone if Redis came back empty).
  */
 export class RedisHealth {
-  private state: "unknown" | "up" | "down" = "unknown";
+  private state: "unknown" | "up" | "down" | "closed" = "unknown";
   private readonly onBack: Array<() => void> = [];
 
   constructor(
@@ -26,6 +26,7 @@ export class RedisHealth {
     readonly label: string,
   ) {
     client.on("ready", () => {
+      if (this.state === "closed") return;
       const was = this.state;
       this.state = "up";
       if (was === "down") {
@@ -34,7 +35,7 @@ export class RedisHealth {
       }
     });
     const lost = (err?: Error) => {
-      if (this.state === "down") return;
+      if (this.state === "down" || this.state === "closed") return;
       const was = this.state;
       this.state = "down";
       this.logger.warn({ category: "sync", redis: this.label, err: err?.message }, was === "unknown" ? "Redis is unreachable; SCIM writes wait in the outbox until it answers" : "Redis lost; SCIM writes wait in the outbox until it is back");
@@ -45,6 +46,11 @@ export class RedisHealth {
 
   get up(): boolean {
     return this.client.status === "ready";
+  }
+
+  /** Before the process disconnects on purpose: that is no loss to report. */
+  close(): void {
+    this.state = "closed";
   }
 
   /** Runs `fn` every time Redis comes back after a loss. */
