@@ -38,7 +38,8 @@ export function describeReadFailure(err: unknown, bodyLimit: number): ReadFailur
     default:
       break;
   }
-  if (typeof e.code === "string" && e.code.startsWith("Z_")) return { status: 400, kind: "encoding", message: "the request body could not be decoded with its Content-Encoding" };
+  // zlib's codes: Z_DATA_ERROR and the like for gzip/deflate, ERR__ERROR_* for brotli
+  if (typeof e.code === "string" && (e.code.startsWith("Z_") || e.code.startsWith("ERR__ERROR"))) return { status: 400, kind: "encoding", message: "the request body could not be decoded with its Content-Encoding" };
   if (typeof e.type === "string" && typeof e.status === "number" && e.status >= 400 && e.status < 500) return { status: e.status, kind: "syntax", message: "the request body could not be read" };
   return null;
 }

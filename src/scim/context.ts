@@ -1,3 +1,4 @@
+import type { ScimError } from "./scim-error.js";
 import { LIMITS } from "./limits.js";
 import type { Store } from "../store/store.js";
 import type { ClientPrincipal } from "../authz/principal.js";
@@ -14,8 +15,18 @@ export interface ListQuery {
   count: number;
 }
 
+/**
+ * A request's failure as this bridge means to answer it. SCIMMY's error type allows only some
+ * status/scimType pairs, and scimmy-routers renders the errors of its own routes itself, so the real
+ * answer travels here (copies of a context share this object) and the response step sends it.
+ */
+export interface ScimOutcome {
+  failure?: { error: ScimError; cause: unknown };
+}
+
 /** What every SCIMMY handler receives through scimmy-routers' `context(req)`. */
 export interface ScimContext {
+  outcome: ScimOutcome;
   store: Store;
   principal: ClientPrincipal;
   now: Date;

@@ -2,7 +2,7 @@
  * Request-body forms that identity providers send and SCIMMY refuses, made standard before SCIMMY
  * sees them (IDP-REQUESTS.md).
  */
-import { ENTERPRISE_USER } from "./schemas.js";
+import { ENTERPRISE_USER, GENESYS_USER } from "./schemas.js";
 
 const BOOLEAN_ATTRIBUTES = new Set(["active", "primary"]);
 
@@ -45,7 +45,7 @@ export function normalizePatchBody(body: unknown): unknown {
       op.value = typeof v === "string" ? { value: v } : v && typeof v === "object" ? { value: (v as { value?: unknown }).value } : v;
     } else op.value = fixStringBooleans(op.value);
     if (path === undefined) op.value = dropExtensionSchemas(op.value);
-    else if (/^urn:[^.[\]]*$/i.test(path) && typeof op.value === "object" && op.value !== null && !Array.isArray(op.value)) {
+    else if ([ENTERPRISE_USER, GENESYS_USER].some((e) => e.toLowerCase() === path.toLowerCase()) && typeof op.value === "object" && op.value !== null && !Array.isArray(op.value)) {
       const { schemas: _schemas, ...rest } = op.value as Record<string, unknown>;
       op.value = rest;
     }

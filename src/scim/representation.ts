@@ -34,6 +34,15 @@ function withRef(item: unknown, url: (value: string) => string): unknown {
 export function completeRepresentation(resource: Record<string, unknown>, kind: ResourceKind, base: string, projection: Projection): Record<string, unknown> {
   const out: Record<string, unknown> = { ...resource };
   const core = kind === "User" ? CORE_USER : CORE_GROUP;
+  if (projection.attributes !== undefined && Array.isArray(out.schemas)) {
+    // a projection names the schemas of the attributes it kept (RFC 7643 §3), not every stored one;
+    // an extension of which nothing was kept is left out altogether
+    for (const k of Object.keys(out)) {
+      const v = out[k];
+      if (/^urn:/i.test(k) && (v === undefined || v === null || (typeof v === "object" && Object.keys(v).length === 0))) delete out[k];
+    }
+    out.schemas = [core, ...Object.keys(out).filter((k) => /^urn:/i.test(k))];
+  }
   if (!Array.isArray(out.schemas)) {
     // the core schema, and each extension whose attributes are in the answer
     out.schemas = [core, ...Object.keys(out).filter((k) => /^urn:/i.test(k))];

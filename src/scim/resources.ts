@@ -4,25 +4,24 @@ import { Catalog } from "./catalog.js";
 import { Users, USER_COLUMNS } from "./users.js";
 import { Groups, GROUP_COLUMNS } from "./groups.js";
 import type { ScimContext } from "./context.js";
-import { ScimError } from "./scim-error.js";
+import { toScimError } from "./error-mapping.js";
 
-/** SCIMMY's error type allows only some statuses; ours travel inside it where they can (STACK.md). */
+/** The statuses SCIMMY's error type accepts (with a null scimType). */
 const SCIMMY_STATUSES = new Set([307, 308, 400, 401, 403, 404, 409, 412, 413, 500, 501]);
 
 /**
- * SCIMMY turns a plain Error from a handler into "404 Resource not found" (a database outage would
- * look like a missing user). Every handler goes through this: SCIM errors keep their status, anything
- * else is a 500 whose cause the error handler logs.
+ * Every handler goes through this. SCIMMY turns a plain Error from a handler into "404 Resource not
+ * found" (a database outage would look like a missing user), and its error type refuses pairs such as
+ * 400 tooMany or any 503; so the answer we mean is recorded in the context's outcome (and on the error),
+ * and SCIMMY is given an error it accepts.
  */
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+async function guarded<T>(ctx: unknown, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof ScimError && SCIMMY_STATUSES.has(err.status)) {
-      throw new SCIMMY.Types.Error(err.status as 400, (err.scimType ?? null) as "invalidValue", err.detail);
-    }
-    if (err instanceof SCIMMY.Types.Error) throw err;
-    throw Object.assign(new SCIMMY.Types.Error(500, null as unknown as "invalidValue", "internal error; see the server log"), { cause: err });
+    const error = toScimError(err);
+    (ctx as ScimContext).outcome.failure = { error, cause: err };
+    throw Object.assign(new SCIMMY.Types.Error((SCIMMY_STATUSES.has(error.status) ? error.status : 500) as 400, null as unknown as "invalidValue", error.detail), { scimFailure: error, cause: err });
   }
 }
 
@@ -45,14 +44,14 @@ export function scimServices(): { users: Users; groups: Groups } {
   // SCIMMY types its handlers with its own schema classes; ours return plain SCIM objects that it
   // coerces, so the handlers are cast at this one boundary.
   const egress = (svc: Users | Groups) => (resource: Handled, ctx: unknown) =>
-    guarded(async () => {
+    guarded(ctx, async () => {
       const c = ctx as ScimContext;
       if (resource.id) return svc.get(c, resource.id);
       const { total, resources } = await svc.list(c);
       return page(total, resources);
     });
-  const ingress = (svc: Users | Groups) => (resource: Handled, instance: unknown, ctx: unknown) => guarded(() => svc.write(ctx as ScimContext, resource.id, instance as Record<string, unknown>));
-  const degress = (svc: Users | Groups) => (resource: Handled, ctx: unknown) => guarded(() => svc.delete(ctx as ScimContext, resource.id!));
+  const ingress = (svc: Users | Groups) => (resource: Handled, instance: unknown, ctx: unknown) => guarded(ctx, () => svc.write(ctx as ScimContext, resource.id, instance as Record<string, unknown>));
+  const degress = (svc: Users | Groups) => (resource: Handled, ctx: unknown) => guarded(ctx, () => svc.delete(ctx as ScimContext, resource.id!));
   SCIMMY.Resources.User.egress(egress(users) as never).ingress(ingress(users) as never).degress(degress(users) as never);
   SCIMMY.Resources.Group.egress(egress(groups) as never).ingress(ingress(groups) as never).degress(degress(groups) as never);
   services = { users, groups };

@@ -11,6 +11,7 @@ import { parseAttrPath } from "./filter.js";
 import { ScimError, publicDetail } from "./scim-error.js";
 import { dropExtensionSchemas, fixStringBooleans, normalizePatchBody } from "./normalize.js";
 import { patchGroup } from "./group-patch.js";
+import { toScimError } from "./error-mapping.js";
 import { completeRepresentation } from "./representation.js";
 import { CORE_GROUP, CORE_USER } from "./schemas.js";
 import { PATCH_OP_SCHEMA, parsePatchMessage } from "./patch-message.js";
@@ -26,6 +27,7 @@ import { MAX_HEADER_BYTES, headerBytes } from "../http/http-server.js";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json";
 const LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+const ERROR_MESSAGE = "urn:ietf:params:scim:api:messages:2.0:Error";
 const ENDPOINTS = /\/(Users|Groups|Schemas|ResourceTypes|ServiceProviderConfig)(\/[^/?#]*)?$/;
 
 function sendScimError(res: Response, err: ScimError): void {
@@ -78,7 +80,11 @@ function refuseHostileBody(method: string, body: unknown): void {
     }
   }
   const problem = findBodyProblem(body);
-  if (problem) throw new ScimError(400, problem.kind === "name" ? "invalidPath" : problem.kind === "text" ? "invalidValue" : "invalidSyntax", describeBodyProblem(problem));
+  if (problem) {
+    // a SearchRequest's filter is a filter wherever the bad text sits in it
+    const scimType = problem.kind === "name" ? "invalidPath" : problem.kind === "depth" ? "invalidSyntax" : problem.at === "filter" ? "invalidFilter" : "invalidValue";
+    throw new ScimError(400, scimType, describeBodyProblem(problem));
+  }
 }
 
 /**
@@ -155,10 +161,12 @@ export function scimRouter(deps: AppDeps): Router {
         ifMatch: typeof ifMatch === "string" ? ifMatch : undefined,
         excludeMembers: excludesMembers(excludedAttributes),
         projection: { attributes, excludedAttributes },
+        outcome: {},
       });
       // SCIMMY pages from its own `count`; keeping startIndex away from it (it would slice our page again)
       const clean: Record<string, unknown> = /^\/(Users|Groups)(\/\.search)?\/?$/.test(req.path) ? { count: list.count } : {};
-      if (attributes !== undefined) clean.attributes = attributes;
+      // `schemas` always: SCIMMY drops it from a projection, then fails on a user with extension data
+      if (attributes !== undefined) clean.attributes = `${attributes},schemas`;
       if (excludedAttributes !== undefined) clean.excludedAttributes = excludedAttributes;
       setQuery(req, clean);
       if (req.body !== undefined && ["POST", "PUT"].includes(req.method) && !search) req.body = dropExtensionSchemas(fixStringBooleans(req.body));
@@ -191,6 +199,15 @@ export function scimRouter(deps: AppDeps): Router {
       };
       if (body && typeof body === "object") {
         let b = body as Record<string, unknown>;
+        if (Array.isArray(b.schemas) && b.schemas.includes(ERROR_MESSAGE)) {
+          // scimmy-routers rendering an error of its own routes: send the answer we meant instead
+          const failure = ctx?.outcome.failure;
+          const scim = failure ? failure.error : new ScimError(Number(b.status) || 500, (typeof b.scimType === "string" ? b.scimType : null) as ScimError["scimType"], publicDetail(String(b.detail ?? "")));
+          if (scim.status >= 500) req.log.error({ category: "scim", err: failure?.cause }, "SCIM request failed");
+          if (scim.status === 503) res.setHeader("Retry-After", String(STORE_RETRY_AFTER_SECONDS));
+          res.status(scim.status);
+          b = scim.toJSON();
+        }
         if (Array.isArray(b.schemas) && b.schemas.includes(LIST_RESPONSE) && Array.isArray(b.Resources)) {
           b = { ...b, Resources: (b.Resources as Record<string, unknown>[]).map(fix) };
           b.itemsPerPage = (b.Resources as unknown[]).length;
@@ -284,7 +301,12 @@ async function patchUser(store: Store, users: Users, ctx: ScimContext, id: strin
   return store.transaction(async (tx) => {
     const txCtx: ScimContext = { ...ctx, store: boundTo(store, tx), lockOnRead: true };
     type PatchBody = Parameters<InstanceType<typeof SCIMMY.Resources.User>["patch"]>[0];
-    const body = (needsRewrite(ops) ? { schemas: [PATCH_OP_SCHEMA], Operations: rewritePatch(ops, await users.get(txCtx, id)) } : rawBody) as PatchBody;
+    let body = rawBody as PatchBody;
+    if (needsRewrite(ops)) {
+      const rewritten = rewritePatch(ops, await users.get(txCtx, id));
+      if (rewritten.length === 0) return undefined; // e.g. removing an extension the user does not have
+      body = { schemas: [PATCH_OP_SCHEMA], Operations: rewritten } as PatchBody;
+    }
     return new SCIMMY.Resources.User(id, query as never).patch(body, txCtx);
   });
 }
@@ -348,16 +370,6 @@ function configureServiceProvider(deps: AppDeps): void {
       },
     ],
   });
-}
-
-/** Any failure as a SCIM error: ours as they are, library and engine errors as our own words. */
-function toScimError(err: unknown, bodyLimit: number): ScimError {
-  const read = describeReadFailure(err, bodyLimit);
-  if (err instanceof ScimError) return err;
-  if (storeUnavailable(err)) return new ScimError(503, null, `the directory store is unavailable; retry in ${STORE_RETRY_AFTER_SECONDS} s`);
-  if (read) return new ScimError(read.status, read.status === 400 ? (read.kind === "path" ? "invalidValue" : "invalidSyntax") : null, read.message);
-  if (err instanceof SCIMMY.Types.Error) return new ScimError(err.status, (err.scimType ?? null) as ScimError["scimType"], publicDetail(err.message));
-  return new ScimError(500, null, "internal error; see the server log with the X-Request-Id");
 }
 
 /** Every failure in SCIM's format (RFC 7644 §3.12), whatever threw it; 5xx are logged with their cause. */
