@@ -6,7 +6,8 @@ export const BIN = join(REPO, "bin/scim-bridge.js");
 
 /** Runs the built `scim-bridge` command to completion. */
 export function runCli(env: NodeJS.ProcessEnv, ...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: "utf8", timeout: 120_000 });
+  // The limit is a safety net against a hung command, generous for a loaded machine; never a measure.
+  const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: "utf8", timeout: 300_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

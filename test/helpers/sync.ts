@@ -39,7 +39,7 @@ export async function dropPrefix(prefix: string, redisUrl = REDIS_URL): Promise<
 }
 
 /** Polls a condition (the pipeline's state lives in the store) until it holds or the time is up. */
-export async function waitUntil<T>(check: () => Promise<T | false | null | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function waitUntil<T>(check: () => Promise<T | false | null | undefined>, what: string, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -82,7 +82,7 @@ export class ScratchRedis {
       } finally {
         r.disconnect();
       }
-    }, `redis-server on ${this.port}`, 10_000);
+    }, `redis-server on ${this.port}`, 60_000);
   }
   async stop(): Promise<void> {
     const p = this.proc;

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "@jest/globals";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
+import { runCli, startServeProcess } from "../helpers/serve-process.js";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -10,10 +11,8 @@ const bin = join(repo, "bin/scim-bridge.js");
 const dataDir = mkdtempSync(join(tmpdir(), "scim-bridge-cli-"));
 const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, LOG_LEVEL: "warn", QUEUE_PREFIX: `cli${process.pid}` };
 
-function cli(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: "utf8", timeout: 30_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+/** The built command, to completion (runCli's own time limit is only a safety net for a hung process). */
+const cli = (...args: string[]) => runCli(env, ...args);
 function cliJson<T = Record<string, unknown>>(...args: string[]): T {
   const r = cli(...args, "--json");
   if (r.code !== 0) throw new Error(`scim-bridge ${args.join(" ")} failed (${r.code}): ${r.err}`);
@@ -110,44 +109,28 @@ describe("scim-bridge CLI", () => {
   });
 
   it("stops on SIGTERM even when Redis is unreachable (workers are closed by force after the grace period)", async () => {
-    const server = spawn(process.execPath, [bin, "serve"], { env: { ...env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", REDIS_URL: "redis://127.0.0.1:1" }, stdio: ["ignore", "pipe", "pipe"] });
-    let log = "";
-    server.stdout.on("data", (d: Buffer) => (log += d.toString()));
-    await new Promise<void>((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`no listening line: ${log}`)), 20_000);
-      server.stdout.on("data", () => log.includes("scim-bridge listening") && (clearTimeout(timer), res()));
-    });
-    const started = Date.now();
-    server.kill("SIGTERM");
-    const code = await new Promise<number | null>((res) => server.on("exit", res));
-    expect(code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(20_000);
-    expect(log).toMatch(/closing them by force/);
-    expect(log).toMatch(/"msg":"stopped"/);
-  }, 40_000);
+    const server = await startServeProcess({ ...env, REDIS_URL: "redis://127.0.0.1:1" });
+    try {
+      expect(await server.stop()).toBe(0);
+      expect(server.log()).toMatch(/closing them by force/);
+      expect(server.log()).toMatch(/"msg":"stopped"/);
+    } finally {
+      await server.stop();
+    }
+  });
 
   it("serves, refuses a second process on the same embedded store, and stops cleanly on SIGTERM", async () => {
-    const server = spawn(process.execPath, [bin, "serve"], { env: { ...env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
-    let log = "";
-    server.stdout.on("data", (d: Buffer) => (log += d.toString()));
-    const url = await new Promise<string>((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`no listening line: ${log}`)), 20_000);
-      server.stdout.on("data", () => {
-        const m = /"url":"(http:[^"]+)"/.exec(log);
-        if (m) {
-          clearTimeout(timer);
-          res(m[1]!);
-        }
-      });
-    });
-    expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    const second = cli("clients", "list");
-    expect(second.code).toBe(1);
-    expect(second.err).toMatch(/in use by process \d+/);
-    server.kill("SIGTERM");
-    const code = await new Promise<number | null>((res) => server.on("exit", res));
-    expect(code).toBe(0);
-    expect(log).toMatch(/"msg":"stopped"/);
+    const server = await startServeProcess(env);
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      const second = cli("clients", "list");
+      expect(second.code).toBe(1);
+      expect(second.err).toMatch(/in use by process \d+/);
+      expect(await server.stop()).toBe(0);
+      expect(server.log()).toMatch(/"msg":"stopped"/);
+    } finally {
+      await server.stop();
+    }
     expect(existsSync(join(dataDir, "scim-bridge.pid"))).toBe(false);
     // the store is intact and free again
     expect(cli("clients", "list").code).toBe(0);

@@ -29,7 +29,7 @@ describe("sync to Genesys Cloud (fake)", () => {
     t.app = buildApp(t.deps);
     scim = await scimAgent(t.app, ts.store);
     admin = { authorization: `Bearer ${await tokenFor(t.app, await bootstrapAdmin(ts.store))}` };
-  }, 60_000);
+  });
   afterAll(async () => {
     await sync.stop();
     await dropPrefix(sync.prefix);
@@ -50,7 +50,7 @@ describe("sync to Genesys Cloud (fake)", () => {
         expect((await scim.patch(`/Users/${r.body.id}`, patchOp(...ops))).status).toBe(204);
       }
     }
-    await waitUntil(() => allSynced(ts.store), "1,000 users to converge", 120_000);
+    await waitUntil(() => allSynced(ts.store), "1,000 users to converge", 300_000);
     for (let i = 0; i < 1000; i++) {
       const [u, ...dupes] = fakeUser(`bulk${i}@example.com`);
       expect(dupes).toHaveLength(0);
@@ -60,7 +60,7 @@ describe("sync to Genesys Cloud (fake)", () => {
     const scimWrites = 4000;
     const downstream = fake.calls.filter((c) => c.path.startsWith("/api/")).length;
     expect(downstream).toBeLessThan(scimWrites / 2);
-  }, 240_000);
+  }, 600_000);
 
   it("pauses on 429 with Retry-After: 2 without failing or spending attempts, then resumes", async () => {
     await waitUntil(() => allSynced(ts.store), "a quiet start");
@@ -68,7 +68,7 @@ describe("sync to Genesys Cloud (fake)", () => {
     const started = Date.now();
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) ids.push((await scim.post("/Users", { schemas: [USER_SCHEMA], userName: `rl${i}@example.com`, displayName: `RL ${i}` })).body.id);
-    await waitUntil(() => allSynced(ts.store), "the rate-limited users to sync", 60_000);
+    await waitUntil(() => allSynced(ts.store), "the rate-limited users to sync", 180_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
     expect(fake.countCalls("POST", "/api/v2/users", (c) => c.status === 429)).toBeGreaterThan(0);
     const failed = await sync.queues.user.getFailed();
@@ -76,7 +76,7 @@ describe("sync to Genesys Cloud (fake)", () => {
     const completed = await sync.queues.user.getCompleted(0, 200);
     for (const job of completed.filter((j) => ids.includes(j.data.id))) expect(job.attemptsMade).toBeLessThanOrEqual(1);
     for (let i = 0; i < 10; i++) expect(fakeUser(`rl${i}@example.com`)).toHaveLength(1);
-  }, 90_000);
+  });
 
   it("fails fast on a 4xx the target will always refuse, shows its message, and succeeds on retry after the fix", async () => {
     const lift = fake.faults.rejectUser("refused@example.com", 400, "The email domain is not allowed for this organization.");
@@ -98,7 +98,7 @@ describe("sync to Genesys Cloud (fake)", () => {
     await waitUntil(async () => (await request(t.app).get(`/admin/v1/sync/users/${id}`).set(admin)).body.state === "synced", "the retried user to sync");
     expect(fakeUser("refused@example.com")).toHaveLength(1);
     expect((await request(t.app).get(`/admin/v1/sync/users/${id}`).set(admin)).body.lastError).toBeNull();
-  }, 60_000);
+  });
 
   it("reads every page of divisions and lands a user pushed with a division name in that division", async () => {
     const seeded = fake.seedDivisions(60, "Region");
@@ -120,7 +120,7 @@ describe("sync to Genesys Cloud (fake)", () => {
     await waitUntil(() => allSynced(ts.store), "the division move to sync");
     expect(fakeUser("moved@example.com")[0]!.divisionId).toBe(fake.state.divisionByName(r7)!.id);
     expect(fake.countCalls("POST", new RegExp(`/api/v2/authorization/divisions/${fake.state.divisionByName(r7)!.id}/objects/USER`))).toBe(1);
-  }, 60_000);
+  });
 
   it("restores a user deleted in Genesys instead of duplicating it when it is pushed again", async () => {
     const first = (await scim.post("/Users", { schemas: [USER_SCHEMA], userName: "phoenix@example.com", displayName: "Phoenix" })).body.id as string;
@@ -135,7 +135,7 @@ describe("sync to Genesys Cloud (fake)", () => {
     const all = fakeUser("phoenix@example.com");
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ id: genesysId, state: "active", name: "Phoenix Again" });
-  }, 60_000);
+  });
 
   it("re-reads and retries when someone else changed the user in Genesys (version conflict)", async () => {
     const id = (await scim.post("/Users", { schemas: [USER_SCHEMA], userName: "contested@example.com", displayName: "Contested" })).body.id as string;
@@ -147,5 +147,5 @@ describe("sync to Genesys Cloud (fake)", () => {
     await waitUntil(() => allSynced(ts.store), "the update despite the conflict");
     expect(fakeUser("contested@example.com")[0]).toMatchObject({ title: "Lead" });
     expect(fake.countCalls("PATCH", `/api/v2/users/${g.id}`, (c) => c.status === 409)).toBeGreaterThanOrEqual(1);
-  }, 60_000);
+  });
 });

@@ -46,7 +46,7 @@ describe("Redis stopped during SCIM writes", () => {
     expect(pending!.n).toBe(31); // nothing relayed, nothing lost
 
     await redis.start(); // an empty Redis: no persistence
-    await waitUntil(() => allSynced(ts.store), "everything written during the outage to sync", 60_000);
+    await waitUntil(() => allSynced(ts.store), "everything written during the outage to sync", 180_000);
     const users = await ts.store.query<{ id: string; title: string | null; target: string | null }>(
       "select u.id, u.resource->>'title' as title, s.target_id as target from scim_users u join sync_state s on s.resource_type = 'User' and s.resource_id = u.id",
     );
