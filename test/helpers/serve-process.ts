@@ -25,7 +25,8 @@ export interface ServeProcess {
  * (an event, not a fixed wait). Callers stop it in `afterAll`/`finally`, whether the test passed or not.
  */
 export async function startServeProcess(env: NodeJS.ProcessEnv, args: string[] = []): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, "serve", ...args], { env: { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  // LOG_LEVEL info at least: the "listening" line is what tells that it is up
+  const child = spawn(process.execPath, [BIN, "serve", ...args], { env: { PORT: "0", HOST: "127.0.0.1", ...env, LOG_LEVEL: "info" }, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -40,12 +41,21 @@ export async function startServeProcess(env: NodeJS.ProcessEnv, args: string[] =
   };
   try {
     const url = await new Promise<string>((res, rej) => {
+      // A safety net, not a measure: far beyond a start-up on a loaded machine, and short of the test's
+      // own limit, so that the process is stopped here rather than left running by a timed-out test.
+      const limit = setTimeout(() => rej(new Error(`serve did not say it was listening within 120 s:\n${out}`)), 120_000);
       const check = () => {
         const m = /"url":"(http:[^"]+)"/.exec(out);
-        if (m) res(m[1]!);
+        if (m) {
+          clearTimeout(limit);
+          res(m[1]!);
+        }
       };
       child.stdout.on("data", check);
-      exited.then((code) => rej(new Error(`serve exited with ${code} before listening:\n${out}`)));
+      exited.then((code) => {
+        clearTimeout(limit);
+        rej(new Error(`serve exited with ${code} before listening:\n${out}`));
+      });
       check();
     });
     return { child, url, log: () => out, stop };
