@@ -234,6 +234,7 @@ async function main(): Promise<void> {
         list: { descending: false, startIndex: 1, count: 100 },
         excludeMembers: false,
         projection: {},
+        outcome: {},
       };
       const { users: service } = scimServices();
       const someone = (): string => benchUserId(1 + Math.floor(Math.random() * users));
