@@ -120,8 +120,9 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
           s.closeIdleConnections();
         });
       }
-      if (sync) await sync.stop();
-      else await queues?.close();
+      // Each step may fail (Redis gone); none of them may keep the store from closing
+      if (sync) await sync.stop().catch((err: unknown) => logger.warn({ category: "app", err: (err as Error).message }, "sync workers did not stop cleanly"));
+      else await Promise.race([queues?.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);
       health.close();
       redis.disconnect();
       await store.close();

@@ -72,27 +72,49 @@ export async function startSyncRuntime(store: Store, target: DirectoryTarget, lo
   void runSweep();
   const sweepTimer = setInterval(runSweep, opts.sweepIntervalMs);
   sweepTimer.unref();
-  const schedule = () =>
-    queues.divisions.upsertJobScheduler("divisions-sync", { every: opts.divisionSyncIntervalMs }, { name: "sync", data: {} }).catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not schedule division sync"));
-  void schedule();
+  // The schedule lives in Redis. Registering it can fail while Redis is down, or just after it is back
+  // while the queue's own connection is still waiting to reconnect: it is tried again every 2 s until it
+  // holds (a new attempt replaces a pending one).
+  let scheduleRetry: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const schedule = (attempt = 1): void => {
+    if (scheduleRetry) clearTimeout(scheduleRetry);
+    scheduleRetry = null;
+    queues.divisions.upsertJobScheduler("divisions-sync", { every: opts.divisionSyncIntervalMs }, { name: "sync", data: {} }).then(
+      () => undefined,
+      (err: unknown) => {
+        if (stopped) return;
+        if (attempt === 1) log.debug({ err: (err as Error).message }, "could not schedule division sync yet; retrying");
+        scheduleRetry = setTimeout(() => schedule(attempt + 1), 2_000);
+        scheduleRetry.unref();
+      },
+    );
+  };
+  schedule();
   return {
     queues,
     workers,
     relay,
     reschedule: () => {
-      void schedule();
+      schedule();
       void runSweep();
     },
     stop: async () => {
+      stopped = true;
+      if (scheduleRetry) clearTimeout(scheduleRetry);
       clearInterval(sweepTimer);
       await relay.stop();
       // Active jobs may finish; but with Redis gone a graceful close never returns: force it after a grace period.
-      const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
+      const graceful = Promise.all(workers.map((w) => w.close())).then(
+        () => true,
+        () => false,
+      );
       if (!(await Promise.race([graceful, delay(opts.shutdownGraceMs ?? 10_000, false)]))) {
         log.warn("workers did not finish in time (is Redis reachable?): closing them by force");
         await Promise.race([Promise.all(workers.map((w) => w.close(true).catch(() => undefined))), delay(2_000, undefined)]);
       }
-      await Promise.race([queues.close(), delay(2_000, undefined)]);
+      // With Redis gone, closing a queue can fail or never finish: neither may stop the shutdown
+      await Promise.race([queues.close().catch(() => undefined), delay(2_000, undefined)]);
     },
   };
 }
