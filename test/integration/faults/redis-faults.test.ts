@@ -307,7 +307,8 @@ describe("`scim-bridge serve` stopped while Redis is down", () => {
   it("finishes its shutdown: closes the store and logs it stopped", async () => {
     serve = await startServeProcess({ PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, REDIS_URL: scratch.url, QUEUE_PREFIX: `rfserve${process.pid}` }, ["--api-only"]);
     expect(existsSync(join(dataDir, "scim-bridge.pid"))).toBe(true);
-    await waitUntil(async () => (await fetch(`${serve!.url}/readyz`)).status === 200, "the served bridge to be ready");
+    // readiness is the store's; Redis is reported in the body: wait until this bridge has seen Redis up
+    await waitUntil(async () => ((await (await fetch(`${serve!.url}/readyz`)).json()) as { checks?: { redis?: string } }).checks?.redis === "ok", "the served bridge to reach Redis");
     await scratch.stop();
     await waitUntil(async () => serve!.log().includes("Redis lost"), "the served bridge to see Redis gone");
     await serve.stop(); // SIGTERM; resolves on exit
