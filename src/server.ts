@@ -1,4 +1,5 @@
 import type { RequestListener, Server } from "node:http";
+import { redactUrl } from "./log/redact-url.js";
 import { Redis } from "ioredis";
 import type { Config } from "./config/config.js";
 import { createLogger, type Logger } from "./log/logger.js";
@@ -14,7 +15,7 @@ import { redisConnection, startSyncRuntime, type SyncRuntime } from "./sync/runt
 import { createTarget } from "./sync/target-factory.js";
 import { createSyncMetrics } from "./sync/sync-metrics.js";
 import { getSettings } from "./admin/settings.js";
-import { RedisHealth, redisLabel } from "./sync/redis-health.js";
+import { RedisHealth } from "./sync/redis-health.js";
 
 export interface ServeOptions {
   /** Serve HTTP (SCIM, OAuth, admin). */
@@ -92,7 +93,7 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
 
   let url: string | null = null;
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  const health = new RedisHealth(redis, logger, redisLabel(config.REDIS_URL));
+  const health = new RedisHealth(redis, logger, redactUrl(config.REDIS_URL));
   if (sync) health.whenBack(() => sync.reschedule());
   redis.connect().catch(() => undefined);
   const purge = setInterval(() => {

@@ -1,4 +1,5 @@
 import express, { type Request, type Router } from "express";
+import { redactUrl } from "../log/redact-url.js";
 import { z } from "zod";
 import { mayDo } from "../authz/permissions.js";
 import type { AppDeps } from "../http/deps.js";
@@ -14,7 +15,7 @@ import { queueDashboard, syncAdminRouter } from "./sync-routes.js";
 import { getSettings, putSettings } from "./settings.js";
 import { describeBodyProblem, findBodyProblem, findTargetProblem } from "../http/hostile-input.js";
 import { MAX_HEADER_BYTES, headerBytes } from "../http/http-server.js";
-import { RedisUnavailableError, redisLabel } from "../sync/redis-health.js";
+import { RedisUnavailableError } from "../sync/redis-health.js";
 
 const idOf = (req: Request): string => String(req.params.id);
 
@@ -142,7 +143,7 @@ export function queueDashboardRouter(deps: AppDeps, basePath: string): Router | 
   // resume, clean, empty: Bull Board sends them as PUT, POST, PATCH or DELETE) needs bridge:job:retry.
   const acting = requirePermission("bridge:job:retry");
   // With Redis down every dashboard call would wait for it: 503 at once instead
-  const redisUp = (_req: express.Request, _res: express.Response, next: express.NextFunction) => next(deps.redis && deps.redis.status !== "ready" ? new RedisUnavailableError(redisLabel(deps.config.REDIS_URL)) : undefined);
+  const redisUp = (_req: express.Request, _res: express.Response, next: express.NextFunction) => next(deps.redis && deps.redis.status !== "ready" ? new RedisUnavailableError(redactUrl(deps.config.REDIS_URL)) : undefined);
   r.use(bearerAuth(deps, renderAdminAuthFailure), requirePermission("bridge:job:view"), (req, res, next) => (["GET", "HEAD"].includes(req.method) ? next() : acting(req, res, next)), redisUp, board);
   return r;
 }

@@ -1,4 +1,5 @@
 import express, { type Request, type Router } from "express";
+import { redactUrl } from "../log/redact-url.js";
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
@@ -10,17 +11,17 @@ import { listFailedJobs, retryFailedJob } from "../sync/failed-jobs.js";
 import { syncDivisions } from "../sync/reconcile-divisions.js";
 import { actorName } from "../authz/principal.js";
 import { principalOf } from "../http/bearer.js";
-import { RedisUnavailableError, redisLabel, withinRedisDeadline } from "../sync/redis-health.js";
+import { RedisUnavailableError, withinRedisDeadline } from "../sync/redis-health.js";
 
 function needQueues(deps: AppDeps) {
   if (!deps.queues) throw new AppError(503, "queues_unavailable", "this process runs without the sync queues (Redis not configured)");
   // Known to be down: answer at once rather than wait for the deadline
-  if (deps.redis && deps.redis.status !== "ready") throw new RedisUnavailableError(redisLabel(deps.config.REDIS_URL));
+  if (deps.redis && deps.redis.status !== "ready") throw new RedisUnavailableError(redactUrl(deps.config.REDIS_URL));
   return deps.queues;
 }
 
 /** Queue work bounded in time: BullMQ would wait for a lost Redis indefinitely. */
-const queueWork = <T>(deps: AppDeps, work: () => Promise<T>) => withinRedisDeadline(redisLabel(deps.config.REDIS_URL), work);
+const queueWork = <T>(deps: AppDeps, work: () => Promise<T>) => withinRedisDeadline(redactUrl(deps.config.REDIS_URL), work);
 
 /** `/admin/v1/sync/*`, `/admin/v1/jobs/*`, `POST /admin/v1/divisions/sync` (DESIGN §7), behind the admin router's bearer check. */
 export function syncAdminRouter(deps: AppDeps): Router {

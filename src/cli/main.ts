@@ -1,5 +1,6 @@
 import { userInfo } from "node:os";
-import { redisLabel, withinRedisDeadline } from "../sync/redis-health.js";
+import { redactUrl } from "../log/redact-url.js";
+import { withinRedisDeadline } from "../sync/redis-health.js";
 import { hardenPrototypes } from "../http/hostile-input.js";
 import { Command, CommanderError, Option } from "commander";
 import { loadConfig, type Config } from "../config/config.js";
@@ -326,7 +327,7 @@ export function buildCli(config: () => Config): Command {
   const withQueues = async <T>(fn: (queues: SyncQueues) => Promise<T>): Promise<T> => {
     const cfg = config();
     const queues = createQueues(redisConnection(cfg.REDIS_URL, false), cfg.QUEUE_PREFIX);
-    const label = redisLabel(cfg.REDIS_URL);
+    const label = redactUrl(cfg.REDIS_URL);
     try {
       // BullMQ waits for its connection as long as Redis is down: an operator gets an answer in seconds
       return await withinRedisDeadline(label, () => fn(queues));

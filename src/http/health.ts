@@ -1,7 +1,7 @@
 import express, { type Router } from "express";
+import { redactUrl } from "../log/redact-url.js";
 import { Gauge } from "prom-client";
 import type { AppDeps } from "./deps.js";
-import { redisLabel } from "../sync/redis-health.js";
 
 /**
  * Probes, split so that a load balancer keeps a bridge that can still take SCIM writes:
@@ -13,7 +13,7 @@ import { redisLabel } from "../sync/redis-health.js";
  */
 export function healthRouter(deps: AppDeps): Router {
   const r = express.Router();
-  const redisName = redisLabel(deps.config.REDIS_URL);
+  const redisName = redactUrl(deps.config.REDIS_URL);
   registerPipelineGauges(deps);
   r.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
@@ -60,7 +60,14 @@ function registerPipelineGauges(deps: AppDeps): void {
       this.set(deps.redis?.status === "ready" ? 1 : 0);
     },
   });
-  const outbox = async () => (await deps.store.query<{ n: number; oldest: Date | null }>("select count(*)::int as n, min(created_at) as oldest from outbox"))[0];
+  // Both outbox gauges are collected in one scrape: one query serves them (kept for a second)
+  let read: { at: number; row: Promise<{ n: number; oldest: Date | null } | undefined> } | null = null;
+  const outbox = () => {
+    if (!read || Date.now() - read.at > 1_000) {
+      read = { at: Date.now(), row: deps.store.query<{ n: number; oldest: Date | null }>("select count(*)::int as n, min(created_at) as oldest from outbox").then((rows) => rows[0]) };
+    }
+    return read.row;
+  };
   new Gauge({
     name: "scim_bridge_outbox_depth",
     help: "Changes written but not yet handed to the sync queues",

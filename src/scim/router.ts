@@ -2,7 +2,7 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import SCIMMY from "scimmy";
 import SCIMMYRouters from "scimmy-routers";
 import type { AppDeps } from "../http/deps.js";
-import { STORE_RETRY_AFTER_SECONDS, storeUnavailable, type Queryable, type Store } from "../store/store.js";
+import { STORE_RETRY_AFTER_SECONDS, type Queryable, type Store } from "../store/store.js";
 import { bearerAuth, principalOf, type AuthFailureRenderer } from "../http/bearer.js";
 import { scimServices } from "./resources.js";
 import type { ScimContext } from "./context.js";
@@ -22,7 +22,6 @@ import type { Users } from "./users.js";
 import { LIMITS } from "./limits.js";
 import { issuerOf } from "../oauth/routes.js";
 import { describeBodyProblem, findBodyProblem, findTargetProblem, forbiddenNameIn } from "../http/hostile-input.js";
-import { describeReadFailure } from "../http/body-errors.js";
 import { MAX_HEADER_BYTES, headerBytes } from "../http/http-server.js";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json";

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { redactUrl } from "../log/redact-url.js";
 import { StoreUnavailableError, isUnavailable, type Queryable, type Store } from "./store.js";
 
 export interface PgOptions {
@@ -10,17 +11,6 @@ export interface PgOptions {
   timeoutMs?: number;
   /** How long to keep trying to reach the database before giving up (default 30 s; 0: one try). */
   startupTimeoutMs?: number;
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
 }
 
 export async function openPgStore(opts: PgOptions): Promise<PgStore> {

@@ -1,16 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "../log/logger.js";
 
-/** The URL with its password blanked, for logs and answers. */
-export function redisLabel(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.password ? `${u.username}:***@` : ""}${u.host}${u.pathname === "/" || u.pathname === "" ? "" : u.pathname}`;
-  } catch {
-    return "redis (unparseable URL)";
-  }
-}
-
 /**
  * Watches one Redis connection and tells when Redis is lost and when it is back: one log line each,
  * however often the clients retry meanwhile, and callbacks for what must be redone on return (the

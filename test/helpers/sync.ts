@@ -64,14 +64,19 @@ export async function allSynced(store: Store): Promise<boolean> {
 /** A redis-server of the test's own on a spare port, to stop and start during a test. */
 export class ScratchRedis {
   private proc: import("node:child_process").ChildProcess | null = null;
-  constructor(readonly port: number) {}
+  /** With a password, Redis requires AUTH (`--requirepass`) and the URL carries it. */
+  constructor(
+    readonly port: number,
+    readonly password?: string,
+  ) {}
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.password ? `default:${this.password}@` : ""}127.0.0.1:${this.port}`;
   }
   async start(): Promise<void> {
     if (this.proc) return;
     const { spawn } = await import("node:child_process");
-    this.proc = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    const auth = this.password ? ["--requirepass", this.password] : [];
+    this.proc = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...auth], { stdio: "ignore" });
     await waitUntil(async () => {
       const r = new Redis(this.url, { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
       try {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,49 +12,13 @@ import { dropPrefix, ScratchRedis, sparePort, waitUntil } from "../../helpers/sy
 import { runCli, startServeProcess, type ServeProcess } from "../../helpers/serve-process.js";
 import { createQueues, type SyncQueues } from "../../../src/sync/queues.js";
 import { redisConnection } from "../../../src/sync/runtime.js";
-import { RedisHealth, redisLabel } from "../../../src/sync/redis-health.js";
+import { RedisHealth } from "../../../src/sync/redis-health.js";
+import { redactUrl } from "../../../src/log/redact-url.js";
 import { createLogger } from "../../../src/log/logger.js";
 import { loadConfig } from "../../../src/config/config.js";
 import { startServer, type RunningServer } from "../../../src/server.js";
 
 const PASSWORD = "s3cret";
-
-/** Like ScratchRedis, with a password (`requirepass`): the URL carries `default:s3cret@`, which must never be shown. */
-class PasswordRedis {
-  private proc: ChildProcess | null = null;
-  constructor(readonly port: number) {}
-  get url(): string {
-    return `redis://default:${PASSWORD}@127.0.0.1:${this.port}`;
-  }
-  async start(): Promise<void> {
-    if (this.proc) return;
-    this.proc = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--requirepass", PASSWORD], { stdio: "ignore" });
-    await waitUntil(
-      async () => {
-        const r = new Redis(this.url, { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
-        try {
-          await r.connect();
-          return (await r.ping()) === "PONG";
-        } catch {
-          return false;
-        } finally {
-          r.disconnect();
-        }
-      },
-      `redis-server on ${this.port}`,
-      60_000,
-    );
-  }
-  async stop(): Promise<void> {
-    const p = this.proc;
-    if (!p) return;
-    this.proc = null;
-    if (p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise((r) => p.once("exit", r));
-    p.kill("SIGKILL");
-    await exited;
-  }
-}
 
 /** True once `p` resolves; false when it rejects or `ms` pass first (closing clients of a Redis that may be gone). */
 function atMost(p: Promise<unknown>, ms: number): Promise<boolean> {
@@ -94,7 +57,7 @@ const parsed = (capture: LogCapture): LogLine[] => capture.lines.map((l) => JSON
 
 describe("the app while Redis is stopped", () => {
   let ts: TestStore;
-  let redisServer: PasswordRedis;
+  let redisServer: ScratchRedis;
   let queues: SyncQueues;
   let redis: Redis;
   let srv: StartedServer;
@@ -115,7 +78,7 @@ describe("the app while Redis is stopped", () => {
 
   beforeAll(async () => {
     ts = await openTestStore();
-    redisServer = new PasswordRedis(await sparePort());
+    redisServer = new ScratchRedis(await sparePort(), PASSWORD);
     await redisServer.start();
     queues = createQueues(redisConnection(redisServer.url, false), prefix);
     redis = new Redis(redisServer.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
@@ -144,7 +107,7 @@ describe("the app while Redis is stopped", () => {
   it("answers the jobs endpoints and the dashboard 503 redis_unavailable, stays ready (degraded) and takes SCIM writes", async () => {
     await redisServer.stop();
     await waitUntil(async () => redis.status !== "ready", "the app to see Redis gone");
-    const label = redisLabel(redisServer.url);
+    const label = redactUrl(redisServer.url);
     expect(label).toBe(`redis://default:***@127.0.0.1:${redisServer.port}`);
 
     for (const [method, path] of [
@@ -188,13 +151,13 @@ describe("the app while Redis is stopped", () => {
 });
 
 describe("RedisHealth: one line when Redis is lost, one when it is back", () => {
-  let redisServer: PasswordRedis;
+  let redisServer: ScratchRedis;
   let client: Redis;
   let health: RedisHealth;
   const capture = new LogCapture();
 
   beforeAll(async () => {
-    redisServer = new PasswordRedis(await sparePort());
+    redisServer = new ScratchRedis(await sparePort(), PASSWORD);
     await redisServer.start();
   });
   afterAll(async () => {
@@ -208,7 +171,7 @@ describe("RedisHealth: one line when Redis is lost, one when it is back", () => 
     let reconnecting = 0;
     client.on("reconnecting", () => reconnecting++);
     client.on("error", () => undefined);
-    health = new RedisHealth(client, createLogger("info", capture), redisLabel(redisServer.url));
+    health = new RedisHealth(client, createLogger("info", capture), redactUrl(redisServer.url));
     let backCalls = 0;
     health.whenBack(() => backCalls++);
     await waitUntil(async () => client.status === "ready", "the client to connect");
