@@ -5,7 +5,7 @@ import type { Config } from "./config/config.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { openStore, prepareStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
-import { buildApp } from "./http/app.js";
+import { buildApp } from "./app.js";
 import { createHttpServer, listen } from "./http/http-server.js";
 import { createMetrics } from "./http/metrics.js";
 import { systemClock } from "./clock.js";

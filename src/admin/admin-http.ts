@@ -1,11 +1,12 @@
 import type { NextFunction, Request, Response } from "express";
-import { AppError } from "../http/app-error.js";
-import { type AuthFailureRenderer, forbid, principalOf } from "../http/bearer.js";
+import { DomainError } from "../errors/domain-error.js";
+import { type AuthFailureRenderer, forbid, principalOf } from "../oauth/endpoints/bearer.js";
 import { mayDo } from "../authz/permissions.js";
+import { sendAdminError } from "./admin-errors.js";
 
 /** Admin-API failures use DESIGN §7's `{"error", "message"}` body. */
 export const renderAdminAuthFailure: AuthFailureRenderer = (res, status, description) => {
-  res.status(status).json({ error: status === 401 ? "unauthorized" : "forbidden", message: description });
+  sendAdminError(res, status, status === 401 ? "unauthorized" : "forbidden", description);
 };
 
 /** Admin resources are not divided: holding the permission in any division suffices. */
@@ -22,7 +23,7 @@ export function paging(req: Request): { limit: number; offset: number; pageSize:
     const raw = req.query[name];
     if (raw === undefined) return dflt;
     const n = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isInteger(n) || n < 1 || n > max) throw AppError.validation([{ field: name, message: `must be a whole number 1..${max}` }]);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw DomainError.validation([{ field: name, message: `must be a whole number 1..${max}` }]);
     return n;
   };
   const pageSize = num("pageSize", 25, 500);

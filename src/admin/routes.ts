@@ -3,19 +3,20 @@ import { redactUrl } from "../log/redact-url.js";
 import { z } from "zod";
 import { mayDo } from "../authz/permissions.js";
 import type { AppDeps } from "../http/deps.js";
-import { bearerAuth, principalOf } from "../http/bearer.js";
+import { bearerAuth, principalOf } from "../oauth/endpoints/bearer.js";
 import { paging, renderAdminAuthFailure, requirePermission } from "./admin-http.js";
 import { createClient, deleteClient, getClient, listClients, revokeClientTokens, rotateSecret, updateClient } from "../oauth/client-registry.js";
-import { createRole, deleteRole, restoreDefaultRoles, updateRole } from "../authz/role-service.js";
+import { createRole, deleteRole, restoreDefaultRoles, updateRole } from "../oauth/role-service.js";
 import { getRole, listRoles } from "../authz/roles.js";
 import { createDivision, listDivisions } from "../authz/divisions.js";
 import { listAudit } from "../audit/audit-log.js";
-import { AppError } from "../http/app-error.js";
+import { DomainError } from "../errors/domain-error.js";
 import { queueDashboard, syncAdminRouter } from "./sync-routes.js";
+import { adminErrorHandler, sendAdminError } from "./admin-errors.js";
 import { getSettings, putSettings } from "./settings.js";
 import { describeBodyProblem, findBodyProblem, findTargetProblem } from "../http/hostile-input.js";
 import { MAX_HEADER_BYTES, headerBytes } from "../http/http-server.js";
-import { RedisUnavailableError } from "../sync/redis-health.js";
+import { redisUnavailableError } from "../sync/redis-health.js";
 
 const idOf = (req: Request): string => String(req.params.id);
 
@@ -26,23 +27,23 @@ const RotateBody = z.strictObject({ revokeTokens: z.boolean().optional() });
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  throw AppError.validation(parsed.error.issues.map((i) => ({ field: i.path.join(".") || (i.code === "unrecognized_keys" ? (i as { keys?: string[] }).keys?.join(", ") ?? "(body)" : "(body)"), message: i.message })));
+  throw DomainError.validation(parsed.error.issues.map((i) => ({ field: i.path.join(".") || (i.code === "unrecognized_keys" ? (i as { keys?: string[] }).keys?.join(", ") ?? "(body)" : "(body)"), message: i.message })));
 }
 
 /** `/admin/v1`: every route needs a bearer token whose client holds the route's bridge permission. */
 export function adminRouter(deps: AppDeps): Router {
   const r = express.Router();
   const now = () => new Date(deps.clock());
-  r.use((req, _res, next) => {
-    if (headerBytes(req.rawHeaders) > MAX_HEADER_BYTES) return next(new AppError(431, "request_header_fields_too_large", `request headers exceed ${MAX_HEADER_BYTES} bytes`));
+  r.use((req, res, next) => {
+    if (headerBytes(req.rawHeaders) > MAX_HEADER_BYTES) return sendAdminError(res, 431, "request_header_fields_too_large", `request headers exceed ${MAX_HEADER_BYTES} bytes`);
     const problem = findTargetProblem(req.path, req.query);
-    next(problem ? AppError.validation([{ field: "(request)", message: problem }]) : undefined);
+    next(problem ? DomainError.validation([{ field: "(request)", message: problem }]) : undefined);
   });
   r.use(bearerAuth(deps, renderAdminAuthFailure));
   r.use(express.json({ limit: deps.config.BODY_LIMIT_BYTES }));
   r.use((req, _res, next) => {
     const problem = findBodyProblem(req.body);
-    next(problem ? AppError.validation([{ field: problem.at, message: describeBodyProblem(problem) }]) : undefined);
+    next(problem ? DomainError.validation([{ field: problem.at, message: describeBodyProblem(problem) }]) : undefined);
   });
 
   r.get("/clients", requirePermission("bridge:client:view"), async (req, res) => {
@@ -56,7 +57,7 @@ export function adminRouter(deps: AppDeps): Router {
   });
   r.get("/clients/:id", requirePermission("bridge:client:view"), async (req, res) => {
     const client = await getClient(deps.store, idOf(req));
-    if (!client) throw AppError.notFound("client", idOf(req));
+    if (!client) throw DomainError.notFound("client", idOf(req));
     res.json(client);
   });
   r.put("/clients/:id", requirePermission("bridge:client:edit"), async (req, res) => {
@@ -71,7 +72,7 @@ export function adminRouter(deps: AppDeps): Router {
   });
   r.post("/clients/:id/secret", requirePermission("bridge:client:edit"), async (req, res) => {
     const opts = parseBody(RotateBody, req.body ?? {});
-    if (opts.revokeTokens && !mayDo(principalOf(res).grants, "bridge:token:revoke")) throw AppError.forbidden("revokeTokens needs the permission bridge:token:revoke");
+    if (opts.revokeTokens && !mayDo(principalOf(res).grants, "bridge:token:revoke")) throw DomainError.forbidden("revokeTokens needs the permission bridge:token:revoke");
     res.setHeader("Cache-Control", "no-store").json(await rotateSecret(deps.store, principalOf(res), now(), idOf(req), opts));
   });
   r.delete("/clients/:id/tokens", requirePermission("bridge:token:revoke"), async (req, res) => {
@@ -91,7 +92,7 @@ export function adminRouter(deps: AppDeps): Router {
   });
   r.get("/roles/:id", requirePermission("bridge:role:view"), async (req, res) => {
     const role = await getRole(deps.store, idOf(req));
-    if (!role) throw AppError.notFound("role", idOf(req));
+    if (!role) throw DomainError.notFound("role", idOf(req));
     res.json(role);
   });
   for (const method of ["put", "patch"] as const) {
@@ -128,9 +129,8 @@ export function adminRouter(deps: AppDeps): Router {
 
   r.use(syncAdminRouter(deps));
 
-  r.use((req, res) => {
-    res.status(404).json({ error: "not_found", message: `no admin route ${req.method} ${req.originalUrl}` });
-  });
+  r.use((req, res) => sendAdminError(res, 404, "not_found", `no admin route ${req.method} ${req.originalUrl}`));
+  r.use(adminErrorHandler(deps.config.BODY_LIMIT_BYTES));
   return r;
 }
 
@@ -143,7 +143,8 @@ export function queueDashboardRouter(deps: AppDeps, basePath: string): Router | 
   // resume, clean, empty: Bull Board sends them as PUT, POST, PATCH or DELETE) needs bridge:job:retry.
   const acting = requirePermission("bridge:job:retry");
   // With Redis down every dashboard call would wait for it: 503 at once instead
-  const redisUp = (_req: express.Request, _res: express.Response, next: express.NextFunction) => next(deps.redis && deps.redis.status !== "ready" ? new RedisUnavailableError(redactUrl(deps.config.REDIS_URL)) : undefined);
+  const redisUp = (_req: express.Request, _res: express.Response, next: express.NextFunction) => next(deps.redis && deps.redis.status !== "ready" ? redisUnavailableError(redactUrl(deps.config.REDIS_URL)) : undefined);
   r.use(bearerAuth(deps, renderAdminAuthFailure), requirePermission("bridge:job:view"), (req, res, next) => (["GET", "HEAD"].includes(req.method) ? next() : acting(req, res, next)), redisUp, board);
+  r.use(adminErrorHandler(deps.config.BODY_LIMIT_BYTES));
   return r;
 }

@@ -1,9 +1,9 @@
 import type { Queryable, Store } from "../store/store.js";
 import type { Config } from "../config/config.js";
-import { AppError } from "../http/app-error.js";
+import { DomainError } from "../errors/domain-error.js";
 import { recordAudit } from "../audit/audit-log.js";
 import { type Actor, actorName } from "../authz/principal.js";
-import { HIPAA_IDLE_SECONDS } from "../oauth/token-service.js";
+import { HIPAA_IDLE_SECONDS, idleRisk } from "../oauth/hipaa-idle.js";
 import { USE_RECORDING_SECONDS } from "../oauth/token-store.js";
 import { restrictionOf } from "../oauth/client-registry.js";
 
@@ -37,9 +37,8 @@ export async function hipaaWarnings(db: Queryable, now: Date): Promise<string[]>
   const warnings: string[] = [];
   for (const r of rows) {
     if (!restricted.get(r.client_id)?.restricted) continue;
-    const idle = (now.getTime() - r.last_used_at.getTime()) / 1000;
-    const gap = r.uses > 0 ? (r.last_used_at.getTime() - r.issued_at.getTime()) / 1000 / r.uses : null;
-    if (idle > HIPAA_IDLE_SECONDS || (gap !== null && gap > HIPAA_IDLE_SECONDS)) {
+    const { idleSeconds: idle, gapSeconds: gap, atRisk } = idleRisk({ issuedAtMs: r.issued_at.getTime(), lastUsedAtMs: r.last_used_at.getTime(), uses: r.uses }, now.getTime());
+    if (atRisk) {
       warnings.push(
         `SCIM client ${JSON.stringify(r.name)} (${r.client_id}) uses its token ${gap !== null ? `about every ${Math.round(gap / 60)} minutes` : "rarely"}` +
           ` (last use ${Math.round(idle / 60)} minutes ago): with HIPAA compliance on, a token unused for 15 minutes is refused.` +
@@ -64,10 +63,10 @@ export async function getSettings(db: Queryable, config: Pick<Config, "HIPAA_COM
 
 export async function putSettings(store: Store, config: Pick<Config, "HIPAA_COMPLIANCE">, actor: Actor, now: Date, body: unknown): Promise<Settings> {
   const b = (typeof body === "object" && body !== null && !Array.isArray(body) ? body : null) as Record<string, unknown> | null;
-  if (!b) throw AppError.validation([{ field: "(body)", message: "must be a JSON object" }]);
+  if (!b) throw DomainError.validation([{ field: "(body)", message: "must be a JSON object" }]);
   const unknown = Object.keys(b).filter((k) => !["hipaaCompliance", "source", "idleTimeoutSeconds", "lastUseRecordingSeconds", "warnings"].includes(k));
-  if (unknown.length) throw AppError.validation(unknown.map((field) => ({ field, message: "unknown setting; settable: hipaaCompliance" })));
-  if (typeof b.hipaaCompliance !== "boolean") throw AppError.validation([{ field: "hipaaCompliance", message: "must be true or false" }]);
+  if (unknown.length) throw DomainError.validation(unknown.map((field) => ({ field, message: "unknown setting; settable: hipaaCompliance" })));
+  if (typeof b.hipaaCompliance !== "boolean") throw DomainError.validation([{ field: "hipaaCompliance", message: "must be true or false" }]);
   await store.transaction(async (tx) => {
     const before = await stored(tx);
     await tx.query("insert into settings(key, value) values ('hipaaCompliance', $1::jsonb) on conflict (key) do update set value = excluded.value", [JSON.stringify(b.hipaaCompliance)]);

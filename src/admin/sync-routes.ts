@@ -5,18 +5,18 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
 import type { AppDeps } from "../http/deps.js";
 import { requirePermission } from "./admin-http.js";
-import { AppError } from "../http/app-error.js";
+import { DomainError } from "../errors/domain-error.js";
 import { dryRunPlan, resourceSyncState, syncStatus } from "../sync/sync-status.js";
 import { listFailedJobs, retryFailedJob } from "../sync/failed-jobs.js";
 import { syncDivisions } from "../sync/reconcile-divisions.js";
 import { actorName } from "../authz/principal.js";
-import { principalOf } from "../http/bearer.js";
-import { RedisUnavailableError, withinRedisDeadline } from "../sync/redis-health.js";
+import { principalOf } from "../oauth/endpoints/bearer.js";
+import { redisUnavailableError, withinRedisDeadline } from "../sync/redis-health.js";
 
 function needQueues(deps: AppDeps) {
-  if (!deps.queues) throw new AppError(503, "queues_unavailable", "this process runs without the sync queues (Redis not configured)");
+  if (!deps.queues) throw DomainError.unavailable("queues_unavailable", "this process runs without the sync queues (Redis not configured)");
   // Known to be down: answer at once rather than wait for the deadline
-  if (deps.redis && deps.redis.status !== "ready") throw new RedisUnavailableError(redactUrl(deps.config.REDIS_URL));
+  if (deps.redis && deps.redis.status !== "ready") throw redisUnavailableError(redactUrl(deps.config.REDIS_URL));
   return deps.queues;
 }
 
@@ -37,7 +37,7 @@ export function syncAdminRouter(deps: AppDeps): Router {
   ] as const) {
     r.get(path, requirePermission("bridge:job:view"), async (req, res) => {
       const state = await resourceSyncState(deps.store, type, idOf(req));
-      if (!state) throw AppError.notFound(type === "User" ? "user" : "group", idOf(req));
+      if (!state) throw DomainError.notFound(type === "User" ? "user" : "group", idOf(req));
       res.json(state);
     });
   }
@@ -53,12 +53,12 @@ export function syncAdminRouter(deps: AppDeps): Router {
   r.post("/jobs/:id/retry", requirePermission("bridge:job:retry"), async (req, res) => {
     const queues = needQueues(deps);
     const job = await queueWork(deps, () => retryFailedJob(deps.store, queues, idOf(req)));
-    if (!job) throw AppError.notFound("failed job", idOf(req));
+    if (!job) throw DomainError.notFound("failed job", idOf(req));
     req.log.info({ category: "admin", job: job.id, by: actorName(principalOf(res)) }, "job retried");
     res.json(job);
   });
   r.post("/divisions/sync", requirePermission("bridge:division:add"), async (_req, res) => {
-    if (!deps.target) throw new AppError(503, "target_unavailable", "this process has no sync target configured");
+    if (!deps.target) throw DomainError.unavailable("target_unavailable", "this process has no sync target configured");
     res.json(await syncDivisions(deps.store, deps.target, new Date(deps.clock()), actorName(principalOf(res))));
   });
   return r;

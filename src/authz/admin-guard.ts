@@ -4,7 +4,7 @@
  * out. Store reads here; the rules themselves are the pure functions of permissions.ts.
  */
 import type { Queryable } from "../store/store.js";
-import { AppError } from "../http/app-error.js";
+import { DomainError } from "../errors/domain-error.js";
 import type { Actor } from "./principal.js";
 import { type HeldGrant, isFullAdmin, missingForRoleChange, ungrantable } from "./permissions.js";
 
@@ -31,7 +31,7 @@ export function assertMayManage(actor: Actor, held: readonly HeldGrant[], what: 
   const denied = ungrantable(actor.grants, held);
   if (denied.length === 0) return;
   const list = denied.map((g) => `${JSON.stringify(g.role.name ?? g.role.id)} in division ${JSON.stringify(g.divisionId)}`).join(", ");
-  throw AppError.forbidden(`you cannot ${what}: it holds ${list}, which you could not grant (an admin acts only on clients whose roles it could grant)`);
+  throw DomainError.forbidden(`you cannot ${what}: it holds ${list}, which you could not grant (an admin acts only on clients whose roles it could grant)`);
 }
 
 /** Refuses (403) a change to a role's permissions that the actor does not hold wherever the role is granted. */
@@ -41,7 +41,7 @@ export async function assertMayChangeRole(tx: Queryable, actor: Actor, roleId: s
   const missing = missingForRoleChange(actor.grants, changed, grantedIn);
   if (missing.length === 0) return;
   const detail = missing.map((m) => `${m.permissions.join(", ")} in division ${JSON.stringify(m.divisionId)}`).join("; ");
-  throw AppError.forbidden(
+  throw DomainError.forbidden(
     `you cannot ${verb} role ${JSON.stringify(roleName)}: it is granted where you lack ${detail} (an admin changes a role only with permissions it holds wherever the role is granted)`,
     missing.map((m) => ({ field: "permissions", message: `lacking ${m.permissions.join(", ")} in division ${m.divisionId}` })),
   );
@@ -67,7 +67,7 @@ export async function keepingAnAdmin<T>(tx: Queryable, change: () => Promise<T>)
   const before = await fullAdminCount(tx);
   const result = await change();
   if (before > 0 && (await fullAdminCount(tx)) === 0) {
-    throw AppError.conflict("this change would leave no active client holding the Bridge Admin permissions in all divisions (*), and no one could administer the bridge; grant Bridge Admin in * to another client first");
+    throw DomainError.conflict("this change would leave no active client holding the Bridge Admin permissions in all divisions (*), and no one could administer the bridge; grant Bridge Admin in * to another client first");
   }
   return result;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable, Store } from "../store/store.js";
 import { isUniqueViolation } from "../store/store.js";
-import { AppError } from "../http/app-error.js";
+import { DomainError } from "../errors/domain-error.js";
 import { recordAudit } from "../audit/audit-log.js";
 import { type Actor, actorName } from "./principal.js";
 
@@ -43,7 +43,7 @@ export async function createDivision(store: Store, actor: Actor, now: Date, body
   if (typeof b.name !== "string" || !b.name.trim()) errors.push({ field: "name", message: "is required" });
   else if (b.name.length > 200 || b.name === "*") errors.push({ field: "name", message: "must be 1..200 characters and not \"*\"" });
   if (b.description !== undefined && typeof b.description !== "string") errors.push({ field: "description", message: "must be a string" });
-  if (errors.length) throw AppError.validation(errors);
+  if (errors.length) throw DomainError.validation(errors);
   const division: Division = { id: randomUUID(), name: (b.name as string).trim(), description: (b.description as string | undefined) ?? "", homeDivision: false };
   try {
     await store.transaction(async (tx) => {
@@ -51,7 +51,7 @@ export async function createDivision(store: Store, actor: Actor, now: Date, body
       await recordAudit(tx, now, { actor: actorName(actor), action: "division.create", targetType: "division", targetId: division.id, after: division });
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw AppError.conflict(`a division named ${JSON.stringify(division.name)} exists`, "name");
+    if (isUniqueViolation(err)) throw DomainError.conflict(`a division named ${JSON.stringify(division.name)} exists`, "name");
     throw err;
   }
   return division;

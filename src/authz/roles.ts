@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable } from "../store/store.js";
 import { BRIDGE_ADMIN_PERMISSIONS, PERMISSION_PATTERN, SCIM_INTEGRATION_PERMISSIONS } from "./permissions.js";
-import type { FieldError } from "../oauth/client-rules.js";
+import type { FieldError } from "../errors/domain-error.js";
 
 export type BuiltinRole = "scim-integration" | "bridge-admin";
 

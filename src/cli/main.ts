@@ -10,11 +10,11 @@ import type { SystemActor } from "../authz/principal.js";
 import { ALL_DIVISIONS } from "../authz/permissions.js";
 import { builtinRoleId, listRoles } from "../authz/roles.js";
 import { listDivisions } from "../authz/divisions.js";
-import { createRole, restoreDefaultRoles } from "../authz/role-service.js";
+import { createRole, restoreDefaultRoles } from "../oauth/role-service.js";
 import { createClient, deleteClient, getClient, listClients, revokeClientTokens, rotateSecret, updateClient } from "../oauth/client-registry.js";
 import { issueToken, revokeToken } from "../oauth/token-service.js";
 import { GRANT_TYPES, type RoleDivision } from "../oauth/client-rules.js";
-import { AppError } from "../http/app-error.js";
+import { DomainError } from "../errors/domain-error.js";
 import { systemClock } from "../clock.js";
 import { startServer } from "../server.js";
 import { printResult } from "./output.js";
@@ -222,7 +222,7 @@ export function buildCli(config: () => Config): Command {
     .action(async (id: string, o: { json?: boolean }) =>
       withStore(config(), async (store) => {
         const client = await getClient(store, id);
-        if (!client) throw AppError.notFound("client", id);
+        if (!client) throw DomainError.notFound("client", id);
         printResult(client, !!o.json);
       }),
     );
@@ -285,7 +285,7 @@ export function buildCli(config: () => Config): Command {
     .action(async (clientId: string, o: { json?: boolean }) =>
       withStore(config(), async (store) => {
         const client = await getClient(store, clientId);
-        if (!client) throw AppError.notFound("client", clientId);
+        if (!client) throw DomainError.notFound("client", clientId);
         const token = await issueToken(store, systemClock, { id: client.id, authorizedGrantType: client.authorizedGrantType, accessTokenValiditySeconds: client.accessTokenValiditySeconds, state: client.state });
         if (o.json) printResult(token, true);
         else process.stdout.write(`${token.access_token}\n`);
@@ -365,7 +365,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    const message = err instanceof AppError ? err.message : err instanceof Error ? err.message : String(err);
+    const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`scim-bridge: ${message}\n`);
     return 1;
   }

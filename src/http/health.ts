@@ -1,5 +1,6 @@
 import express, { type Router } from "express";
 import { redactUrl } from "../log/redact-url.js";
+import { outboxDepth } from "../sync/outbox.js";
 import { Gauge } from "prom-client";
 import type { AppDeps } from "./deps.js";
 
@@ -61,11 +62,9 @@ function registerPipelineGauges(deps: AppDeps): void {
     },
   });
   // Both outbox gauges are collected in one scrape: one query serves them (kept for a second)
-  let read: { at: number; row: Promise<{ n: number; oldest: Date | null } | undefined> } | null = null;
+  let read: { at: number; row: Promise<{ depth: number; oldest: Date | null }> } | null = null;
   const outbox = () => {
-    if (!read || Date.now() - read.at > 1_000) {
-      read = { at: Date.now(), row: deps.store.query<{ n: number; oldest: Date | null }>("select count(*)::int as n, min(created_at) as oldest from outbox").then((rows) => rows[0]) };
-    }
+    if (!read || Date.now() - read.at > 1_000) read = { at: Date.now(), row: outboxDepth(deps.store) };
     return read.row;
   };
   new Gauge({
@@ -74,7 +73,7 @@ function registerPipelineGauges(deps: AppDeps): void {
     registers,
     async collect() {
       const row = await outbox().catch(() => undefined);
-      this.set(row ? row.n : Number.NaN);
+      this.set(row ? row.depth : Number.NaN);
     },
   });
   new Gauge({

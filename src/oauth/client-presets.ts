@@ -3,8 +3,8 @@
  * implicit-grant TOKEN client whose redirect URIs live on apps.<region>) and the SCIM client
  * (CLIENT-CREDENTIALS with the SCIM Integration role). Pure: a preset body in, a client body out.
  */
-import { GENESYS_REGIONS, isGenesysRegion } from "../sync/targets/genesys-regions.js";
-import type { FieldError } from "./client-rules.js";
+import { GENESYS_REGIONS, isGenesysRegion } from "../genesys/regions.js";
+import type { FieldError } from "../errors/domain-error.js";
 
 export const PRESETS = ["embeddable-framework", "scim"] as const;
 export type Preset = (typeof PRESETS)[number];

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable, Store } from "../store/store.js";
-import { AppError } from "../http/app-error.js";
+import { DomainError } from "../errors/domain-error.js";
 import { recordAudit } from "../audit/audit-log.js";
 import { type Actor, actorName } from "../authz/principal.js";
 import { mayGrant, ALL_DIVISIONS } from "../authz/permissions.js";
@@ -10,19 +10,8 @@ import { existingDivisionIds, homeDivisionId } from "../authz/divisions.js";
 import { hashSecret, newSecret } from "./secrets.js";
 import { capTokens, deleteClientTokens } from "./token-store.js";
 import { assertMayManage, heldGrantsOf, keepingAnAdmin } from "../authz/admin-guard.js";
-import {
-  type ClientFields,
-  type ClientInput,
-  type DurationDecision,
-  type FieldError,
-  type RoleDivision,
-  DEFAULT_TOKEN_SECONDS,
-  decideDuration,
-  isScimRestricted,
-  normalizeGrants,
-  parseClientInput,
-  validateClient,
-} from "./client-rules.js";
+import { type ClientFields, type ClientInput, type DurationDecision, type RoleDivision, DEFAULT_TOKEN_SECONDS, decideDuration, isScimRestricted, normalizeGrants, parseClientInput, validateClient } from "./client-rules.js";
+import type { FieldError } from "../errors/domain-error.js";
 
 export interface Client extends ClientFields {
   id: string;
@@ -115,7 +104,7 @@ async function checkGrants(tx: Queryable, actor: Actor, grants: RoleDivision[], 
     if (!roles.has(g.roleId)) errors.push({ field: `roleDivisions[${i}].roleId`, message: `unknown role ${JSON.stringify(g.roleId)}` });
     if (g.divisionId !== ALL_DIVISIONS && !divisions.has(g.divisionId)) errors.push({ field: `roleDivisions[${i}].divisionId`, message: `unknown division ${JSON.stringify(g.divisionId)}` });
   });
-  if (errors.length) throw AppError.validation(errors);
+  if (errors.length) throw DomainError.validation(errors);
   if (actor.kind === "client") {
     const held = new Set(existing.map((g) => `${g.roleId}\u0000${g.divisionId}`));
     const denied: FieldError[] = [];
@@ -125,7 +114,7 @@ async function checkGrants(tx: Queryable, actor: Actor, grants: RoleDivision[], 
         denied.push({ field: `roleDivisions[${i}]`, message: `you cannot grant role ${JSON.stringify(role.name)} in division ${JSON.stringify(g.divisionId)}: an admin grants only roles it holds there itself` });
       }
     });
-    if (denied.length) throw AppError.forbidden(denied.map((e) => e.message).join("; "), denied);
+    if (denied.length) throw DomainError.forbidden(denied.map((e) => e.message).join("; "), denied);
   }
   return roles;
 }
@@ -149,15 +138,15 @@ const DEFAULTS: Omit<ClientFields, "name"> = {
 
 function parseOrThrow(body: unknown): ClientInput {
   const { input, errors } = parseClientInput(body);
-  if (errors.length) throw AppError.validation(errors);
+  if (errors.length) throw DomainError.validation(errors);
   return input;
 }
 
 export async function createClient(store: Store, actor: Actor, now: Date, body: unknown): Promise<ClientWithSecret & { frameworkClientIds?: Record<string, string> }> {
   const expanded = expandPreset(body, typeof body === "object" && body !== null && "preset" in body ? await builtinRoleId(store, "scim-integration") : null);
-  if (expanded.errors.length) throw AppError.validation(expanded.errors);
+  if (expanded.errors.length) throw DomainError.validation(expanded.errors);
   const input = parseOrThrow(expanded.body);
-  if (input.name === undefined) throw AppError.validation([{ field: "name", message: "is required" }]);
+  if (input.name === undefined) throw DomainError.validation([{ field: "name", message: "is required" }]);
   const secret = newSecret();
   const id = randomUUID();
   const client = await store.transaction(async (tx) => {
@@ -166,7 +155,7 @@ export async function createClient(store: Store, actor: Actor, now: Date, body: 
     const roles = await checkGrants(tx, actor, fields.roleDivisions, []);
     const restricted = isScimRestricted(fields.authorizedGrantType, rolePermissionSets(fields.roleDivisions, roles));
     const errors = validateClient(fields, restricted);
-    if (errors.length) throw AppError.validation(errors);
+    if (errors.length) throw DomainError.validation(errors);
     const by = actorName(actor);
     await tx.query(
       `insert into clients(id, name, description, authorized_grant_type, access_token_validity_seconds, registered_redirect_uri, scope, state, secret_hash, date_created, date_modified, created_by, modified_by)
@@ -188,10 +177,10 @@ export async function createClient(store: Store, actor: Actor, now: Date, body: 
  */
 export async function updateClient(store: Store, actor: Actor, now: Date, id: string, body: unknown, mode: "put" | "patch"): Promise<ClientUpdateResult> {
   const input = parseOrThrow(body);
-  if (mode === "put" && input.name === undefined) throw AppError.validation([{ field: "name", message: "is required (PUT replaces the whole client; use PATCH to change some fields)" }]);
+  if (mode === "put" && input.name === undefined) throw DomainError.validation([{ field: "name", message: "is required (PUT replaces the whole client; use PATCH to change some fields)" }]);
   return store.transaction((tx) => keepingAnAdmin(tx, async () => {
     const before = await getClient(tx, id, true);
-    if (!before) throw AppError.notFound("client", id);
+    if (!before) throw DomainError.notFound("client", id);
     assertMayManage(actor, await heldGrantsOf(tx, id), `change client ${JSON.stringify(before.name)}`);
     const { id: _id, dateCreated: _dc, dateModified: _dm, createdBy: _cb, modifiedBy: _mb, ...current } = before;
     const fields: ClientFields = mode === "put" ? { ...DEFAULTS, ...input, name: input.name! } : { ...current, ...input };
@@ -203,7 +192,7 @@ export async function updateClient(store: Store, actor: Actor, now: Date, id: st
     const decision = decideDuration({ current: before.accessTokenValiditySeconds, explicit: input.accessTokenValiditySeconds, restrictedBefore, restrictedAfter });
     fields.accessTokenValiditySeconds = decision.seconds;
     const errors = validateClient(fields, restrictedAfter);
-    if (errors.length) throw AppError.validation(errors);
+    if (errors.length) throw DomainError.validation(errors);
     const by = actorName(actor);
     await tx.query(
       `update clients set name=$2, description=$3, authorized_grant_type=$4, access_token_validity_seconds=$5, registered_redirect_uri=$6::jsonb, scope=$7::jsonb, state=$8, date_modified=$9, modified_by=$10 where id=$1`,
@@ -278,7 +267,7 @@ export async function deleteClient(store: Store, actor: Actor, now: Date, id: st
   await store.transaction((tx) =>
     keepingAnAdmin(tx, async () => {
       const before = await getClient(tx, id, true);
-      if (!before) throw AppError.notFound("client", id);
+      if (!before) throw DomainError.notFound("client", id);
       assertMayManage(actor, await heldGrantsOf(tx, id), `delete client ${JSON.stringify(before.name)}`);
       await tx.query("delete from clients where id = $1", [id]);
       await recordAudit(tx, now, { actor: actorName(actor), action: "client.delete", targetType: "client", targetId: id, before });
@@ -296,7 +285,7 @@ export async function rotateSecret(store: Store, actor: Actor, now: Date, id: st
   const secret = newSecret();
   const { client, revoked } = await store.transaction(async (tx) => {
     const before = await getClient(tx, id, true);
-    if (!before) throw AppError.notFound("client", id);
+    if (!before) throw DomainError.notFound("client", id);
     assertMayManage(actor, await heldGrantsOf(tx, id), `rotate the secret of client ${JSON.stringify(before.name)}`);
     await tx.query("update clients set secret_hash=$2, date_modified=$3, modified_by=$4 where id=$1", [id, hashSecret(secret), now, actorName(actor)]);
     const revoked = opts.revokeTokens ? await deleteClientTokens(tx, id) : undefined;
@@ -311,7 +300,7 @@ export async function rotateSecret(store: Store, actor: Actor, now: Date, id: st
 export async function revokeClientTokens(store: Store, actor: Actor, now: Date, id: string): Promise<{ clientId: string; tokensRevoked: number }> {
   return store.transaction(async (tx) => {
     const before = await getClient(tx, id, true);
-    if (!before) throw AppError.notFound("client", id);
+    if (!before) throw DomainError.notFound("client", id);
     assertMayManage(actor, await heldGrantsOf(tx, id), `revoke the tokens of client ${JSON.stringify(before.name)}`);
     const n = await deleteClientTokens(tx, id);
     await recordAudit(tx, now, { actor: actorName(actor), action: "client.tokens.revoke", targetType: "client", targetId: id, note: `${n} token(s) revoked` });

@@ -1,3 +1,4 @@
+import type { FieldError } from "../errors/domain-error.js";
 /**
  * The OAuth client rules of Genesys Cloud's "create an OAuth client" procedure (DESIGN §3),
  * as pure functions: they take data and return data or a list of field errors.
@@ -35,10 +36,6 @@ export interface ClientFields {
   state: ClientState;
 }
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
 
 export const SERVER_SET_FIELDS = ["id", "dateCreated", "dateModified", "createdBy", "modifiedBy", "secret", "durationReset"] as const;
 const WRITABLE_FIELDS: readonly (keyof ClientFields)[] = ["name", "description", "authorizedGrantType", "accessTokenValiditySeconds", "registeredRedirectUri", "scope", "roleDivisions", "state"];

@@ -3,8 +3,9 @@ import type { Clock } from "../clock.js";
 import type { ClientPrincipal } from "../authz/principal.js";
 import { NO_SECRET_HASH, hashSecret, newSecret, secretMatches } from "./secrets.js";
 import { USE_RECORDING_SECONDS, deleteToken, findToken, insertToken, recordTokenUse } from "./token-store.js";
-import { OAuthError } from "./oauth-error.js";
+import { DomainError } from "../errors/domain-error.js";
 import { GrantCache } from "./grant-cache.js";
+import { idledOut } from "./hipaa-idle.js";
 
 export interface AuthenticatedClient {
   id: string;
@@ -34,9 +35,9 @@ export interface IssuedToken {
 /** RFC 6749 §4.4.3: an opaque token stored only as its hash, living the client's configured duration. */
 export async function issueToken(store: Store, clock: Clock, client: AuthenticatedClient): Promise<IssuedToken> {
   if (client.authorizedGrantType !== "CLIENT-CREDENTIALS") {
-    throw new OAuthError(400, "unauthorized_client", `this client's grant type is ${client.authorizedGrantType}; the token endpoint issues tokens only to CLIENT-CREDENTIALS clients`);
+    throw DomainError.forbidden(`this client's grant type is ${client.authorizedGrantType}; the token endpoint issues tokens only to CLIENT-CREDENTIALS clients`, [], "unauthorized_client");
   }
-  if (client.state !== "active") throw new OAuthError(400, "unauthorized_client", "this client is inactive");
+  if (client.state !== "active") throw DomainError.forbidden("this client is inactive", [], "unauthorized_client");
   const token = newSecret();
   const now = clock();
   await insertToken(store, hashSecret(token), client.id, new Date(now), new Date(now + client.accessTokenValiditySeconds * 1000));
@@ -45,8 +46,6 @@ export async function issueToken(store: Store, clock: Clock, client: Authenticat
 
 export type VerifyFailure = "missing" | "unknown" | "expired" | "inactive_client" | "idle";
 
-/** Genesys Cloud's HIPAA inactivity timeout, applied to OAuth tokens too. */
-export const HIPAA_IDLE_SECONDS = 900;
 
 export interface VerifyOptions {
   /** HIPAA_COMPLIANCE from the configuration; an admin's setting (GET/PUT /admin/v1/settings) wins. */
@@ -72,11 +71,8 @@ export async function verifyToken(db: Queryable, clock: Clock, token: string, ca
   if (!rec) return "unknown";
   const now = clock();
   if (rec.expiresAt.getTime() <= now) return "expired";
-  const idleMs = now - rec.lastUsedAt.getTime();
-  // Uses are recorded at most once a minute, so a token is refused after 900 s without a recorded use:
-  // between 840 and 900 s after its true last use (README: the window).
-  if ((rec.hipaaSetting ?? opts.hipaaDefault) && idleMs > HIPAA_IDLE_SECONDS * 1000) return "idle";
-  if (idleMs >= USE_RECORDING_SECONDS * 1000) await recordTokenUse(db, tokenHash, new Date(now));
+  if (idledOut(rec.hipaaSetting ?? opts.hipaaDefault, rec.lastUsedAt.getTime(), now)) return "idle";
+  if (now - rec.lastUsedAt.getTime() >= USE_RECORDING_SECONDS * 1000) await recordTokenUse(db, tokenHash, new Date(now));
   const access = await cache.get(db, rec.clientId, rec.generation);
   if (!access) return "unknown";
   if (access.state !== "active") return "inactive_client";

@@ -1,7 +1,9 @@
 import SCIMMY from "scimmy";
-import { ScimError, publicDetail } from "./scim-error.js";
+import { ScimError, publicDetail, scimTypeFits, type ScimType } from "./scim-error.js";
 import { describeReadFailure } from "../http/body-errors.js";
-import { STORE_RETRY_AFTER_SECONDS, storeUnavailable } from "../store/store.js";
+import { domainErrorIn, type DomainErrorKind } from "../errors/domain-error.js";
+
+const STATUS: Record<DomainErrorKind, number> = { validation: 400, not_found: 404, conflict: 409, forbidden: 403, unavailable: 503 };
 
 /** Any failure as a SCIM error: ours as they are, library and engine errors as our own words. */
 export function toScimError(err: unknown, bodyLimit = 0): ScimError {
@@ -9,9 +11,14 @@ export function toScimError(err: unknown, bodyLimit = 0): ScimError {
   if (err instanceof ScimError) return err;
   const carried = (err as { scimFailure?: unknown } | null)?.scimFailure;
   if (carried instanceof ScimError) return carried;
-  if (storeUnavailable(err)) return new ScimError(503, null, `the directory store is unavailable; retry in ${STORE_RETRY_AFTER_SECONDS} s`);
+  const domain = domainErrorIn(err);
+  if (domain) return new ScimError(STATUS[domain.kind], domain.kind === "validation" ? "invalidValue" : domain.kind === "conflict" ? "uniqueness" : null, domain.message, domain.retryAfterSeconds);
   if (read) return new ScimError(read.status, read.status === 400 ? (read.kind === "path" ? "invalidValue" : "invalidSyntax") : null, read.message);
-  if (err instanceof SCIMMY.Types.Error) return new ScimError(err.status, (err.scimType ?? null) as ScimError["scimType"], publicDetail(err.message));
+  if (err instanceof SCIMMY.Types.Error) {
+    // SCIMMY's own pairing of status and scimType is kept only where RFC 7644 §3.12 defines it
+    const scimType = scimTypeFits(err.status, err.scimType) ? (err.scimType as ScimType) : null;
+    return new ScimError(err.status, scimType, publicDetail(err.message));
+  }
   return new ScimError(500, null, "internal error; see the server log with the X-Request-Id");
 }
 

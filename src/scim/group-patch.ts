@@ -13,7 +13,7 @@ import { parseFilter, type FilterNode } from "./filter.js";
 import { compileMemberFilter, Params } from "./filter-sql.js";
 import { addMembers, memberRefs, removeVisibleMembers, resolveMembers, type MemberRef } from "./groups.js";
 import { userViewScope, visibleMemberSql, type DivisionScope } from "./division-scope.js";
-import { recordChange } from "./change-log.js";
+import { recordChange } from "../sync/outbox.js";
 import { checkIfMatch } from "./versions.js";
 import { parsePatchMessage, type PatchOperation } from "./patch-message.js";
 import { LIMITS } from "./limits.js";

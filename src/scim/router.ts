@@ -2,8 +2,8 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import SCIMMY from "scimmy";
 import SCIMMYRouters from "scimmy-routers";
 import type { AppDeps } from "../http/deps.js";
-import { STORE_RETRY_AFTER_SECONDS, type Queryable, type Store } from "../store/store.js";
-import { bearerAuth, principalOf, type AuthFailureRenderer } from "../http/bearer.js";
+import type { Queryable, Store } from "../store/store.js";
+import { bearerAuth, principalOf, type AuthFailureRenderer } from "../oauth/endpoints/bearer.js";
 import { scimServices } from "./resources.js";
 import type { ScimContext } from "./context.js";
 import { parseListParams, type RawListParams } from "./list-query.js";
@@ -20,7 +20,7 @@ import { searchAll } from "./root-search.js";
 import { BULK_RESPONSE, parseBulkRequest, runBulk, type BulkOperation, type BulkOutcome } from "./bulk.js";
 import type { Users } from "./users.js";
 import { LIMITS } from "./limits.js";
-import { issuerOf } from "../oauth/routes.js";
+import { issuerOf } from "../oauth/endpoints/issuer.js";
 import { describeBodyProblem, findBodyProblem, findTargetProblem, forbiddenNameIn } from "../http/hostile-input.js";
 import { MAX_HEADER_BYTES, headerBytes } from "../http/http-server.js";
 
@@ -203,7 +203,7 @@ export function scimRouter(deps: AppDeps): Router {
           const failure = ctx?.outcome.failure;
           const scim = failure ? failure.error : new ScimError(Number(b.status) || 500, (typeof b.scimType === "string" ? b.scimType : null) as ScimError["scimType"], publicDetail(String(b.detail ?? "")));
           if (scim.status >= 500) req.log.error({ category: "scim", err: failure?.cause }, "SCIM request failed");
-          if (scim.status === 503) res.setHeader("Retry-After", String(STORE_RETRY_AFTER_SECONDS));
+          if (scim.retryAfter !== undefined) res.setHeader("Retry-After", String(scim.retryAfter));
           res.status(scim.status);
           b = scim.toJSON();
         }
@@ -378,7 +378,7 @@ function scimErrorHandler(deps: AppDeps): ErrorRequestHandler {
     if (scim.status >= 500) req.log.error({ category: "scim", err: (err as { cause?: unknown }).cause ?? err }, "SCIM request failed");
     else if (scim.detail !== (err as { message?: unknown }).message) req.log.debug({ category: "scim", err }, "SCIM request refused");
     if (res.headersSent) return;
-    if (scim.status === 503) res.setHeader("Retry-After", String(STORE_RETRY_AFTER_SECONDS));
+    if (scim.retryAfter !== undefined) res.setHeader("Retry-After", String(scim.retryAfter));
     sendScimError(res, scim);
   };
 }

@@ -14,14 +14,29 @@ export type ScimType =
   | "invalidVers"
   | "sensitive";
 
+/**
+ * RFC 7644 §3.12 Table 9: `uniqueness` goes with 409 Conflict, every other scimType with 400 Bad
+ * Request; no other status carries one.
+ */
+export function scimTypeFits(status: number, scimType: unknown): boolean {
+  if (scimType === null || scimType === undefined) return true;
+  return scimType === "uniqueness" ? status === 409 : status === 400 && SCIM_TYPES.has(scimType as ScimType);
+}
+
+const SCIM_TYPES = new Set<ScimType>(["invalidFilter", "tooMany", "uniqueness", "mutability", "invalidSyntax", "invalidPath", "noTarget", "invalidValue", "invalidVers", "sensitive"]);
+
 export class ScimError extends Error {
   constructor(
     readonly status: number,
     readonly scimType: ScimType | null,
     readonly detail: string,
+    /** Seconds, sent as `Retry-After` with 503 and 429. */
+    readonly retryAfter?: number,
   ) {
     super(detail);
     this.name = "ScimError";
+    // a programming error, caught by the tests of every path that builds one
+    if (!scimTypeFits(status, scimType)) throw new RangeError(`scimType ${scimType} does not go with status ${status} (RFC 7644 §3.12)`);
   }
 
   toJSON(): Record<string, unknown> {

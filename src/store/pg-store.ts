@@ -1,6 +1,6 @@
 import pg from "pg";
 import { redactUrl } from "../log/redact-url.js";
-import { StoreUnavailableError, isUnavailable, type Queryable, type Store } from "./store.js";
+import { isUnavailable, storeUnavailableError, type Queryable, type Store } from "./store.js";
 
 export interface PgOptions {
   connectionString: string;
@@ -57,7 +57,7 @@ export class PgStore implements Store {
     try {
       return (await this.pool.query(sql, params as unknown[])).rows as T[];
     } catch (err) {
-      throw isUnavailable(err) ? new StoreUnavailableError(err) : err;
+      throw isUnavailable(err) ? storeUnavailableError(err) : err;
     }
   }
 
@@ -66,7 +66,7 @@ export class PgStore implements Store {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      throw isUnavailable(err) ? new StoreUnavailableError(err) : err;
+      throw isUnavailable(err) ? storeUnavailableError(err) : err;
     }
     let broken = false;
     try {
@@ -77,7 +77,7 @@ export class PgStore implements Store {
     } catch (err) {
       broken = isUnavailable(err);
       if (!broken) await client.query("rollback").catch(() => undefined);
-      throw broken ? new StoreUnavailableError(err) : err;
+      throw broken ? storeUnavailableError(err) : err;
     } finally {
       // a connection that timed out or failed may be broken: destroy it rather than hand it to the next request
       client.release(broken);

@@ -1,3 +1,5 @@
+import { DomainError, domainErrorIn } from "../errors/domain-error.js";
+
 /**
  * The one interface to the database. PostgreSQL (pg) and embedded PGlite both speak it, with the same
  * SQL: `$n` parameters, JSON passed as strings and cast with `::jsonb`, timestamps as Date.
@@ -16,16 +18,17 @@ export interface Store extends Queryable {
   close(): Promise<void>;
 }
 
-/** The store cannot be reached or did not answer in time: not the caller's fault, and worth a retry (503). */
-export class StoreUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = "StoreUnavailableError";
-  }
-}
-
 /** Seconds a client is asked to wait (Retry-After) when the store is unavailable. */
 export const STORE_RETRY_AFTER_SECONDS = 5;
+
+/** The store cannot be reached or did not answer in time: not the caller's fault, and worth a retry (503). */
+export function storeUnavailableError(cause: unknown): DomainError {
+  return DomainError.unavailable("store_unavailable", `the store is unavailable; retry in ${STORE_RETRY_AFTER_SECONDS} s`, {
+    retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+    detail: `store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`,
+    cause,
+  });
+}
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EPIPE", "EAI_AGAIN"]);
 
@@ -44,10 +47,9 @@ export function isUnavailable(err: unknown): boolean {
   return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(message);
 }
 
-/** The StoreUnavailableError in an error or its causes, if there is one. */
-export function storeUnavailable(err: unknown): StoreUnavailableError | null {
-  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) if (e instanceof StoreUnavailableError) return e;
-  return null;
+/** Whether an error, or one of its causes, is the store being unavailable. */
+export function storeUnavailable(err: unknown): boolean {
+  return domainErrorIn(err)?.reason === "store_unavailable";
 }
 
 /** PostgreSQL's unique_violation, for callers that turn it into a 409. */

@@ -1,29 +1,27 @@
 import type { Store } from "../store/store.js";
 import type { Logger } from "../log/logger.js";
 import { enqueueSync, type SyncQueues } from "./queues.js";
+import { forgetChanges, takeChanges } from "./outbox.js";
 import { markPendingMany, type SyncResourceType } from "./sync-state.js";
 
 const BATCH = 500;
 
 /**
- * Moves outbox rows into BullMQ and deletes them only after Redis accepted the jobs (DESIGN §6). Safe
+ * Moves outbox rows into BullMQ and deletes them only after Redis accepted the jobs. Safe
  * to run in several processes: a row relayed twice adds a job that deduplication collapses.
  * Returns how many rows it moved.
  */
 export async function relayOnce(store: Store, queues: SyncQueues): Promise<number> {
-  const rows = await store.query<{ id: string; resource_type: SyncResourceType; resource_id: string; created_at: Date }>(
-    "select id::text as id, resource_type, resource_id, created_at from outbox order by id limit $1",
-    [BATCH],
-  );
+  const rows = await takeChanges(store, BATCH);
   if (rows.length === 0) return 0;
   const first = new Map<string, { type: SyncResourceType; id: string; since: Date }>();
   for (const r of rows) {
-    const key = `${r.resource_type}:${r.resource_id}`;
-    if (!first.has(key)) first.set(key, { type: r.resource_type, id: r.resource_id, since: r.created_at });
+    const key = `${r.resourceType}:${r.resourceId}`;
+    if (!first.has(key)) first.set(key, { type: r.resourceType, id: r.resourceId, since: r.createdAt });
   }
   await markPendingMany(store, [...first.values()]);
   await Promise.all([...first.values()].map((c) => enqueueSync(queues, c.type, c.id)));
-  await store.query("delete from outbox where id = any($1::bigint[])", [rows.map((r) => r.id)]);
+  await forgetChanges(store, rows.map((r) => r.id));
   return rows.length;
 }
 

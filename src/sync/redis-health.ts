@@ -1,3 +1,4 @@
+import { DomainError } from "../errors/domain-error.js";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log/logger.js";
 
@@ -49,12 +50,14 @@ export class RedisHealth {
   }
 }
 
-/** Thrown when Redis does not answer in time: the caller answers 503. */
-export class RedisUnavailableError extends Error {
-  constructor(readonly label: string) {
-    super(`Redis at ${label} is unreachable or did not answer in time`);
-    this.name = "RedisUnavailableError";
-  }
+/** Seconds a client is asked to wait (Retry-After) when Redis does not answer. */
+export const REDIS_RETRY_AFTER_SECONDS = 5;
+
+/** Redis does not answer in time: the caller answers 503; SCIM writes do not need Redis. */
+export function redisUnavailableError(label: string): DomainError {
+  return DomainError.unavailable("redis_unavailable", `Redis at ${label} is unreachable or did not answer in time; SCIM writes still succeed and wait in the outbox`, {
+    retryAfterSeconds: REDIS_RETRY_AFTER_SECONDS,
+  });
 }
 
 /** How long a request waits for Redis before answering 503. */
@@ -67,7 +70,7 @@ export const REDIS_ANSWER_MS = 2_000;
 export async function withinRedisDeadline<T>(label: string, work: () => Promise<T>, ms = REDIS_ANSWER_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisUnavailableError(label)), ms);
+    timer = setTimeout(() => reject(redisUnavailableError(label)), ms);
     timer.unref();
   });
   try {

@@ -1,5 +1,6 @@
 import type { Queryable } from "../store/store.js";
 import type { SyncResourceType } from "./sync-state.js";
+import { outboxDepth } from "./outbox.js";
 
 export interface Counts {
   synced: number;
@@ -22,13 +23,15 @@ export async function syncStatus(db: Queryable, now: Date): Promise<{ users: Cou
     for (const r of rows) c[r.st] += r.n;
     return c;
   };
-  const [oldest] = await db.query<{ at: Date | null }>(
-    "select least((select min(created_at) from outbox), (select min(pending_since) from sync_state where state = 'pending')) as at",
-  );
+  const [{ oldest: oldestChange }, [oldestPending]] = await Promise.all([
+    outboxDepth(db),
+    db.query<{ at: Date | null }>("select min(pending_since) as at from sync_state where state = 'pending'"),
+  ]);
+  const times = [oldestChange, oldestPending?.at ?? null].flatMap((t) => (t ? [t.getTime()] : []));
   return {
     users: await count("scim_users", "User"),
     groups: await count("scim_groups", "Group"),
-    oldestPendingSeconds: oldest?.at ? Math.max(0, Math.round((now.getTime() - oldest.at.getTime()) / 1000)) : null,
+    oldestPendingSeconds: times.length ? Math.max(0, Math.round((now.getTime() - Math.min(...times)) / 1000)) : null,
   };
 }
 

@@ -3,7 +3,7 @@ import type { Store } from "../store/store.js";
 import type { DirectoryTarget } from "./targets/target.js";
 import { DryRunTarget } from "./targets/dry-run-target.js";
 import { GenesysTarget } from "./targets/genesys-target.js";
-import { genesysUrls } from "./targets/genesys-regions.js";
+import { genesysUrls } from "../genesys/regions.js";
 
 /** TARGET=dry-run (default) records the plan; TARGET=genesys calls the Platform API. */
 export function createTarget(config: Config, store: Store): DirectoryTarget {

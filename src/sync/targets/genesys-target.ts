@@ -20,8 +20,8 @@ interface Page<T> {
 }
 
 /** Time to wait after a 429: Retry-After (seconds or an HTTP date), else inin-ratelimit-reset, else a minute (GENESYS.md). */
-function retryAfterMs(res: Response, now: number): number {
-  const ra = res.headers.get("retry-after") ?? res.headers.get("inin-ratelimit-reset");
+export function retryAfterMs(headers: Pick<Headers, "get">, now: number): number {
+  const ra = headers.get("retry-after") ?? headers.get("inin-ratelimit-reset");
   if (ra === null) return 60_000;
   const n = Number(ra);
   if (Number.isFinite(n) && n >= 0) return Math.ceil(n * 1000);
@@ -90,7 +90,7 @@ export class GenesysTarget implements DirectoryTarget {
       this.token = null; // expired or revoked early: one fresh token, one retry
       return this.request(method, path, body, true);
     }
-    if (res.status === 429) throw new TargetError("rate_limited", message, 429, retryAfterMs(res, this.now()), err.code);
+    if (res.status === 429) throw new TargetError("rate_limited", message, 429, retryAfterMs(res.headers, this.now()), err.code);
     if (res.status >= 500) throw new TargetError("transient", message, res.status, undefined, err.code);
     if (res.status === 404) throw new TargetError("not_found", message, 404, undefined, err.code);
     // A stale version answers 409 (or 400) whose message says so, whatever its code (GENESYS.md)

@@ -1,13 +1,13 @@
 import type { Store } from "../store/store.js";
 import { isUniqueViolation } from "../store/store.js";
-import { AppError } from "../http/app-error.js";
+import { DomainError } from "../errors/domain-error.js";
 import { recordAudit } from "../audit/audit-log.js";
-import { type Actor, actorName } from "./principal.js";
-import { BUILTIN_ROLES, builtinRoleId, getRole, newRoleId, validatePermissions, type BuiltinRole, type Role } from "./roles.js";
-import { applyRoleChangeToClients, clientsHoldingRole, restrictionOf } from "../oauth/client-registry.js";
-import type { FieldError } from "../oauth/client-rules.js";
-import { assertMayChangeRole, keepingAnAdmin } from "./admin-guard.js";
-import { permissionDelta } from "./permissions.js";
+import { type Actor, actorName } from "../authz/principal.js";
+import { BUILTIN_ROLES, builtinRoleId, getRole, newRoleId, validatePermissions, type BuiltinRole, type Role } from "../authz/roles.js";
+import { applyRoleChangeToClients, clientsHoldingRole, restrictionOf } from "./client-registry.js";
+import type { FieldError } from "../errors/domain-error.js";
+import { assertMayChangeRole, keepingAnAdmin } from "../authz/admin-guard.js";
+import { permissionDelta } from "../authz/permissions.js";
 
 export interface RoleChangeResult extends Role {
   /** Clients whose token duration rule 3 reset because of this change. */
@@ -15,7 +15,7 @@ export interface RoleChangeResult extends Role {
 }
 
 function parseRoleBody(body: unknown, requireAll: boolean): { name?: string; description?: string; permissions?: string[] } {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw AppError.validation([{ field: "(body)", message: "must be a JSON object" }]);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw DomainError.validation([{ field: "(body)", message: "must be a JSON object" }]);
   const b = body as Record<string, unknown>;
   const errors: FieldError[] = [];
   const out: { name?: string; description?: string; permissions?: string[] } = {};
@@ -35,7 +35,7 @@ function parseRoleBody(body: unknown, requireAll: boolean): { name?: string; des
     errors.push(...p.errors);
     out.permissions = p.permissions;
   }
-  if (errors.length) throw AppError.validation(errors);
+  if (errors.length) throw DomainError.validation(errors);
   return out;
 }
 
@@ -56,7 +56,7 @@ export async function createRole(store: Store, actor: Actor, now: Date, body: un
       return role;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw AppError.conflict(`a role named ${JSON.stringify(input.name)} exists`, "name");
+    if (isUniqueViolation(err)) throw DomainError.conflict(`a role named ${JSON.stringify(input.name)} exists`, "name");
     throw err;
   }
 }
@@ -67,7 +67,7 @@ export async function updateRole(store: Store, actor: Actor, now: Date, id: stri
   try {
     return await store.transaction((tx) => keepingAnAdmin(tx, async () => {
       const before = await getRole(tx, id);
-      if (!before) throw AppError.notFound("role", id);
+      if (!before) throw DomainError.notFound("role", id);
       if (input.permissions) {
         const { added, removed } = permissionDelta(before.permissions, input.permissions);
         await assertMayChangeRole(tx, actor, id, before.name, [...added, ...removed], "change the permissions of");
@@ -88,7 +88,7 @@ export async function updateRole(store: Store, actor: Actor, now: Date, id: stri
       return { ...after, clientsReset };
     }));
   } catch (err) {
-    if (isUniqueViolation(err)) throw AppError.conflict(`a role named ${JSON.stringify(input.name)} exists`, "name");
+    if (isUniqueViolation(err)) throw DomainError.conflict(`a role named ${JSON.stringify(input.name)} exists`, "name");
     throw err;
   }
 }
@@ -97,7 +97,7 @@ export async function updateRole(store: Store, actor: Actor, now: Date, id: stri
 export async function deleteRole(store: Store, actor: Actor, now: Date, id: string): Promise<RoleChangeResult> {
   return store.transaction((tx) => keepingAnAdmin(tx, async () => {
     const before = await getRole(tx, id);
-    if (!before) throw AppError.notFound("role", id);
+    if (!before) throw DomainError.notFound("role", id);
     await assertMayChangeRole(tx, actor, id, before.name, before.permissions, "delete");
     const holders = await clientsHoldingRole(tx, id);
     const restrictedBefore = new Map([...(await restrictionOf(tx, holders))].map(([k, v]) => [k, v.restricted]));

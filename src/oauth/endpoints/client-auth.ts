@@ -1,6 +1,9 @@
 import type { Request } from "express";
 import { OAuthError } from "./oauth-error.js";
-import { isUnstorable } from "../http/hostile-input.js";
+import { isUnstorable } from "../../http/hostile-input.js";
+import type { Queryable } from "../../store/store.js";
+import type { AuthThrottle } from "../auth-throttle.js";
+import { authenticateClient, type AuthenticatedClient } from "../token-service.js";
 
 export interface ClientCredentials {
   clientId: string;
@@ -53,3 +56,31 @@ export function readForm(req: Request): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Client authentication (RFC 6749 §2.3.1), throttled: after too many failures for the client id or
+ * the source address within the window, every attempt (even with the right secret) gets 429 until it
+ * ends, so secrets cannot be guessed at speed.
+ */
+export function clientAuthenticator(store: Queryable, throttle: AuthThrottle) {
+  return async (req: Request, form: Record<string, string>): Promise<AuthenticatedClient> => {
+    const address = req.ip ?? req.socket.remoteAddress ?? "unknown";
+    let creds: ClientCredentials;
+    try {
+      creds = readClientCredentials(req, form);
+    } catch (err) {
+      if (err instanceof OAuthError && err.code === "invalid_client") await throttle.failed(undefined, address);
+      throw err;
+    }
+    const wait = await throttle.retryAfter(creds.clientId, address);
+    if (wait > 0) throw new OAuthError(429, "temporarily_unavailable", `too many failed client authentications; retry after ${wait} s`, `client ${creds.clientId} throttled from ${address}`, wait);
+    const client = await authenticateClient(store, creds.clientId, creds.secret);
+    if (!client) {
+      await throttle.failed(creds.clientId, address);
+      throw new OAuthError(401, "invalid_client", "client authentication failed", `client ${creds.clientId} (${creds.method})`);
+    }
+    return client;
+  };
+}
+
+export type AuthenticateClient = ReturnType<typeof clientAuthenticator>;

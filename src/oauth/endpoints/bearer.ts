@@ -1,8 +1,8 @@
 import type { NextFunction, Request, Response } from "express";
-import type { AppDeps } from "./deps.js";
-import type { ClientPrincipal } from "../authz/principal.js";
-import { FAILURE_DESCRIPTIONS, verifyToken } from "../oauth/token-service.js";
-import { GrantCache } from "../oauth/grant-cache.js";
+import type { AppDeps } from "../../http/deps.js";
+import type { ClientPrincipal } from "../../authz/principal.js";
+import { FAILURE_DESCRIPTIONS, verifyToken } from "../token-service.js";
+import { GrantCache } from "../grant-cache.js";
 
 export const REALM = "scim-bridge";
 

@@ -1,0 +1,40 @@
+import type { Queryable } from "../store/store.js";
+
+/**
+ * The outbox: the one module that reads or writes its table. A SCIM write records its change here
+ * in the same transaction as the resource, so the sync pipeline sees every accepted change and only
+ * accepted ones; the relay takes rows in order and deletes them once Redis holds their jobs.
+ */
+export type ChangedResourceType = "User" | "Group";
+
+export interface OutboxRow {
+  id: string;
+  resourceType: ChangedResourceType;
+  resourceId: string;
+  createdAt: Date;
+}
+
+/** Records an accepted change; call it in the transaction that writes the resource. */
+export async function recordChange(tx: Queryable, type: ChangedResourceType, id: string, version: number, op: "upsert" | "delete", now: Date): Promise<void> {
+  await tx.query("insert into outbox(resource_type, resource_id, version, op, created_at) values ($1,$2,$3,$4,$5)", [type, id, version, op, now]);
+}
+
+/** The oldest `limit` changes, in the order they were written. */
+export async function takeChanges(db: Queryable, limit: number): Promise<OutboxRow[]> {
+  const rows = await db.query<{ id: string; resource_type: ChangedResourceType; resource_id: string; created_at: Date }>(
+    "select id::text as id, resource_type, resource_id, created_at from outbox order by id limit $1",
+    [limit],
+  );
+  return rows.map((r) => ({ id: r.id, resourceType: r.resource_type, resourceId: r.resource_id, createdAt: r.created_at }));
+}
+
+/** Forgets changes whose jobs Redis has accepted. */
+export async function forgetChanges(db: Queryable, ids: readonly string[]): Promise<void> {
+  await db.query("delete from outbox where id = any($1::bigint[])", [ids]);
+}
+
+/** How many changes wait in the outbox, and since when (null when it is empty). */
+export async function outboxDepth(db: Queryable): Promise<{ depth: number; oldest: Date | null }> {
+  const [row] = await db.query<{ n: number; oldest: Date | null }>("select count(*)::int as n, min(created_at) as oldest from outbox");
+  return { depth: row?.n ?? 0, oldest: row?.oldest ?? null };
+}
