@@ -13,13 +13,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parentPort, workerData } from "node:worker_threads";
 import express from "express";
-import { buildApp } from "../src/http/app.js";
-import { bearerAuth, type AuthFailureRenderer } from "../src/http/bearer.js";
+import { buildApp } from "../src/app.js";
+import { bearerAuth, type AuthFailureRenderer } from "../src/oauth/endpoints/bearer.js";
 import type { AppDeps } from "../src/http/deps.js";
 import { createMetrics } from "../src/http/metrics.js";
 import { openPgliteStore } from "../src/store/pglite-store.js";
 import { openPgStore } from "../src/store/pg-store.js";
 import { prepareStore } from "../src/store/open-store.js";
+import { seedDefaults } from "../src/authz/roles.js";
 import type { Store } from "../src/store/store.js";
 import { createClient } from "../src/oauth/client-registry.js";
 import { builtinRoleId } from "../src/authz/roles.js";
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
   const spec = workerData as StoreSpec;
   const store = await openStore(spec);
   const now = new Date(systemClock());
-  await prepareStore(store, now);
+  await prepareStore(store, (tx) => seedDefaults(tx, now));
   const roleId = await builtinRoleId(store, "scim-integration");
   if (!roleId) throw new Error("the SCIM Integration role was not seeded");
   const client = await createClient(store, { kind: "system", name: "bench" }, now, {

@@ -1,21 +1,21 @@
 import type { RequestListener, Server } from "node:http";
-import { redactUrl } from "./log/redact-url.js";
-import { Redis } from "ioredis";
 import type { Config } from "./config/config.js";
 import { createLogger, type Logger } from "./log/logger.js";
+import { type Clock, systemClock } from "./clock.js";
 import { openStore, prepareStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
-import { buildApp } from "./app.js";
-import { createHttpServer, listen } from "./http/http-server.js";
-import { createMetrics } from "./http/metrics.js";
-import { systemClock } from "./clock.js";
-import { purgeExpiredTokens } from "./oauth/token-store.js";
+import { seedDefaults } from "./authz/roles.js";
+import { startTokenPurge } from "./oauth/token-purge.js";
+import { logHipaaWarnings } from "./settings/settings.js";
 import { createQueues, type SyncQueues } from "./sync/queues.js";
 import { redisConnection, startSyncRuntime, type SyncRuntime } from "./sync/runtime.js";
 import { createTarget } from "./sync/target-factory.js";
 import { createSyncMetrics } from "./sync/sync-metrics.js";
-import { getSettings } from "./admin/settings.js";
+import { watchQueueDepth } from "./sync/queue-depth.js";
 import { RedisHealth } from "./sync/redis-health.js";
+import { createHttpServer, listen } from "./http/http-server.js";
+import { createMetrics } from "./http/metrics.js";
+import { buildApp } from "./app.js";
 
 export interface ServeOptions {
   /** Serve HTTP (SCIM, OAuth, admin). */
@@ -32,21 +32,23 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+const notYet: RequestListener = (_req, res) => {
+  res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" }).end(JSON.stringify({ error: "starting", message: "the bridge is starting" }));
+};
+
 /**
- * Starts the API and/or the workers (one process runs both by default; `--api-only` and
- * `--worker-only` scale them apart). Shutdown order: stop accepting HTTP, let workers finish their
- * jobs, close queues, quit Redis, close the store.
+ * Assembles the process: the API and/or the workers (one process runs both by default;
+ * `--api-only` and `--worker-only` scale them apart). Shutdown order: stop accepting HTTP, let
+ * workers finish their jobs, close queues, quit Redis, close the store.
  */
-export async function startServer(config: Config, opts: ServeOptions = { api: true, worker: true }, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningServer> {
+export async function startServer(config: Config, opts: ServeOptions = { api: true, worker: true }, logger: Logger = createLogger(config.LOG_LEVEL), clock: Clock = systemClock): Promise<RunningServer> {
   const store = await openStore(config);
   let server: Server | null = null;
   // Until the app is built, requests are told to come back; the port is taken first, so that a port in
   // use stops start-up before workers start.
-  let handler: RequestListener = (_req, res) => {
-    res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" }).end(JSON.stringify({ error: "starting", message: "the bridge is starting" }));
-  };
+  let handler = notYet;
   try {
-    const applied = await prepareStore(store, new Date());
+    const applied = await prepareStore(store, (tx) => seedDefaults(tx, new Date(clock())));
     if (applied.length) logger.info({ category: "store", applied }, "migrations applied");
     if (opts.api) {
       server = createHttpServer((req, res) => handler(req, res));
@@ -59,7 +61,7 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
   }
   const metrics = createMetrics();
   const syncMetrics = createSyncMetrics(metrics.registry);
-  const target = createTarget(config, store);
+  const target = createTarget(config, store, clock);
   const sync = opts.worker
     ? await startSyncRuntime(
         store,
@@ -73,47 +75,31 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
           sweepIntervalMs: config.SYNC_SWEEP_INTERVAL_MS,
           divisionSyncIntervalMs: config.DIVISION_SYNC_INTERVAL_MS,
           debounceMs: config.SYNC_DEBOUNCE_MS,
+          clock,
         },
         syncMetrics,
       )
     : null;
   const queues: SyncQueues | null = sync?.queues ?? (opts.api ? createQueues(redisConnection(config.REDIS_URL, false), config.QUEUE_PREFIX, config.SYNC_DEBOUNCE_MS) : null);
-  const depthTimer = setInterval(() => {
-    if (!queues) return;
-    for (const q of [queues.user, queues.group, queues.divisions]) {
-      q.getJobCounts("wait", "active", "delayed", "failed", "prioritized").then(
-        (counts) => {
-          for (const [state, n] of Object.entries(counts)) syncMetrics.depth.set({ queue: q.name, state }, n);
-        },
-        () => undefined,
-      );
-    }
-  }, 15_000);
-  depthTimer.unref();
+  const stopDepth = queues ? watchQueueDepth(queues, syncMetrics) : () => undefined;
+  const health = RedisHealth.watch(config.REDIS_URL, logger);
+  if (sync) health.whenBack(() => sync.reschedule());
+  const stopPurge = startTokenPurge(store, clock, logger);
 
   let url: string | null = null;
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  const health = new RedisHealth(redis, logger, redactUrl(config.REDIS_URL));
-  if (sync) health.whenBack(() => sync.reschedule());
-  redis.connect().catch(() => undefined);
-  const purge = setInterval(() => {
-    purgeExpiredTokens(store, new Date()).catch((err: unknown) => logger.warn({ category: "oauth", err }, "token purge failed"));
-  }, 3600_000);
-  purge.unref();
   if (opts.api) {
-    handler = buildApp({ config, store, logger, clock: systemClock, metrics, redis, queues, target });
+    handler = buildApp({ config, store, logger, clock, metrics, redis: health.client, queues, target });
     const address = server!.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     url = `http://${config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST}:${port}`;
   }
   logger.info({ category: "app", url, store: store.kind, api: opts.api, worker: opts.worker, target: target.name }, url ? "scim-bridge listening" : "scim-bridge workers running");
-  const settings = await getSettings(store, config, new Date());
-  for (const warning of settings.warnings) logger.warn({ category: "oauth" }, warning);
+  await logHipaaWarnings(store, config, clock, logger);
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      clearInterval(purge);
-      clearInterval(depthTimer);
+      stopPurge();
+      stopDepth();
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => {
@@ -124,8 +110,7 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
       // Each step may fail (Redis gone); none of them may keep the store from closing
       if (sync) await sync.stop().catch((err: unknown) => logger.warn({ category: "app", err: (err as Error).message }, "sync workers did not stop cleanly"));
       else await Promise.race([queues?.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);
-      health.close();
-      redis.disconnect();
+      health.disconnect();
       await store.close();
       logger.info({ category: "app" }, "stopped");
     })());

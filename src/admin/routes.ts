@@ -13,7 +13,7 @@ import { listAudit } from "../audit/audit-log.js";
 import { DomainError } from "../errors/domain-error.js";
 import { queueDashboard, syncAdminRouter } from "./sync-routes.js";
 import { adminErrorHandler, sendAdminError } from "./admin-errors.js";
-import { getSettings, putSettings } from "./settings.js";
+import { getSettings, putSettings } from "../settings/settings.js";
 import { describeBodyProblem, findBodyProblem, findTargetProblem } from "../http/hostile-input.js";
 import { MAX_HEADER_BYTES, headerBytes } from "../http/http-server.js";
 import { redisUnavailableError } from "../sync/redis-health.js";

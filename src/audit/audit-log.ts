@@ -16,13 +16,8 @@ export interface AuditRecord extends Required<Omit<AuditEntry, "note">> {
   note: string | null;
 }
 
-/**
- * Written in the same transaction as the change it records, so the log never disagrees with the data.
- * Every change to a client or a role writes one, which makes this the one place that also bumps the
- * registry generation (see GrantCache).
- */
+/** Written in the same transaction as the change it records, so the log never disagrees with the data. */
 export async function recordAudit(tx: Queryable, at: Date, e: AuditEntry): Promise<void> {
-  if (e.targetType === "client" || e.targetType === "role") await tx.query("update registry_generation set n = n + 1 where id = 1");
   await tx.query(
     "insert into audit(at, actor, action, target_type, target_id, before, after, note) values ($1,$2,$3,$4,$5,$6::jsonb,$7::jsonb,$8)",
     [at, e.actor, e.action, e.targetType, e.targetId, e.before === undefined ? null : JSON.stringify(e.before), e.after === undefined ? null : JSON.stringify(e.after), e.note ?? null],

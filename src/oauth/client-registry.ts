@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Queryable, Store } from "../store/store.js";
 import { DomainError } from "../errors/domain-error.js";
 import { recordAudit } from "../audit/audit-log.js";
+import { bumpRegistryGeneration } from "./registry-generation.js";
+import { settleDuration } from "./duration-reset.js";
 import { type Actor, actorName } from "../authz/principal.js";
 import { mayGrant, ALL_DIVISIONS } from "../authz/permissions.js";
 import { builtinRoleId, getRolesByIds, type Role } from "../authz/roles.js";
@@ -164,6 +166,7 @@ export async function createClient(store: Store, actor: Actor, now: Date, body: 
     );
     await writeGrants(tx, id, fields.roleDivisions);
     const created = (await getClient(tx, id))!;
+    await bumpRegistryGeneration(tx);
     await recordAudit(tx, now, { actor: by, action: "client.create", targetType: "client", targetId: id, after: created, note: expanded.preset ? `preset ${expanded.preset}` : undefined });
     return created;
   });
@@ -199,68 +202,12 @@ export async function updateClient(store: Store, actor: Actor, now: Date, id: st
       [id, fields.name, fields.description, fields.authorizedGrantType, fields.accessTokenValiditySeconds, JSON.stringify(fields.registeredRedirectUri), JSON.stringify(fields.scope), fields.state, now, by],
     );
     await writeGrants(tx, id, fields.roleDivisions);
-    if (fields.accessTokenValiditySeconds < before.accessTokenValiditySeconds) await capTokens(tx, id, fields.accessTokenValiditySeconds);
+    await bumpRegistryGeneration(tx);
     const after = (await getClient(tx, id))!;
     await recordAudit(tx, now, { actor: by, action: "client.update", targetType: "client", targetId: id, before, after });
-    if (decision.reset) await recordReset(tx, now, by, id, decision.reset);
+    await settleDuration(tx, { now, by }, id, before.accessTokenValiditySeconds, decision);
     return decision.reset ? { ...after, durationReset: decision.reset } : after;
   }));
-}
-
-async function recordReset(tx: Queryable, now: Date, by: string, clientId: string, reset: NonNullable<DurationDecision["reset"]>): Promise<void> {
-  await recordAudit(tx, now, {
-    actor: by,
-    action: "client.duration.reset",
-    targetType: "client",
-    targetId: clientId,
-    before: { accessTokenValiditySeconds: reset.from },
-    after: { accessTokenValiditySeconds: reset.to },
-    note: `accessTokenValiditySeconds reset from ${reset.from} to ${reset.to}: ${reset.reason}; tokens already issued expire at most ${reset.to} s after issue`,
-  });
-}
-
-/**
- * Rule 3 for changes that reach clients through a role (its permissions edited, the role deleted):
- * `before` holds which clients were SCIM-restricted before the change; call after writing it.
- */
-export async function applyRoleChangeToClients(
-  tx: Queryable,
-  now: Date,
-  by: string,
-  before: ReadonlyMap<string, boolean>,
-  reason: string,
-): Promise<Array<{ clientId: string; from: number; to: number }>> {
-  const resets: Array<{ clientId: string; from: number; to: number }> = [];
-  const after = await restrictionOf(tx, [...before.keys()]);
-  for (const [clientId, wasRestricted] of before) {
-    const state = after.get(clientId);
-    if (!state) continue;
-    const decision = decideDuration({ current: state.seconds, restrictedBefore: wasRestricted, restrictedAfter: state.restricted, reason });
-    if (!decision.reset) continue;
-    await tx.query("update clients set access_token_validity_seconds=$2, date_modified=$3, modified_by=$4 where id=$1", [clientId, decision.seconds, now, by]);
-    await capTokens(tx, clientId, decision.seconds);
-    await recordReset(tx, now, by, clientId, decision.reset);
-    resets.push({ clientId, from: decision.reset.from, to: decision.reset.to });
-  }
-  return resets;
-}
-
-/** Whether each client is SCIM-restricted now, with its duration; used around role changes. */
-export async function restrictionOf(db: Queryable, clientIds: readonly string[]): Promise<Map<string, { restricted: boolean; seconds: number }>> {
-  const out = new Map<string, { restricted: boolean; seconds: number }>();
-  if (clientIds.length === 0) return out;
-  const rows = await db.query<{ id: string; authorized_grant_type: ClientFields["authorizedGrantType"]; access_token_validity_seconds: number; perms: string[][] | null }>(
-    `select c.id, c.authorized_grant_type, c.access_token_validity_seconds,
-            (select json_agg(r.permissions) from roles r where r.id in (select role_id from client_role_divisions g where g.client_id = c.id)) as perms
-       from clients c where c.id = any($1::text[]) for update of c`,
-    [clientIds],
-  );
-  for (const r of rows) out.set(r.id, { restricted: isScimRestricted(r.authorized_grant_type, r.perms ?? []), seconds: r.access_token_validity_seconds });
-  return out;
-}
-
-export async function clientsHoldingRole(db: Queryable, roleId: string): Promise<string[]> {
-  return (await db.query<{ client_id: string }>("select distinct client_id from client_role_divisions where role_id = $1", [roleId])).map((r) => r.client_id);
 }
 
 export async function deleteClient(store: Store, actor: Actor, now: Date, id: string): Promise<void> {
@@ -270,6 +217,7 @@ export async function deleteClient(store: Store, actor: Actor, now: Date, id: st
       if (!before) throw DomainError.notFound("client", id);
       assertMayManage(actor, await heldGrantsOf(tx, id), `delete client ${JSON.stringify(before.name)}`);
       await tx.query("delete from clients where id = $1", [id]);
+      await bumpRegistryGeneration(tx);
       await recordAudit(tx, now, { actor: actorName(actor), action: "client.delete", targetType: "client", targetId: id, before });
     }),
   );
@@ -290,6 +238,7 @@ export async function rotateSecret(store: Store, actor: Actor, now: Date, id: st
     await tx.query("update clients set secret_hash=$2, date_modified=$3, modified_by=$4 where id=$1", [id, hashSecret(secret), now, actorName(actor)]);
     const revoked = opts.revokeTokens ? await deleteClientTokens(tx, id) : undefined;
     const note = `secret rotated; the previous secret no longer authenticates${revoked === undefined ? "" : `; ${revoked} token(s) revoked`}`;
+    await bumpRegistryGeneration(tx);
     await recordAudit(tx, now, { actor: actorName(actor), action: "client.secret.rotate", targetType: "client", targetId: id, note });
     return { client: (await getClient(tx, id))!, revoked };
   });
@@ -303,6 +252,7 @@ export async function revokeClientTokens(store: Store, actor: Actor, now: Date, 
     if (!before) throw DomainError.notFound("client", id);
     assertMayManage(actor, await heldGrantsOf(tx, id), `revoke the tokens of client ${JSON.stringify(before.name)}`);
     const n = await deleteClientTokens(tx, id);
+    await bumpRegistryGeneration(tx);
     await recordAudit(tx, now, { actor: actorName(actor), action: "client.tokens.revoke", targetType: "client", targetId: id, note: `${n} token(s) revoked` });
     return { clientId: id, tokensRevoked: n };
   });

@@ -4,14 +4,15 @@ import { DomainError } from "../errors/domain-error.js";
 import { recordAudit } from "../audit/audit-log.js";
 import { type Actor, actorName } from "../authz/principal.js";
 import { BUILTIN_ROLES, builtinRoleId, getRole, newRoleId, validatePermissions, type BuiltinRole, type Role } from "../authz/roles.js";
-import { applyRoleChangeToClients, clientsHoldingRole, restrictionOf } from "./client-registry.js";
+import { changingRole, holdersOf, type DurationReset } from "./duration-reset.js";
+import { bumpRegistryGeneration } from "./registry-generation.js";
 import type { FieldError } from "../errors/domain-error.js";
 import { assertMayChangeRole, keepingAnAdmin } from "../authz/admin-guard.js";
 import { permissionDelta } from "../authz/permissions.js";
 
 export interface RoleChangeResult extends Role {
-  /** Clients whose token duration rule 3 reset because of this change. */
-  clientsReset: Array<{ clientId: string; from: number; to: number }>;
+  /** Clients whose token duration was reset to 86,400 s because of this change. */
+  clientsReset: DurationReset[];
 }
 
 function parseRoleBody(body: unknown, requireAll: boolean): { name?: string; description?: string; permissions?: string[] } {
@@ -51,6 +52,7 @@ export async function createRole(store: Store, actor: Actor, now: Date, body: un
         JSON.stringify(input.permissions),
         now,
       ]);
+      await bumpRegistryGeneration(tx);
       const role = (await getRole(tx, id))!;
       await recordAudit(tx, now, { actor: actorName(actor), action: "role.create", targetType: "role", targetId: id, after: role });
       return role;
@@ -72,19 +74,20 @@ export async function updateRole(store: Store, actor: Actor, now: Date, id: stri
         const { added, removed } = permissionDelta(before.permissions, input.permissions);
         await assertMayChangeRole(tx, actor, id, before.name, [...added, ...removed], "change the permissions of");
       }
-      const holders = await clientsHoldingRole(tx, id);
-      const restrictedBefore = new Map([...(await restrictionOf(tx, holders))].map(([k, v]) => [k, v.restricted]));
-      await tx.query("update roles set name=$2, description=$3, permissions=$4::jsonb, updated_at=$5 where id=$1", [
-        id,
-        input.name ?? before.name,
-        input.description ?? before.description,
-        JSON.stringify(input.permissions ?? before.permissions),
-        now,
-      ]);
-      const after = (await getRole(tx, id))!;
       const by = actorName(actor);
-      await recordAudit(tx, now, { actor: by, action: "role.update", targetType: "role", targetId: id, before, after });
-      const clientsReset = await applyRoleChangeToClients(tx, now, by, restrictedBefore, `role ${JSON.stringify(after.name)} now carries permissions beyond the SCIM Integration role's`);
+      const { result: after, clientsReset } = await changingRole(tx, id, { now, by }, async () => {
+        await tx.query("update roles set name=$2, description=$3, permissions=$4::jsonb, updated_at=$5 where id=$1", [
+          id,
+          input.name ?? before.name,
+          input.description ?? before.description,
+          JSON.stringify(input.permissions ?? before.permissions),
+          now,
+        ]);
+        await bumpRegistryGeneration(tx);
+        const result = (await getRole(tx, id))!;
+        await recordAudit(tx, now, { actor: by, action: "role.update", targetType: "role", targetId: id, before, after: result });
+        return { result, reason: `role ${JSON.stringify(result.name)} now carries permissions beyond the SCIM Integration role's` };
+      });
       return { ...after, clientsReset };
     }));
   } catch (err) {
@@ -99,19 +102,21 @@ export async function deleteRole(store: Store, actor: Actor, now: Date, id: stri
     const before = await getRole(tx, id);
     if (!before) throw DomainError.notFound("role", id);
     await assertMayChangeRole(tx, actor, id, before.name, before.permissions, "delete");
-    const holders = await clientsHoldingRole(tx, id);
-    const restrictedBefore = new Map([...(await restrictionOf(tx, holders))].map(([k, v]) => [k, v.restricted]));
-    await tx.query("delete from roles where id = $1", [id]);
     const by = actorName(actor);
-    await recordAudit(tx, now, { actor: by, action: "role.delete", targetType: "role", targetId: id, before, note: holders.length ? `grants removed from ${holders.length} client(s)` : undefined });
-    const clientsReset = await applyRoleChangeToClients(tx, now, by, restrictedBefore, `role ${JSON.stringify(before.name)} was deleted, leaving the client without the SCIM Integration role's restriction`);
+    const holders = await holdersOf(tx, id);
+    const { clientsReset } = await changingRole(tx, id, { now, by }, async () => {
+      await tx.query("delete from roles where id = $1", [id]);
+      await bumpRegistryGeneration(tx);
+      await recordAudit(tx, now, { actor: by, action: "role.delete", targetType: "role", targetId: id, before, note: holders ? `grants removed from ${holders} client(s)` : undefined });
+      return { result: null, reason: `role ${JSON.stringify(before.name)} was deleted, leaving the client without the SCIM Integration role's restriction` };
+    });
     return { ...before, clientsReset };
   }));
 }
 
 export interface RestoreResult {
   roles: Array<{ id: string; name: string; builtin: BuiltinRole; action: "recreated" | "reset" | "unchanged" }>;
-  clientsReset: Array<{ clientId: string; from: number; to: number }>;
+  clientsReset: DurationReset[];
 }
 
 /**
@@ -130,6 +135,7 @@ export async function restoreDefaultRoles(store: Store, actor: Actor, now: Date)
         const name = taken ? `${def.name} (restored)` : def.name;
         const newId = newRoleId();
         await tx.query("insert into roles(id, name, description, permissions, builtin, created_at, updated_at) values ($1,$2,$3,$4::jsonb,$5,$6,$6)", [newId, name, def.description, JSON.stringify(def.permissions), key, now]);
+        await bumpRegistryGeneration(tx);
         const after = (await getRole(tx, newId))!;
         await recordAudit(tx, now, { actor: by, action: "role.restore", targetType: "role", targetId: newId, after, note: "built-in role recreated" });
         result.roles.push({ id: newId, name, builtin: key, action: "recreated" });
@@ -143,12 +149,14 @@ export async function restoreDefaultRoles(store: Store, actor: Actor, now: Date)
       }
       const { added, removed } = permissionDelta(before.permissions, def.permissions);
       await assertMayChangeRole(tx, actor, id, before.name, [...added, ...removed], "restore");
-      const holders = await clientsHoldingRole(tx, id);
-      const restrictedBefore = new Map([...(await restrictionOf(tx, holders))].map(([k, v]) => [k, v.restricted]));
-      await tx.query("update roles set permissions = $2::jsonb, updated_at = $3 where id = $1", [id, JSON.stringify(def.permissions), now]);
-      const after = (await getRole(tx, id))!;
-      await recordAudit(tx, now, { actor: by, action: "role.restore", targetType: "role", targetId: id, before, after, note: "permissions reset to the shipped ones" });
-      result.clientsReset.push(...(await applyRoleChangeToClients(tx, now, by, restrictedBefore, `role ${JSON.stringify(after.name)} was restored to its shipped permissions, which go beyond the SCIM Integration role's`)));
+      const { clientsReset } = await changingRole(tx, id, { now, by }, async () => {
+        await tx.query("update roles set permissions = $2::jsonb, updated_at = $3 where id = $1", [id, JSON.stringify(def.permissions), now]);
+        await bumpRegistryGeneration(tx);
+        const after = (await getRole(tx, id))!;
+        await recordAudit(tx, now, { actor: by, action: "role.restore", targetType: "role", targetId: id, before, after, note: "permissions reset to the shipped ones" });
+        return { result: after, reason: `role ${JSON.stringify(after.name)} was restored to its shipped permissions, which go beyond the SCIM Integration role's` };
+      });
+      result.clientsReset.push(...clientsReset);
       result.roles.push({ id, name: before.name, builtin: key, action: "reset" });
     }
     return result;

@@ -52,6 +52,42 @@ function cast(textSql: string, kind: ScalarKind): string {
   return kind === "text" ? textSql : kind === "bool" ? `(${textSql})::boolean` : kind === "time" ? `(${textSql})::timestamptz` : `(${textSql})::numeric`;
 }
 
+/**
+ * An xsd:dateTime (RFC 7643 §2.3.5) in the shape RFC 3339 §5.6 gives it: `2011-05-13T04:42:34Z`,
+ * optional fractional seconds, `Z` or a `+hh:mm`/`-hh:mm` offset (`T` and `Z` in either case). Only
+ * four-digit years: the store holds years 0001 to 9999. Without an offset the time is read as UTC
+ * (xsd:dateTime allows it; RFC 3339 does not), never as the server's local time.
+ */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})?$/;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** The instant an xsd:dateTime names (to the millisecond, further digits cut off), or null when `s` is not one. */
+function parseDateTime(s: string): Date | null {
+  const m = DATE_TIME.exec(s);
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  // second 60: RFC 3339's leap second, which rolls over into the next minute as PostgreSQL reads it
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 60) return null;
+  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, "0")) : 0;
+  let offset = 0;
+  const zone = m[8];
+  if (zone && zone !== "Z" && zone !== "z") {
+    const oh = Number(zone.slice(1, 3));
+    const om = Number(zone.slice(4, 6));
+    if (oh > 23 || om > 59) return null;
+    offset = (zone.startsWith("-") ? -1 : 1) * (oh * 60 + om);
+  }
+  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0 to 99 as 1900 to 1999
+  const at = new Date(0);
+  at.setUTCFullYear(year, month - 1, day);
+  at.setUTCHours(hour, minute - offset, second, ms);
+  return at;
+}
+
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -75,12 +111,13 @@ function compareScalar(x: Scalar, op: CompareOp, value: FilterValue, p: Params, 
       throw invalidFilter(`operator "${op}" does not apply to the boolean ${label}`);
     }
     case "time": {
-      if (typeof value !== "string" || Number.isNaN(Date.parse(value))) throw invalidFilter(`${label} is a dateTime: ${JSON.stringify(value)} is not one`);
+      const at = typeof value === "string" ? parseDateTime(value) : null;
+      if (!at) throw invalidFilter(`${label} is a dateTime: ${JSON.stringify(value)} is not one (write it as 2011-05-13T04:42:34Z)`);
       // xsd:dateTime (RFC 7643 §2.3.5) as the store can hold it: years 0001 to 9999
-      const year = new Date(value).getUTCFullYear();
+      const year = at.getUTCFullYear();
       if (year < 1 || year > 9999) throw invalidFilter(`${label}: ${JSON.stringify(value)} is outside the years 0001 to 9999`);
       if (op === "co" || op === "sw" || op === "ew") throw invalidFilter(`operator "${op}" does not apply to the dateTime ${label}`);
-      const v = `${p.add(new Date(value).toISOString())}::timestamptz`;
+      const v = `${p.add(at.toISOString())}::timestamptz`;
       return op === "ne" ? `(${x.sql} is distinct from ${v})` : `(${x.sql} ${SQL_OPS[op]} ${v})`;
     }
     case "num": {
@@ -163,6 +200,8 @@ class Compiler {
     const label = describe(path);
     const { attr, sub, column } = this.resolve(path);
     if (column) return this.onColumn(column, attr, sub, test, op, label, value);
+    const unstored = this.unstored(path, attr, sub, test, op, label);
+    if (unstored !== undefined) return unstored;
     if (!attr.multiValued) {
       const target = sub ?? attr;
       if (target.type === "complex") {
@@ -179,6 +218,36 @@ class Compiler {
     if (op === "pr" && !sub) return `(jsonb_array_length(${arr}) > 0)`;
     const element = this.elementScalar(attr, sub, label);
     return `exists (select 1 from jsonb_array_elements(${arr}) e where ${test(element, label)})`;
+  }
+
+  /**
+   * Attributes the resource JSON does not hold (users.ts and groups.ts strip them before storing) and
+   * no column answers for: a membership's other sub-attributes, refused as in brackets; `meta`, decided
+   * by the row. undefined for every other attribute.
+   */
+  private unstored(path: AttrPath, attr: AttrInfo, sub: AttrInfo | undefined, test: (x: Scalar, label: string) => string, op: CompareOp | "pr", label: string): string | undefined {
+    if (sub) {
+      // `members.display`, `groups.display`, `groups.$ref`: as `members[display ...]` is refused
+      const { sub: _sub, ...parentPath } = path;
+      const parent = this.opts.catalog?.resolve(parentPath)?.column;
+      if (parent?.kind === "members" || parent?.kind === "groups") return this.membership(parent.kind, [{ sub: sub.name.toLowerCase(), test, op }], label);
+    }
+    if (this.opts.catalog && attr.name === "meta" && attr.jsonPath.length === 1) {
+      // meta.created and meta.lastModified have columns; every resource has a meta
+      if (!sub) return op === "pr" ? "true" : undefined;
+      switch (sub.name) {
+        case "resourceType":
+          // RFC 7644 §3.4.3's root search `meta.resourceType eq "User"`: the type of the resources searched
+          return test({ sql: `${this.p.add(resourceTypeOf(this.opts.catalog))}::text`, kind: "text", caseExact: sub.caseExact }, label);
+        case "version":
+          // the weak ETag users.ts and groups.ts render (change-log.ts etagOf)
+          return test({ sql: `('W/"' || r.version || '"')`, kind: "text", caseExact: sub.caseExact }, label);
+        default:
+          // meta.location carries the base URL of the request, which a filter cannot know
+          throw invalidFilter(`"${label}" cannot be filtered`);
+      }
+    }
+    return undefined;
   }
 
   /** The scalar inside one element `e` of a multi-valued attribute. */
@@ -277,11 +346,18 @@ class Compiler {
   }
 }
 
+/** The resource type a catalog describes: "User" for the core User schema, "Group" for the core Group schema. */
+function resourceTypeOf(catalog: Catalog): string {
+  return catalog.coreSchema.slice(catalog.coreSchema.lastIndexOf(":") + 1);
+}
+
 function membershipScalar(kind: "members" | "groups", label: string): (sub: string) => Scalar {
   const other = kind === "members" ? "m.member_id" : "m.group_id";
   return (sub) => {
     if (sub === "value") return { sql: other, kind: "text", caseExact: true };
-    if (sub === "type") return { sql: "m.member_type", kind: "text", caseExact: false };
+    // a group's members[].type is the member's type ("User" or "Group"); a user's groups[].type is
+    // "direct" for every group (users.ts renders no other), whatever the membership row holds
+    if (sub === "type") return kind === "members" ? { sql: "m.member_type", kind: "text", caseExact: false } : { sql: "'direct'::text", kind: "text", caseExact: false };
     throw invalidFilter(`"${label}" can be filtered on value or type only`);
   };
 }

@@ -24,6 +24,19 @@ export function fixStringBooleans(value: unknown): unknown {
 }
 
 /**
+ * One manager as the complex `{value: id}`: a bare id, a `{value, ...}` object (only value is kept), or
+ * either in a one-element array. Anything else (two managers, an empty array, a number, an object
+ * without a value) is passed on unchanged for the schema to refuse, never turned into an empty manager;
+ * null (clearing the manager) stays null.
+ */
+function managerValue(value: unknown): unknown {
+  const v: unknown = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  if (typeof v === "string") return { value: v };
+  if (typeof v === "object" && v !== null && !Array.isArray(v) && "value" in v) return { value: (v as { value: unknown }).value };
+  return value;
+}
+
+/**
  * PATCH operations: string booleans on `active`/`primary` paths, and Entra ID's bare manager id
  * (`{"path": "...:manager", "value": "<id>"}`) as the complex `{value: id}` the schema defines.
  */
@@ -41,8 +54,7 @@ export function normalizePatchBody(body: unknown): unknown {
     else if (path && (path.toLowerCase() === "manager" || path.toLowerCase() === `${ENTERPRISE_USER.toLowerCase()}:manager`)) {
       // Entra ID: a bare id; Microsoft's older reference form: `path: "manager"` with a one-element array
       op.path = `${ENTERPRISE_USER}:manager`;
-      const v = Array.isArray(op.value) && op.value.length === 1 ? op.value[0] : op.value;
-      op.value = typeof v === "string" ? { value: v } : v && typeof v === "object" ? { value: (v as { value?: unknown }).value } : v;
+      op.value = managerValue(op.value);
     } else op.value = fixStringBooleans(op.value);
     if (path === undefined) op.value = dropExtensionSchemas(op.value);
     else if ([ENTERPRISE_USER, GENESYS_USER].some((e) => e.toLowerCase() === path.toLowerCase()) && typeof op.value === "object" && op.value !== null && !Array.isArray(op.value)) {

@@ -3,7 +3,7 @@ import type { Store } from "./store.js";
 import { openPgStore } from "./pg-store.js";
 import { openPgliteStore } from "./pglite-store.js";
 import { migrate } from "./migrate.js";
-import { seedDefaults } from "../authz/roles.js";
+import type { Queryable } from "./store.js";
 import { lockDataDir } from "./data-dir-lock.js";
 
 /** PostgreSQL when DATABASE_URL is set, the embedded PGlite in DATA_DIR otherwise. */
@@ -24,12 +24,16 @@ export async function openStore(config: Pick<Config, "DATABASE_URL" | "DATA_DIR"
   }
 }
 
+/** Writes the shipped data of a new store, in the transaction it is given. */
+export type Seed = (tx: Queryable) => Promise<void>;
+
 /**
- * Migrations, then, on a new store only, the shipped data (home division, built-in roles). Safe to run
- * on every start; a built-in role an admin deleted stays deleted until `roles restore-defaults`.
+ * Migrations, then, on a new store only, the shipped data the caller gives (the registry's home
+ * division and built-in roles): the store knows no domain. Safe to run on every start; a built-in
+ * role an admin deleted stays deleted until `roles restore-defaults`.
  */
-export async function prepareStore(store: Store, now: Date): Promise<string[]> {
+export async function prepareStore(store: Store, seed: Seed): Promise<string[]> {
   const applied = await migrate(store);
-  if (applied.includes("001_registry")) await store.transaction((tx) => seedDefaults(tx, now));
+  if (applied.includes("001_registry")) await store.transaction(seed);
   return applied;
 }

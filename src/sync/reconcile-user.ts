@@ -1,3 +1,4 @@
+import type { Clock } from "../clock.js";
 import type { Queryable } from "../store/store.js";
 import type { CallContext, DirectoryTarget, GenesysUser, UpdateUserBody } from "./targets/target.js";
 import { TargetError } from "./target-error.js";
@@ -7,7 +8,7 @@ import { getSyncState, markSynced } from "./sync-state.js";
 export interface ReconcileDeps {
   db: Queryable;
   target: DirectoryTarget;
-  now: () => Date;
+  clock: Clock;
 }
 
 export interface ReconcileResult {
@@ -98,7 +99,7 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
   const state = await getSyncState(deps.db, "User", id);
   if (!row) {
     if (state?.target_id && !state.deleted) await deps.target.deleteUser(ctx, state.target_id);
-    await markSynced(deps.db, "User", id, state?.synced_version ?? 0, null, deps.now(), { deleted: true, stillPending: false });
+    await markSynced(deps.db, "User", id, state?.synced_version ?? 0, null, new Date(deps.clock()), { deleted: true, stillPending: false });
     return { outcome: "deleted", version: state?.synced_version ?? 0, requeue: false, groups: [] };
   }
   const u = row.resource;
@@ -151,7 +152,7 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
   }
   const now = (await deps.db.query<{ version: number }>("select version from scim_users where id = $1", [id]))[0]?.version;
   const requeue = now !== row.version;
-  await markSynced(deps.db, "User", id, row.version, user.id, deps.now(), { stillPending: requeue, applied: snapshot(user, wanted) });
+  await markSynced(deps.db, "User", id, row.version, user.id, new Date(deps.clock()), { stillPending: requeue, applied: snapshot(user, wanted) });
   const groups = !state?.target_id || state.target_id !== user.id ? (await deps.db.query<{ group_id: string }>("select group_id from scim_group_members where member_id = $1", [id])).map((g) => g.group_id) : [];
   return { outcome, version: row.version, requeue, groups };
 }

@@ -1,5 +1,6 @@
 import { DomainError } from "../errors/domain-error.js";
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
+import { redactUrl } from "../log/redact-url.js";
 import type { Logger } from "../log/logger.js";
 
 /**
@@ -33,6 +34,23 @@ export class RedisHealth {
     };
     client.on("error", lost);
     client.on("close", () => lost());
+  }
+
+  /**
+   * A connection of its own, for readiness and for the admin API's quick "is Redis there" check: no
+   * offline queue and one retry per command, so that nothing waits for a Redis that is away.
+   */
+  static watch(url: string, logger: Logger): RedisHealth {
+    const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const health = new RedisHealth(client, logger, redactUrl(url));
+    client.connect().catch(() => undefined);
+    return health;
+  }
+
+  /** Stops watching and drops the connection. */
+  disconnect(): void {
+    this.close();
+    this.client.disconnect();
   }
 
   get up(): boolean {

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../clock.js";
 import { Worker, type ConnectionOptions } from "bullmq";
 import type { Store } from "../store/store.js";
 import type { Logger } from "../log/logger.js";
@@ -20,6 +21,8 @@ export interface SyncRuntimeOptions {
   debounceMs: number;
   /** How long stop() lets active jobs finish before closing the workers by force. */
   shutdownGraceMs?: number;
+  /** The time source of the workers and the division sync (tests move it). */
+  clock?: Clock;
 }
 
 const delay = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms).unref());
@@ -57,9 +60,10 @@ export async function startSyncRuntime(store: Store, target: DirectoryTarget, lo
   const queues = createQueues(redisConnection(opts.redisUrl, false), opts.prefix, opts.debounceMs);
   const relay = new OutboxRelay(store, queues, log, opts.relayIntervalMs);
   const workerOpts = { connection: redisConnection(opts.redisUrl, true), prefix: opts.prefix, concurrency: opts.concurrency, lockDurationMs: opts.lockDurationMs };
-  const deps = { store, target, queues, logger, metrics };
+  const clock = opts.clock ?? systemClock;
+  const deps = { store, target, queues, logger, metrics, clock };
   const workers: Worker[] = [startSyncWorker("User", deps, workerOpts), startSyncWorker("Group", deps, workerOpts)];
-  const divisionWorker = new Worker(QUEUE_NAMES.Divisions, async () => syncDivisions(store, target, new Date()), { connection: workerOpts.connection, prefix: opts.prefix, concurrency: 1 });
+  const divisionWorker = new Worker(QUEUE_NAMES.Divisions, async () => syncDivisions(store, target, new Date(clock())), { connection: workerOpts.connection, prefix: opts.prefix, concurrency: 1 });
   // Connection errors repeat at every reconnection attempt; Redis loss and return are logged once by RedisHealth
   divisionWorker.on("error", (err) => log.debug({ err: err.message }, "division worker error"));
   workers.push(divisionWorker);

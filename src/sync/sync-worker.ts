@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../clock.js";
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { Store } from "../store/store.js";
 import type { Logger } from "../log/logger.js";
@@ -15,7 +16,7 @@ export interface WorkerDeps {
   queues: SyncQueues;
   logger: Logger;
   metrics?: SyncMetrics;
-  now?: () => Date;
+  clock?: Clock;
 }
 
 export interface WorkerOptions {
@@ -32,7 +33,7 @@ export interface WorkerOptions {
  * at once with the target's message kept, transient retries with backoff.
  */
 export function startSyncWorker(kind: "User" | "Group", deps: WorkerDeps, opts: WorkerOptions): Worker<SyncJobData> {
-  const now = deps.now ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const queueName = kind === "User" ? QUEUE_NAMES.User : QUEUE_NAMES.Group;
   const log = deps.logger.child({ category: "sync", queue: queueName });
   const worker: Worker<SyncJobData> = new Worker<SyncJobData>(
@@ -42,7 +43,7 @@ export function startSyncWorker(kind: "User" | "Group", deps: WorkerDeps, opts: 
       const { id } = job.data;
       const pendingSince = (await getSyncState(deps.store, kind, id))?.pending_since ?? null;
       try {
-        const reconcileDeps = { db: deps.store, target: deps.target, now };
+        const reconcileDeps = { db: deps.store, target: deps.target, clock };
         if (kind === "User") {
           const result = await reconcileUser(reconcileDeps, id);
           for (const g of result.groups) await enqueueSync(deps.queues, "Group", g);
@@ -54,7 +55,7 @@ export function startSyncWorker(kind: "User" | "Group", deps: WorkerDeps, opts: 
           log.debug({ jobId: job.id, id, added: result.added, removed: result.removed }, "group synced");
         }
         deps.metrics?.jobs.inc({ queue: queueName, outcome: "completed" });
-        if (pendingSince) deps.metrics?.lag.observe({ type: kind }, (Date.now() - pendingSince.getTime()) / 1000);
+        if (pendingSince) deps.metrics?.lag.observe({ type: kind }, (clock() - pendingSince.getTime()) / 1000);
       } catch (err) {
         if (err instanceof TargetError && err.kind === "rate_limited") {
           deps.metrics?.jobs.inc({ queue: queueName, outcome: "rate_limited" });

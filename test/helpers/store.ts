@@ -7,6 +7,7 @@ import { openPgliteStore } from "../../src/store/pglite-store.js";
 import { openPgStore } from "../../src/store/pg-store.js";
 import { listMigrations } from "../../src/store/migrate.js";
 import { prepareStore } from "../../src/store/open-store.js";
+import { seedDefaults } from "../../src/authz/roles.js";
 import type { Store } from "../../src/store/store.js";
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
@@ -30,7 +31,7 @@ export async function openTestStore(kind = process.env.TEST_STORE ?? "pglite"): 
     await admin.query(`create schema ${schema}`);
     await admin.end();
     const store = await openPgStore({ connectionString: TEST_DATABASE_URL, schema, max: 5 });
-    await prepareStore(store, new Date());
+    await prepareStore(store, (tx) => seedDefaults(tx, new Date()));
     return {
       store,
       schema,
@@ -44,7 +45,7 @@ export async function openTestStore(kind = process.env.TEST_STORE ?? "pglite"): 
     };
   }
   const store = await openPgliteStore({ loadDataDir: await pgliteTemplate() });
-  await prepareStore(store, new Date());
+  await prepareStore(store, (tx) => seedDefaults(tx, new Date()));
   return { store, close: () => store.close() };
 }
 
@@ -53,7 +54,7 @@ async function pgliteTemplate(): Promise<Blob> {
   const file = join(tmpdir(), `scim-bridge-pglite-template-${key}.tar.gz`);
   if (!existsSync(file)) {
     const fresh = await openPgliteStore();
-    await prepareStore(fresh, new Date());
+    await prepareStore(fresh, (tx) => seedDefaults(tx, new Date()));
     const dump = await fresh.dump();
     await fresh.close();
     // Parallel workers may race to build it: write aside, then rename (atomic).

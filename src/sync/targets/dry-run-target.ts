@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../../clock.js";
 import { randomUUID } from "node:crypto";
 import type { Queryable } from "../../store/store.js";
 import type { CallContext, CreateUserBody, DirectoryTarget, GenesysDivision, GenesysGroup, GenesysUser, UpdateUserBody } from "./target.js";
@@ -12,7 +13,7 @@ export class DryRunTarget implements DirectoryTarget {
   readonly name = "dry-run" as const;
   constructor(
     private readonly db: Queryable,
-    private readonly now: () => number = Date.now,
+    private readonly now: Clock = systemClock,
   ) {}
 
   private async plan(ctx: CallContext, method: string, path: string, body?: unknown): Promise<void> {

@@ -1,3 +1,5 @@
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log/logger.js";
 import type { Queryable, Store } from "../store/store.js";
 import type { Config } from "../config/config.js";
 import { DomainError } from "../errors/domain-error.js";
@@ -5,7 +7,7 @@ import { recordAudit } from "../audit/audit-log.js";
 import { type Actor, actorName } from "../authz/principal.js";
 import { HIPAA_IDLE_SECONDS, idleRisk } from "../oauth/hipaa-idle.js";
 import { USE_RECORDING_SECONDS } from "../oauth/token-store.js";
-import { restrictionOf } from "../oauth/client-registry.js";
+import { restrictionOf } from "../oauth/duration-reset.js";
 
 export interface Settings {
   hipaaCompliance: boolean;
@@ -73,4 +75,10 @@ export async function putSettings(store: Store, config: Pick<Config, "HIPAA_COMP
     await recordAudit(tx, now, { actor: actorName(actor), action: "settings.update", targetType: "settings", targetId: "hipaaCompliance", before: { hipaaCompliance: before }, after: { hipaaCompliance: b.hipaaCompliance } });
   });
   return getSettings(store, config, now);
+}
+
+/** At start-up: say which SCIM clients HIPAA's idle timeout would lock out (see hipaaWarnings). */
+export async function logHipaaWarnings(db: Queryable, config: Pick<Config, "HIPAA_COMPLIANCE">, clock: Clock, logger: Logger): Promise<void> {
+  const settings = await getSettings(db, config, new Date(clock()));
+  for (const warning of settings.warnings) logger.warn({ category: "oauth" }, warning);
 }
