@@ -1,5 +1,5 @@
 /**
- * The sync pipeline end to end (issue 4): 10,000 users POSTed through SCIM while the sync runtime
+ * The sync pipeline end to end (docs/architecture.md): 10,000 users POSTed through SCIM while the sync runtime
  * (outbox relay, BullMQ, workers) runs beside the app in the server thread and applies them to the fake
  * Genesys Cloud (test/fakes/genesys), which runs in the main thread over loopback. Measures the SCIM
  * side, the time until everything is synced, the job rate, the lag from the SCIM write to the target's
@@ -551,7 +551,7 @@ export function syncSection(): Section {
     );
     const perMinute = 300;
     lines.push(
-      `**Against the real Genesys Cloud** the pace would be the target's, not the bridge's: the fake answers at once and only reports its rate limit, about ${perMinute} requests per minute per token (GENESYS.md, second-hand). At one call per new user, that limit alone would hold ${int(USERS)} new users to ${int(perMinute / 60)} per second, about ${Math.round(USERS / (perMinute / 60) / 60)} minutes, against ${each((r) => `${int(e2eRate(r))} users/s`)} measured here. These figures are the bridge's own ceiling on this machine, with a target that costs nothing.`,
+      `**Against the real Genesys Cloud** the pace would be the target's, not the bridge's: the fake answers at once and only reports its rate limit, about ${perMinute} requests per minute per token (a second-hand figure, docs/genesys-platform-api.md). At one call per new user, that limit alone would hold ${int(USERS)} new users to ${int(perMinute / 60)} per second, about ${Math.round(USERS / (perMinute / 60) / 60)} minutes, against ${each((r) => `${int(e2eRate(r))} users/s`)} measured here. These figures are the bridge's own ceiling on this machine, with a target that costs nothing.`,
     );
     const bad = rs.reduce((n, r) => n + r.push.bad + r.baseline.bad, 0);
     const missing = rs.reduce((n, r) => n + r.missing, 0);

@@ -4,6 +4,10 @@
 # Microsoft's own server (/serviceConfiguration) is the only failure allowed; anything else fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The suite itself (Microsoft's Postman collection from AzureAD/SCIMReferenceCode, MIT, and a
+# `run-microsoft-suite BASE_URL TOKEN` wrapper that runs it with newman) is not part of this
+# repository: it is looked for in CONFORMANCE_DIR, then in ../shared/conformance and
+# /work/shared/conformance (where this machine's shared test material lives). Run-time input only.
 suite=${CONFORMANCE_DIR:-}
 for d in "$suite" ../shared/conformance /work/shared/conformance; do
   if [ -n "$d" ] && [ -x "$d/run-microsoft-suite" ]; then suite=$d; break; fi

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import type { Express } from "express";
 import request from "supertest";
-import { buildApp } from "../../src/http/app.js";
+import { buildApp } from "../../src/app.js";
 import { createMetrics } from "../../src/http/metrics.js";
 import { loadConfig, type ConfigKey } from "../../src/config/config.js";
 import { createLogger } from "../../src/log/logger.js";

@@ -3,11 +3,11 @@ import request from "supertest";
 import { openTestStore, type TestStore } from "../helpers/store.js";
 import { buildTestApp, system, tokenFor, type TestApp } from "../helpers/app.js";
 import { builtinRoleId, getRole } from "../../src/authz/roles.js";
-import { createRole } from "../../src/authz/role-service.js";
+import { createRole } from "../../src/oauth/role-service.js";
 import { createClient } from "../../src/oauth/client-registry.js";
 import { BRIDGE_ADMIN_PERMISSIONS, SCIM_INTEGRATION_PERMISSIONS } from "../../src/authz/permissions.js";
 
-/** Genesys's "restore default roles", with DESIGN §3's reset rule for the clients holding them. */
+/** Genesys's "restore default roles", with the duration reset rule (docs/oauth-clients.md) for the clients holding them. */
 describe("restoring the default roles", () => {
   let ts: TestStore;
   let t: TestApp;

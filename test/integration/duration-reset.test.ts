@@ -4,7 +4,7 @@ import { openTestStore, type TestStore } from "../helpers/store.js";
 import { bootstrapAdmin, buildTestApp, tokenFor, type TestApp } from "../helpers/app.js";
 import { builtinRoleId } from "../../src/authz/roles.js";
 
-/** DESIGN §3 rule 3, through both paths that can widen a SCIM-restricted client's rights. */
+/** The duration reset rule (docs/oauth-clients.md), through both paths that can widen a SCIM-restricted client's rights. */
 describe("the duration reset rule", () => {
   let ts: TestStore;
   let t: TestApp;

@@ -6,7 +6,7 @@ import { TargetError } from "../../src/sync/target-error.js";
 import type { CallContext, DirectoryTarget } from "../../src/sync/targets/target.js";
 
 /**
- * The fake Genesys Cloud against GENESYS.md, driven by plain fetch, by openid-client configured as
+ * The fake Genesys Cloud against docs/genesys-platform-api.md, driven by plain fetch, by openid-client configured as
  * src/sync/targets/genesys-target.ts configures it, and by GenesysTarget itself.
  */
 
@@ -429,7 +429,7 @@ describe("fake Genesys Cloud: token expiry and options", () => {
     }
   });
 
-  it("a version conflict can be configured as 400 (GENESYS.md: 409 or 400) and is then a version_conflict for GenesysTarget", async () => {
+  it("a version conflict can be configured as 400 (docs/genesys-platform-api.md: 409 or 400) and is then a version_conflict for GenesysTarget", async () => {
     const f = await startFakeGenesys({ versionConflict: { status: 400, code: "bad.request" } });
     try {
       const target = genesysTarget(f.targetOptions());
@@ -441,9 +441,9 @@ describe("fake Genesys Cloud: token expiry and options", () => {
     }
   });
 
-  // Disagreement with src (not changed here): a stale version answers 409 with code general.conflict
-  // (the code GENESYS.md gives a 409), and GenesysTarget.request() only calls a 409 a version_conflict
-  // when the code is NOT general.conflict, so it reports "conflict". Remove `.failing` once src agrees.
+  // A stale version answers 409 with code general.conflict, the same status and code as an e-mail
+  // already in use; GenesysTarget must tell a version conflict by its message ("does not match the
+  // current version"), not by the code, or it would take a stale version for a duplicate user.
   it("GenesysTarget calls the default 409 general.conflict version mismatch a version_conflict", async () => {
     const f = await startFakeGenesys();
     try {

@@ -1,31 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
-import {
-  DEFAULT_TOKEN_SECONDS,
-  MAX_DESCRIPTION_LENGTH,
-  MAX_NAME_LENGTH,
-  MAX_ORDINARY_TOKEN_SECONDS,
-  MAX_REDIRECT_URIS,
-  MAX_SCIM_TOKEN_SECONDS,
-  MIN_TOKEN_SECONDS,
-  SERVER_SET_FIELDS,
-  decideDuration,
-  durationError,
-  isAllDivisions,
-  isScimRestricted,
-  maxTokenSeconds,
-  normalizeGrants,
-  parseClientInput,
-  redirectUriError,
-  validateClient,
-  type ClientFields,
-  type FieldError,
-  type GrantType,
-} from "../../src/oauth/client-rules.js";
+import { DEFAULT_TOKEN_SECONDS, MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_ORDINARY_TOKEN_SECONDS, MAX_REDIRECT_URIS, MAX_SCIM_TOKEN_SECONDS, MIN_TOKEN_SECONDS, SERVER_SET_FIELDS, decideDuration, durationError, isAllDivisions, isScimRestricted, maxTokenSeconds, normalizeGrants, parseClientInput, redirectUriError, validateClient, type ClientFields, type GrantType } from "../../src/oauth/client-rules.js";
+import type { FieldError } from "../../src/errors/domain-error.js";
 import { SCIM_INTEGRATION_PERMISSIONS } from "../../src/authz/permissions.js";
 
 const fields = (errors: readonly FieldError[]): string[] => errors.map((e) => e.field);
 
-describe("constants match DESIGN §3", () => {
+describe("constants match docs/oauth-clients.md", () => {
   it.each<[string, number, number]>([
     ["DEFAULT_TOKEN_SECONDS", DEFAULT_TOKEN_SECONDS, 86_400],
     ["MIN_TOKEN_SECONDS", MIN_TOKEN_SECONDS, 300],

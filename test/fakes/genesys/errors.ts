@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 
-/** The error body Genesys Cloud answers on every endpoint (GENESYS.md "Errors and limits"). */
+/** The error body Genesys Cloud answers on every endpoint (docs/genesys-platform-api.md, "Errors and rate limits"). */
 export interface GenesysErrorBody {
   message: string;
   code: string;
@@ -14,7 +14,7 @@ export interface GenesysErrorBody {
   entityName?: string;
 }
 
-/** The documented code for each status (GENESYS.md: codes partly a guess). */
+/** The documented code for each status (docs/genesys-platform-api.md: codes partly a guess). */
 export function codeForStatus(status: number): string {
   switch (status) {
     case 400:

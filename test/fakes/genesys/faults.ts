@@ -41,7 +41,7 @@ export class FakeFaults {
 
   /**
    * The next n API requests answer 429 too.many.requests.retry.after with `Retry-After: retryAfterSeconds`.
-   * `retryAfterHeader: false` leaves Retry-After out (GENESYS.md [guess]): then only inin-ratelimit-reset says it.
+   * `retryAfterHeader: false` leaves Retry-After out (docs/genesys-platform-api.md: [guess]): then only inin-ratelimit-reset says it.
    */
   rateLimit(n: number, retryAfterSeconds = 1, opts: { retryAfterHeader?: boolean } = {}): void {
     this.limited = { remaining: n, retryAfterSeconds, header: opts.retryAfterHeader ?? true };

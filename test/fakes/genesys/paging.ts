@@ -1,6 +1,6 @@
 import { badRequest } from "./errors.js";
 
-/** Genesys's page-number listing (GENESYS.md "Paging"). */
+/** Genesys's page-number listing (docs/genesys-platform-api.md, "Paging and search"). */
 export interface FakePage<T> {
   entities: T[];
   pageSize: number;

@@ -3,7 +3,7 @@ import type { FakeFaults } from "./faults.js";
 import { paginate, pageParams, type PagingOptions } from "./paging.js";
 import type { FakeGenesysOrg } from "./state.js";
 
-/** The Platform API routes of GENESYS.md, over the in-memory org. */
+/** The Platform API routes of docs/genesys-platform-api.md, over the in-memory org. */
 
 export interface RouteRequest {
   params: string[];

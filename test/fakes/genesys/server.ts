@@ -9,7 +9,7 @@ import { FakeGenesysOrg, defaultVersionConflict, type FakeDivisionRecord, type V
 
 /**
  * A local Genesys Cloud (login and Platform API on one 127.0.0.1 server) built from
- * /work/shared/GENESYS.md. Where that file says [guess], the behaviour is an option here.
+ * docs/genesys-platform-api.md. Where that page says [guess], the behaviour is an option here.
  */
 
 export interface FakeGenesysOptions {

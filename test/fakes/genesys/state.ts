@@ -4,7 +4,7 @@ import { FakeGenesysError, badRequest, conflict, notFound } from "./errors.js";
 /**
  * The in-memory Genesys Cloud organisation behind the fake: users, divisions (one home division),
  * groups with members, and the search index that lags writes. Pure model: no HTTP here; every
- * refusal is a FakeGenesysError carrying Genesys's status and code (GENESYS.md).
+ * refusal is a FakeGenesysError carrying Genesys's status and code (docs/genesys-platform-api.md).
  */
 
 export type UserState = "active" | "inactive" | "deleted";
@@ -67,14 +67,14 @@ export interface VersionConflictStyle {
 
 export const defaultVersionConflict: VersionConflictStyle = {
   status: 409,
-  // GENESYS.md lists general.conflict as the code of a 409; the code of a version conflict is not documented.
+  // docs/genesys-platform-api.md lists general.conflict as the code of a 409; the code of a version conflict is not documented.
   code: "general.conflict",
   message: (given, current, entity) => `The version ${given} supplied for the ${entity} does not match the current version ${current}.`,
 };
 
 export interface OrgOptions {
   now: () => number;
-  /** Milliseconds before a write shows in POST /api/v2/users/search (GENESYS.md: seconds to minutes). Default 0. */
+  /** Milliseconds before a write shows in POST /api/v2/users/search (docs/genesys-platform-api.md: seconds to minutes). Default 0. */
   searchLagMs: number;
   homeDivisionName: string;
   versionConflict: VersionConflictStyle;
@@ -269,7 +269,7 @@ export class FakeGenesysOrg {
     const department = optionalString(body, "department");
     if (title !== undefined) u.title = title;
     if (department !== undefined) u.department = department;
-    // Genesys's create body has no manager and no employerInfo (GENESYS.md): they are not read here.
+    // Genesys's create body has no manager and no employerInfo (docs/genesys-platform-api.md): they are not read here.
     this.users.set(u.id, u);
     this.reindex(u);
     return u;

@@ -11,7 +11,7 @@ import { openTestStore, type TestStore } from "../../helpers/store.js";
 import { system } from "../../helpers/app.js";
 import { startTestServer, type StartedServer } from "../../helpers/server.js";
 import { ENTERPRISE, GROUP_SCHEMA, USER_SCHEMA, patchOp, scimClient } from "../../helpers/scim.js";
-import { createRole } from "../../../src/authz/role-service.js";
+import { createRole } from "../../../src/oauth/role-service.js";
 import { createDivision } from "../../../src/authz/divisions.js";
 import { createClient } from "../../../src/oauth/client-registry.js";
 import { BULK_REQUEST, BULK_RESPONSE, LIST_RESPONSE, SEARCH_REQUEST, Transcript, expectScimError, scimAt, snapshot, tokenAt, type Reply, type ScimAt } from "./http.js";

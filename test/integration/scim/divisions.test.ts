@@ -22,7 +22,7 @@ function user(userName: string, division?: string): Record<string, unknown> {
   return { ...base, schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { division } };
 }
 
-describe("SCIM division scoping (DESIGN §5)", () => {
+describe("SCIM division scoping (docs/architecture.md)", () => {
   let ts: TestStore;
   let t: TestApp;
   let divA: string;

@@ -14,7 +14,7 @@ import { buildTestApp, type TestApp } from "../../helpers/app.js";
 import { ENTERPRISE, ERROR_SCHEMA, GROUP_SCHEMA, PATCH_OP, SCIM, USER_SCHEMA, scimAgent } from "../../helpers/scim.js";
 
 const LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-/** The Genesys Cloud gallery app's Tenant URL path (IDP-REQUESTS.md), served by the same routes. */
+/** The Genesys Cloud gallery app's Tenant URL path (docs/identity-providers.md), served by the same routes. */
 const GENESYS_TENANT_PATH = "/api/v2/scim/v2";
 /** The extra schema Entra lists when it creates a group (tutorial, "Create Group"). */
 const ADSCIM_GROUP = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";

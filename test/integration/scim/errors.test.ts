@@ -93,7 +93,7 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
       await refused(() => request(t.app).patch(`${SCIM}/Groups/${groupId}`).set(auth).set("content-type", "application/x-www-form-urlencoded").send("op=remove"), 415, null);
     });
 
-    it("plain application/json is accepted (DESIGN §5), so the 415 is about the type and not the header's presence", async () => {
+    it("plain application/json is accepted (docs/architecture.md), so the 415 is about the type and not the header's presence", async () => {
       const res = await request(t.app).get(`${SCIM}/Users/${userId}`).set({ authorization: `Bearer ${scim.token}` }).set("accept", "application/json");
       expect(res.status).toBe(200);
       expect(res.headers["content-type"]).toMatch(SCIM_JSON);

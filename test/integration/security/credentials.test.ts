@@ -4,7 +4,7 @@ import { openTestStore, type TestStore } from "../../helpers/store.js";
 import { bootstrapAdmin, system } from "../../helpers/app.js";
 import { startTestServer, type StartedServer } from "../../helpers/server.js";
 import { scimClient } from "../../helpers/scim.js";
-import { createRole } from "../../../src/authz/role-service.js";
+import { createRole } from "../../../src/oauth/role-service.js";
 import { createClient, type ClientWithSecret } from "../../../src/oauth/client-registry.js";
 
 /** Credentials never reach a log, tokens in URLs are refused, and a leaked secret or token can be cut off in one step. */

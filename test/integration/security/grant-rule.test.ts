@@ -5,7 +5,7 @@ import { bootstrapAdmin, system } from "../../helpers/app.js";
 import { startTestServer, type StartedServer } from "../../helpers/server.js";
 import { createDivision } from "../../../src/authz/divisions.js";
 import { builtinRoleId } from "../../../src/authz/roles.js";
-import { createRole } from "../../../src/authz/role-service.js";
+import { createRole } from "../../../src/oauth/role-service.js";
 import { createClient, type ClientWithSecret } from "../../../src/oauth/client-registry.js";
 import { BRIDGE_ADMIN_PERMISSIONS } from "../../../src/authz/permissions.js";
 

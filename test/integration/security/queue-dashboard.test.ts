@@ -8,7 +8,7 @@ import { startTestServer, type StartedServer } from "../../helpers/server.js";
 import { REDIS_URL, dropPrefix } from "../../helpers/sync.js";
 import { createQueues, type SyncJobData, type SyncQueues } from "../../../src/sync/queues.js";
 import { redisConnection } from "../../../src/sync/runtime.js";
-import { createRole } from "../../../src/authz/role-service.js";
+import { createRole } from "../../../src/oauth/role-service.js";
 import { createClient, type ClientWithSecret } from "../../../src/oauth/client-registry.js";
 
 const BASE = "/admin/queues";

@@ -20,7 +20,7 @@ describe("sync pipeline on the dry-run target", () => {
     sync = await startTestSync(ts.store, new DryRunTarget(ts.store));
     t = buildTestApp(ts.store);
     t.deps.queues = sync.queues;
-    t.app = (await import("../../../src/http/app.js")).buildApp(t.deps);
+    t.app = (await import("../../../src/app.js")).buildApp(t.deps);
     scim = await scimAgent(t.app, ts.store);
     admin = { authorization: `Bearer ${await tokenFor(t.app, await bootstrapAdmin(ts.store))}` };
   });

@@ -6,7 +6,7 @@ import { ENTERPRISE, patchOp, scimAgent, USER_SCHEMA } from "../../helpers/scim.
 import { allSynced, dropPrefix, startTestSync, waitUntil } from "../../helpers/sync.js";
 import { startFakeGenesys, type FakeGenesys } from "../../fakes/genesys/index.js";
 import { GenesysTarget } from "../../../src/sync/targets/genesys-target.js";
-import { buildApp } from "../../../src/http/app.js";
+import { buildApp } from "../../../src/app.js";
 import type { SyncRuntime } from "../../../src/sync/runtime.js";
 
 /** The pipeline against the fake Genesys Cloud: convergence, rate limits, refusals, divisions. */

@@ -6,7 +6,7 @@ import { allSynced, ScratchRedis, sparePort, startTestSync, waitUntil } from "..
 import { DryRunTarget } from "../../../src/sync/targets/dry-run-target.js";
 import type { SyncRuntime } from "../../../src/sync/runtime.js";
 
-/** DESIGN §6: a Redis outage never loses a change; SCIM writes still succeed and the relay catches up. */
+/** docs/architecture.md (failures, retries and sweeps): a Redis outage never loses a change; SCIM writes still succeed and the relay catches up. */
 describe("Redis stopped during SCIM writes", () => {
   let ts: TestStore;
   let t: TestApp;
