@@ -40,6 +40,7 @@ export function forbiddenNameIn(expression: string): string | null {
 }
 
 /** NUL, or a UTF-16 surrogate without its pair. */
+// eslint-disable-next-line no-control-regex -- finding NUL is the point: PostgreSQL text cannot hold it
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Does this text hold a character the store cannot keep? */
@@ -117,6 +118,7 @@ export function findTargetProblem(path: string, query: unknown): string | null {
     for (const [name, value] of Object.entries(query as Record<string, unknown>)) {
       const values = Array.isArray(value) ? value : [value];
       if (isUnstorable(name) || values.some((v) => typeof v === "string" && isUnstorable(v))) {
+        // eslint-disable-next-line no-control-regex -- NUL is what is removed
         return `query parameter ${JSON.stringify(name.replace(/\u0000/g, ""))} may not contain U+0000 or an unpaired UTF-16 surrogate`;
       }
     }

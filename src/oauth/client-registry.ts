@@ -10,7 +10,7 @@ import { builtinRoleId, getRolesByIds, type Role } from "../authz/roles.js";
 import { expandPreset } from "./client-presets.js";
 import { existingDivisionIds, homeDivisionId } from "../authz/divisions.js";
 import { hashSecret, newSecret } from "./secrets.js";
-import { capTokens, deleteClientTokens } from "./token-store.js";
+import { deleteClientTokens } from "./token-store.js";
 import { assertMayManage, heldGrantsOf, keepingAnAdmin } from "../authz/admin-guard.js";
 import { type ClientFields, type ClientInput, type DurationDecision, type RoleDivision, DEFAULT_TOKEN_SECONDS, decideDuration, isScimRestricted, normalizeGrants, parseClientInput, validateClient } from "./client-rules.js";
 import type { FieldError } from "../errors/domain-error.js";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable } from "../store/store.js";
 import { isUniqueViolation } from "../store/store.js";
-import { Catalog, type Column } from "./catalog.js";
+import type { Catalog, Column } from "./catalog.js";
 import { listPage } from "./list-page.js";
 import type { ScimContext } from "./context.js";
 import { ScimError, invalidValue } from "./scim-error.js";

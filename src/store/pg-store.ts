@@ -42,7 +42,7 @@ export async function openPgStore(opts: PgOptions): Promise<PgStore> {
       if (Date.now() + 1_000 >= deadline) {
         await pool.end().catch(() => undefined);
         const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-        throw new Error(`the database at ${redactUrl(opts.connectionString)} did not answer within ${Math.round((opts.startupTimeoutMs ?? 30_000) / 1000)} s: ${reason}`);
+        throw new Error(`the database at ${redactUrl(opts.connectionString)} did not answer within ${Math.round((opts.startupTimeoutMs ?? 30_000) / 1000)} s: ${reason}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 1_000));
     }

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Store } from "../../src/store/store.js";
@@ -63,7 +64,7 @@ export async function allSynced(store: Store): Promise<boolean> {
 
 /** A redis-server of the test's own on a spare port, to stop and start during a test. */
 export class ScratchRedis {
-  private proc: import("node:child_process").ChildProcess | null = null;
+  private proc: ChildProcess | null = null;
   /** With a password, Redis requires AUTH (`--requirepass`) and the URL carries it. */
   constructor(
     readonly port: number,

@@ -123,7 +123,7 @@ export class GenesysTarget implements DirectoryTarget {
       throw new TargetError("transient", `${method} ${path}: ${(err as Error).message}`);
     }
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
