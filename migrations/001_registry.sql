@@ -1,4 +1,4 @@
--- OAuth client registry, roles, divisions, tokens and the audit log (issue 2).
+-- OAuth client registry, roles, divisions, tokens and the audit log.
 create table divisions (
   id text primary key,
   name text not null,

@@ -1,4 +1,4 @@
--- SCIM users and groups (issue 3). Searchable attributes live in columns with indexes; the whole
+-- SCIM users and groups. Searchable attributes live in columns with indexes; the whole
 -- resource as accepted is kept in `resource` (JSON, SCIM attribute names, extensions under their URN).
 create table scim_users (
   seq bigint generated always as identity unique,
@@ -60,7 +60,7 @@ create table scim_counts (
   primary key (resource_type, division_id)
 );
 
--- Change capture: written in the same transaction as the resource; the sync relay (issue 4) drains it.
+-- Change capture: written in the same transaction as the resource; the sync relay drains it.
 create table outbox (
   id bigint generated always as identity primary key,
   resource_type text not null,

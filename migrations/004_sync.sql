@@ -1,4 +1,4 @@
--- The sync pipeline (issue 4): what has reached the target, per resource.
+-- The sync pipeline: what has reached the target, per resource.
 create table sync_state (
   resource_type text not null,
   resource_id text not null,

@@ -1,4 +1,4 @@
--- Organisation settings (issue 5: HIPAA compliance) and token use, recorded at most once a minute.
+-- Organisation settings (HIPAA compliance) and token use, recorded at most once a minute.
 create table settings (
   key text primary key,
   value jsonb not null

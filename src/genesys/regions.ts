@@ -1,4 +1,4 @@
-/** Genesys Cloud region hosts (GENESYS.md): API at https://api.<host>, login at https://login.<host>. */
+/** Genesys Cloud region hosts (docs/genesys-platform-api.md): API at https://api.<host>, login at https://login.<host>. */
 export const GENESYS_REGIONS: Readonly<Record<string, string>> = Object.freeze({
   "mypurecloud.com": "us-east-1",
   "use2.us-gov-pure.cloud": "us-east-2 (FedRAMP)",

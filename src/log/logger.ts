@@ -1,7 +1,6 @@
 import { pino, type Logger } from "pino";
 
 export type { Logger };
-export type LogCategory = "http" | "oauth" | "scim" | "sync" | "admin" | "store" | "app";
 
 /**
  * Paths pino blanks before a line is written. Secrets never reach a log even when a handler

@@ -91,8 +91,3 @@ export function expandPreset(raw: unknown, scimRoleId: string | null): PresetExp
       return { body: rest, errors: [{ field: "preset", message: `must be one of ${PRESETS.join(", ")}; got ${JSON.stringify(b.preset)}` }] };
   }
 }
-
-/** The `clientIds` option of framework.js for this client. */
-export function frameworkClientIdsSnippet(region: string, clientId: string): string {
-  return JSON.stringify({ [region]: clientId });
-}

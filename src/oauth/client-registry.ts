@@ -176,7 +176,7 @@ export async function createClient(store: Store, actor: Actor, now: Date, body: 
 
 /**
  * PUT replaces every writable field (omitted ones take their defaults); PATCH changes only those given.
- * Either way the whole of DESIGN §3 is checked on the result, and rule 3 is applied.
+ * Either way every rule of docs/oauth-clients.md is checked on the result, and rule 3 is applied.
  */
 export async function updateClient(store: Store, actor: Actor, now: Date, id: string, body: unknown, mode: "put" | "patch"): Promise<ClientUpdateResult> {
   const input = parseOrThrow(body);

@@ -19,7 +19,7 @@ export function inScope(scope: DivisionScope, divisionId: string): boolean {
   return scope.all || scope.ids.includes(divisionId);
 }
 
-/** DESIGN §5: a client changes only users in divisions where it holds the right. */
+/** docs/architecture.md: a client changes only users in divisions where it holds the right. */
 export function requireInScope(principal: ClientPrincipal, permission: string, divisionId: string, what: string): void {
   if (!mayDo(principal.grants, permission, divisionId)) {
     throw new ScimError(403, null, `this client lacks ${permission} in the division of ${what}`);

@@ -2,7 +2,7 @@
  * PATCH on a group (RFC 7644 §3.5.2), applied as SQL on the rows it touches. SCIMMY's own PATCH reads
  * the whole group (every member), applies the operations in memory and writes it all back: fine for a
  * user, far too slow for a group of 50,000 members. The forms handled are the RFC's and what Okta and
- * Entra ID send (IDP-REQUESTS.md).
+ * Entra ID send (docs/identity-providers.md).
  */
 import type { Queryable } from "../store/store.js";
 import { isUniqueViolation } from "../store/store.js";

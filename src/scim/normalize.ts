@@ -1,6 +1,6 @@
 /**
  * Request-body forms that identity providers send and SCIMMY refuses, made standard before SCIMMY
- * sees them (IDP-REQUESTS.md).
+ * sees them (docs/identity-providers.md).
  */
 import { ENTERPRISE_USER, GENESYS_USER } from "./schemas.js";
 

@@ -25,7 +25,7 @@ async function guarded<T>(ctx: unknown, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A page as SCIMMY's ListResponse wants it: an array whose length is the total (STACK.md). */
+/** A page as SCIMMY's ListResponse wants it: an array whose length is the total (docs/scimmy.md). */
 function page(total: number, resources: Record<string, unknown>[]): Record<string, unknown>[] {
   const out = resources.slice();
   out.length = Math.max(total, resources.length);

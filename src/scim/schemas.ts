@@ -2,7 +2,7 @@ import SCIMMY from "scimmy";
 
 /**
  * SCIMMY's schemas as this bridge serves them. SCIMMY's configuration is global to the process, so
- * this runs once, before any router is built (STACK.md).
+ * this runs once, before any router is built (docs/scimmy.md).
  */
 export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";

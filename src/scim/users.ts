@@ -175,7 +175,7 @@ function storedForm(incoming: Record<string, unknown>): Record<string, unknown> 
   return { ...rest, schemas: [...schemas] };
 }
 
-/** DESIGN §5: the enterprise extension's division names the division; none means the home division. */
+/** docs/architecture.md: the enterprise extension's division names the division; none means the home division. */
 async function resolveDivision(tx: Queryable, stored: Record<string, unknown>): Promise<string> {
   const name = (stored[ENTERPRISE_USER] as { division?: unknown } | undefined)?.division;
   if (name === undefined || name === null || name === "") return homeDivisionId(tx);

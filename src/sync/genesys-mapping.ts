@@ -1,5 +1,5 @@
 /**
- * SCIM user → Genesys Cloud user, as Genesys's own SCIM maps it (GENESYS.md, "Mapping from SCIM").
+ * SCIM user → Genesys Cloud user, as Genesys's own SCIM maps it (docs/genesys-platform-api.md, "Mapping from SCIM").
  * Pure functions: the reconciler decides what to send from what these return.
  */
 import type { CreateUserBody, GenesysAddress, GenesysUser, UpdateUserBody } from "./targets/target.js";

@@ -3,7 +3,7 @@ import type { SyncResourceType } from "./sync-state.js";
 
 export const QUEUE_NAMES = { User: "sync-user", Group: "sync-group", Divisions: "sync-divisions" } as const;
 
-/** Job data: ids, never payloads or secrets (DESIGN §6). */
+/** Job data: ids, never payloads or secrets (docs/architecture.md). */
 export interface SyncJobData {
   type: SyncResourceType;
   id: string;
@@ -45,7 +45,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string, debo
 /**
  * One job per resource at a time: BullMQ's deduplication with keepLastIfActive collapses adds while a
  * job waits, and keeps one follow-up when a change arrives during a run (a plain deduplicated add
- * during an active job would be dropped: STACK.md).
+ * during an active job would be dropped, as BullMQ's deduplication documents).
  */
 export async function enqueueSync(queues: SyncQueues, type: SyncResourceType, id: string): Promise<void> {
   const queue = type === "User" ? queues.user : queues.group;

@@ -12,7 +12,7 @@ export interface GroupResult {
 }
 
 /**
- * Brings a Genesys group's membership to the SCIM group's (GENESYS.md: groups matched by name,
+ * Brings a Genesys group's membership to the SCIM group's (docs/genesys-platform-api.md: groups matched by name,
  * created when missing). Members not yet in the target are applied by a later run.
  */
 export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<GroupResult> {

@@ -69,12 +69,12 @@ async function managerTargetId(deps: ReconcileDeps, u: ScimUserResource): Promis
   const managerId = managerScimId(u);
   if (!managerId) return null;
   const s = await getSyncState(deps.db, "User", managerId);
-  // The manager must exist downstream first (GENESYS.md): try again later.
+  // The manager must exist downstream first (docs/genesys-platform-api.md): try again later.
   if (!s?.target_id || s.deleted) throw new TargetError("transient", `manager ${managerId} is not yet in the target; retrying later`);
   return s.target_id;
 }
 
-/** PATCH with the current version; on a version conflict read the user again and retry (GENESYS.md). */
+/** PATCH with the current version; on a version conflict read the user again and retry (docs/genesys-platform-api.md). */
 async function patchUser(deps: ReconcileDeps, ctx: CallContext, user: GenesysUser, body: Omit<UpdateUserBody, "version">): Promise<GenesysUser> {
   let current = user;
   for (let attempt = 1; ; attempt++) {
@@ -90,7 +90,7 @@ async function patchUser(deps: ReconcileDeps, ctx: CallContext, user: GenesysUse
 }
 
 /**
- * Brings the target's copy of one SCIM user to the user's current state (DESIGN §6). Reads the latest
+ * Brings the target's copy of one SCIM user to the user's current state (docs/architecture.md). Reads the latest
  * desired state itself (jobs carry ids only), so many quick changes cost one run.
  */
 export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<ReconcileResult> {
@@ -145,7 +145,7 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
     user = (await deps.target.getUser(ctx, user.id, { includeDeleted: true })) ?? user;
     if (outcome === "unchanged") outcome = "updated";
   }
-  // Genesys applies only the state when `state` is in a PATCH: it goes alone (GENESYS.md).
+  // Genesys applies only the state when `state` is in a PATCH: it goes alone (docs/genesys-platform-api.md).
   if (user.state !== stateOf(u)) {
     user = await patchUser(deps, ctx, user, { state: stateOf(u) });
     if (outcome === "unchanged") outcome = "updated";

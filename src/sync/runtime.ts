@@ -36,7 +36,7 @@ export interface SyncRuntime {
   stop(): Promise<void>;
 }
 
-/** Redis connection settings: workers block (no retry limit), as BullMQ requires (STACK.md). */
+/** Redis connection settings: workers block (no retry limit), as BullMQ's workers require (maxRetriesPerRequest: null). */
 export function redisConnection(url: string, forWorker: boolean): ConnectionOptions {
   const u = new URL(url);
   return {

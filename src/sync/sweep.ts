@@ -2,7 +2,7 @@ import type { Store } from "../store/store.js";
 import { enqueueSync, type SyncQueues } from "./queues.js";
 
 /**
- * The store, not Redis, says what is left to do (DESIGN §6): queue every resource whose desired
+ * The store, not Redis, says what is left to do (docs/architecture.md): queue every resource whose desired
  * version is ahead of what reached the target, and every deletion not yet applied. Run at worker
  * start and periodically, so that even a Redis that comes back empty loses nothing. Resources whose
  * last run failed for good wait for an admin's retry or a new change.

@@ -8,7 +8,7 @@ export interface Counts {
   failed: number;
 }
 
-/** DESIGN §7's `GET /admin/v1/sync/status`. */
+/** The admin API's `GET /admin/v1/sync/status`. */
 export async function syncStatus(db: Queryable, now: Date): Promise<{ users: Counts; groups: Counts; oldestPendingSeconds: number | null }> {
   const count = async (table: string, type: SyncResourceType): Promise<Counts> => {
     const rows = await db.query<{ st: keyof Counts; n: number }>(
@@ -45,7 +45,7 @@ export interface ResourceSyncState {
   lastSyncedAt: string | null;
 }
 
-/** DESIGN §7's `GET /admin/v1/sync/users/:id`; null when the bridge knows nothing of the id. */
+/** The admin API's `GET /admin/v1/sync/users/:id`; null when the bridge knows nothing of the id. */
 export async function resourceSyncState(db: Queryable, type: SyncResourceType, id: string): Promise<ResourceSyncState | null> {
   const table = type === "User" ? "scim_users" : "scim_groups";
   const [r] = await db.query<{ version: number | null; synced_version: number | null; target_id: string | null; state: string | null; last_error: string | null; last_synced_at: Date | null; deleted: boolean | null }>(

@@ -1,5 +1,5 @@
 /**
- * Every target failure says what kind it is (STYLE.md habit 5), which decides what the worker does:
+ * Every target failure says what kind it is, which decides what the worker does:
  * `permanent` fails the job at once keeping the target's message, `rate_limited` pauses the queue
  * without spending an attempt, `transient` retries with backoff, `conflict` is for the caller to resolve.
  */

@@ -22,7 +22,7 @@ interface Page<T> {
 
 /**
  * Time to wait after a 429: Retry-After (delta-seconds or an HTTP-date, RFC 9110 §10.2.3), else Genesys's
- * inin-ratelimit-reset (seconds), else a minute (GENESYS.md). A header that is neither is unusable and
+ * inin-ratelimit-reset (seconds), else a minute (docs/genesys-platform-api.md). A header that is neither is unusable and
  * passed over, never read as "retry at once".
  */
 export function retryAfterMs(headers: Pick<Headers, "get">, now: number): number {
@@ -139,7 +139,7 @@ export class GenesysTarget implements DirectoryTarget {
     if (res.status === 429) throw new TargetError("rate_limited", message, 429, retryAfterMs(res.headers, this.now()), err.code);
     if (res.status >= 500) throw new TargetError("transient", message, res.status, undefined, err.code);
     if (res.status === 404) throw new TargetError("not_found", message, 404, undefined, err.code);
-    // A stale version answers 409 (or 400) whose message says so, whatever its code (GENESYS.md)
+    // A stale version answers 409 (or 400) whose message says so, whatever its code (docs/genesys-platform-api.md)
     if ((res.status === 409 || res.status === 400) && /does not match the current version/i.test(err.message ?? "")) {
       throw new TargetError("version_conflict", message, res.status, undefined, err.code);
     }
@@ -225,7 +225,7 @@ export class GenesysTarget implements DirectoryTarget {
     return (await this.allPages<{ id: string }>(`/api/v2/groups/${encodeURIComponent(groupId)}/members`)).map((u) => u.id);
   }
 
-  /** At most 50 ids a call (GENESYS.md). */
+  /** At most 50 ids a call (docs/genesys-platform-api.md). */
   async addGroupMembers(_ctx: CallContext, groupId: string, version: number, userIds: string[]): Promise<void> {
     let v = version;
     for (let i = 0; i < userIds.length; i += 50) {

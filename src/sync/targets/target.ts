@@ -1,5 +1,5 @@
 /**
- * What the workers need of a directory: the Genesys Cloud Platform API calls of GENESYS.md. The
+ * What the workers need of a directory: the Genesys Cloud Platform API calls of docs/genesys-platform-api.md. The
  * `genesys` target sends them; the `dry-run` target records them and answers like a directory.
  */
 export interface GenesysAddress {
@@ -71,7 +71,7 @@ export interface DirectoryTarget {
   getUser(ctx: CallContext, id: string, opts?: { includeDeleted?: boolean }): Promise<GenesysUser | null>;
   updateUser(ctx: CallContext, id: string, body: UpdateUserBody): Promise<GenesysUser>;
   deleteUser(ctx: CallContext, id: string): Promise<void>;
-  /** Users with this e-mail in any of the states (the search index lags writes: GENESYS.md). */
+  /** Users with this e-mail in any of the states (the search index lags writes: docs/genesys-platform-api.md). */
   findUsersByEmail(ctx: CallContext, email: string, states: Array<GenesysUser["state"]>): Promise<GenesysUser[]>;
   moveUsersToDivision(ctx: CallContext, divisionId: string, userIds: string[]): Promise<void>;
   listDivisions(ctx: CallContext): Promise<GenesysDivision[]>;
