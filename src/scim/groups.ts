@@ -11,7 +11,7 @@ import { recordChange } from "../sync/outbox.js";
 import { CORE_GROUP } from "./schemas.js";
 import { checkIfMatch } from "./versions.js";
 import { userViewScope, visibleMemberSql, type DivisionScope } from "./division-scope.js";
-import { Params } from "./filter-sql.js";
+import { Params } from "./filter-scalar.js";
 import { LIMITS } from "./limits.js";
 
 export const GROUP_COLUMNS: Record<string, Column> = {

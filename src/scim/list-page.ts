@@ -2,7 +2,8 @@ import type { Queryable } from "../store/store.js";
 import type { Catalog } from "./catalog.js";
 import type { ListQuery } from "./context.js";
 import type { ResourceType } from "./change-log.js";
-import { compileFilter, Params, sortExpression } from "./filter-sql.js";
+import { compileFilter, sortExpression } from "./filter-sql.js";
+import { Params } from "./filter-scalar.js";
 import type { DivisionScope } from "./division-scope.js";
 
 /**

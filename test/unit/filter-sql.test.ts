@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import SCIMMY from "scimmy";
-import { Params, compileFilter, compileMemberFilter, sortExpression } from "../../src/scim/filter-sql.js";
+import { compileFilter, compileMemberFilter, sortExpression } from "../../src/scim/filter-sql.js";
+import { Params } from "../../src/scim/filter-scalar.js";
 import { parseAttrPath, parseFilter, type FilterNode } from "../../src/scim/filter.js";
 import { Catalog } from "../../src/scim/catalog.js";
 import { configureScimSchemas, CORE_GROUP, CORE_USER } from "../../src/scim/schemas.js";
