@@ -26,6 +26,21 @@ export async function authenticateClient(db: Queryable, clientId: string, secret
   return { id: row.id, authorizedGrantType: row.authorized_grant_type, accessTokenValiditySeconds: row.access_token_validity_seconds, state: row.state };
 }
 
+/**
+ * A registered client as `authenticateClient` gives it, looked up by id alone: for an operator who
+ * works on the store directly (the CLI's `tokens issue`) and so needs no secret. Null for an unknown id.
+ */
+export async function loadIssuableClient(db: Queryable, clientId: string): Promise<AuthenticatedClient | null> {
+  const rows = await db.query<{ id: string; authorized_grant_type: string; access_token_validity_seconds: number; state: string }>(
+    "select id, authorized_grant_type, access_token_validity_seconds, state from clients where id = $1",
+    [clientId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const { id, authorized_grant_type: authorizedGrantType, access_token_validity_seconds: accessTokenValiditySeconds, state } = row;
+  return { id, authorizedGrantType, accessTokenValiditySeconds, state };
+}
+
 export interface IssuedToken {
   access_token: string;
   token_type: "Bearer";
