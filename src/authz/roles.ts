@@ -15,7 +15,7 @@ export interface Role {
   dateModified: string;
 }
 
-/** The roles the bridge ships; issue 5's restore resets them to exactly this. */
+/** The roles the bridge ships; `roles restore-defaults` resets them to exactly this. */
 export const BUILTIN_ROLES: Readonly<Record<BuiltinRole, { name: string; description: string; permissions: readonly string[] }>> = {
   "scim-integration": {
     name: "SCIM Integration",
