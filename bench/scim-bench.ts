@@ -276,7 +276,7 @@ export function scimSection(): Section {
       ),
       "",
       `In-process medians (ms), one call at a time for ${BREAKDOWN_SECONDS} s each after 200 warm-up calls, random seeded users: \`verifyToken\` with a warm grant cache as \`bearerAuth\` runs it; \`Users.get\` reads the row and its groups (two queries); SCIMMY coercion is \`new SCIMMY.Resources.User(id).read(ctx)\` minus \`Users.get\`. ` +
-        `"The rest" is the HTTP p50 minus the bare route's p50 and the three parts: the SCIM router's middleware (context, list parsing, response wrapper), the request log and timing middleware, scimmy-routers, and the larger JSON. \`JSON.stringify\` of the answer alone takes ${results.map((s) => ms(s.breakdown.stringify)).join(" / ")} ms.`,
+        `"The rest" is the HTTP p50 minus the bare route's p50 and the three parts: the SCIM router's middleware (context, list parsing, response wrapper), the request log and timing middleware, routing, and the larger JSON. \`JSON.stringify\` of the answer alone takes ${results.map((s) => ms(s.breakdown.stringify)).join(" / ")} ms.`,
       "",
     );
 
@@ -389,7 +389,7 @@ export function scimSection(): Section {
       ["the token check", s.breakdown.verifyToken],
       ["the store", s.breakdown.usersGet],
       ["SCIMMY's coercion", s.breakdown.scimmyRead - s.breakdown.usersGet],
-      ["the rest (router middleware, logging, scimmy-routers)", rest(s)],
+      ["the rest (router middleware, logging, routing)", rest(s)],
     ];
     const [label, value] = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
     return `${label} (${ms(value)} ms)`;

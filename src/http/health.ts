@@ -64,7 +64,8 @@ function registerPipelineGauges(deps: AppDeps): void {
   // Both outbox gauges are collected in one scrape: one query serves them (kept for a second)
   let read: { at: number; row: Promise<{ depth: number; oldest: Date | null }> } | null = null;
   const outbox = () => {
-    if (!read || Date.now() - read.at > 1_000) read = { at: Date.now(), row: outboxDepth(deps.store) };
+    const now = deps.clock();
+    if (!read || now - read.at > 1_000) read = { at: now, row: outboxDepth(deps.store) };
     return read.row;
   };
   new Gauge({

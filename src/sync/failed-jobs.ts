@@ -32,7 +32,7 @@ export async function listFailedJobs(queues: SyncQueues, limit = 500): Promise<F
 }
 
 /** Retries a failed job (`sync-user:42`, or a bare id searched in every queue); null when there is none. */
-export async function retryFailedJob(store: Store, queues: SyncQueues, ref: string): Promise<FailedJob | null> {
+export async function retryFailedJob(store: Store, queues: SyncQueues, ref: string, now: Date): Promise<FailedJob | null> {
   const colon = ref.lastIndexOf(":");
   const queueName = colon > 0 ? ref.slice(0, colon) : undefined;
   const jobId = colon > 0 ? ref.slice(colon + 1) : ref;
@@ -41,7 +41,7 @@ export async function retryFailedJob(store: Store, queues: SyncQueues, ref: stri
     const job = await q.getJob(jobId);
     if (!job || !(await job.isFailed())) continue;
     const data = job.data as { type?: "User" | "Group"; id?: string };
-    if (data.type && data.id) await markPending(store, data.type, data.id, new Date());
+    if (data.type && data.id) await markPending(store, data.type, data.id, now);
     await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
     return describe(job);
   }

@@ -22,7 +22,7 @@ export function registerJobCommands(program: Command, ctx: CliContext): void {
     .action(async (jobId: string) =>
       ctx.withStore((store) =>
         ctx.withQueues(async (queues) => {
-          const job = await retryFailedJob(store, queues, jobId);
+          const job = await retryFailedJob(store, queues, jobId, ctx.now());
           if (!job) throw new DomainError("not_found", `no failed job ${jobId}`);
           printLines(`retrying ${job.id}`);
         }),
