@@ -1,10 +1,11 @@
 import type { NextFunction, Request, Response } from "express";
-import { DomainError } from "../errors/domain-error.js";
+import { z } from "zod";
+import { parseBody } from "../errors/parse-body.js";
 import { type AuthFailureRenderer, forbid, principalOf } from "../oauth/endpoints/bearer.js";
 import { mayDo } from "../authz/permissions.js";
 import { sendAdminError } from "./admin-errors.js";
 
-/** Admin-API failures use DESIGN §7's `{"error", "message"}` body. */
+/** Admin-API failures use the admin API's `{"error", "message"}` body (admin-errors.ts). */
 export const renderAdminAuthFailure: AuthFailureRenderer = (res, status, description) => {
   sendAdminError(res, status, status === 401 ? "unauthorized" : "forbidden", description);
 };
@@ -17,16 +18,23 @@ export function requirePermission(permission: string) {
   };
 }
 
-/** Genesys-style paging: `pageSize` (1..500, default 25) and `pageNumber` (from 1). */
+/** A page size or number: digits only (not `1e3`, `+5` or `0x10`), within 1..max. */
+function pageParam(max: number, fallback: number) {
+  const message = `must be a whole number 1..${max}`;
+  const inRange = z.number().min(1, { error: message }).max(max, { error: message });
+  return z.string({ error: message }).regex(/^\d+$/, { error: message }).transform(Number).pipe(inRange).default(fallback);
+}
+
+/** Genesys-style paging: `pageSize` (1..500, default 25) and `pageNumber` (from 1); other parameters are the route's. */
+const PagingQuery = z.object({ pageSize: pageParam(500, 25), pageNumber: pageParam(1_000_000, 1) });
+
 export function paging(req: Request): { limit: number; offset: number; pageSize: number; pageNumber: number } {
-  const num = (name: string, dflt: number, max: number): number => {
-    const raw = req.query[name];
-    if (raw === undefined) return dflt;
-    const n = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isInteger(n) || n < 1 || n > max) throw DomainError.validation([{ field: name, message: `must be a whole number 1..${max}` }]);
-    return n;
-  };
-  const pageSize = num("pageSize", 25, 500);
-  const pageNumber = num("pageNumber", 1, 1_000_000);
+  const { pageSize, pageNumber } = parseBody(PagingQuery, req.query);
   return { limit: pageSize, offset: (pageNumber - 1) * pageSize, pageSize, pageNumber };
 }
+
+/**
+ * An optional text filter of a query. Express reads `?a=1&a=2` as an array: such a filter was never
+ * refused, only not applied, and stays so.
+ */
+export const queryText = z.string().optional().catch(undefined);

@@ -4,13 +4,14 @@ import { z } from "zod";
 import { mayDo } from "../authz/permissions.js";
 import type { AppDeps } from "../http/deps.js";
 import { bearerAuth, principalOf } from "../oauth/endpoints/bearer.js";
-import { paging, renderAdminAuthFailure, requirePermission } from "./admin-http.js";
+import { paging, queryText, renderAdminAuthFailure, requirePermission } from "./admin-http.js";
 import { createClient, deleteClient, getClient, listClients, revokeClientTokens, rotateSecret, updateClient } from "../oauth/client-registry.js";
 import { createRole, deleteRole, restoreDefaultRoles, updateRole } from "../oauth/role-service.js";
 import { getRole, listRoles } from "../authz/roles.js";
 import { createDivision, listDivisions } from "../authz/divisions.js";
 import { listAudit } from "../audit/audit-log.js";
 import { DomainError } from "../errors/domain-error.js";
+import { bodyObject, parseBody } from "../errors/parse-body.js";
 import { queueDashboard, syncAdminRouter } from "./sync-routes.js";
 import { adminErrorHandler, sendAdminError } from "./admin-errors.js";
 import { getSettings, putSettings } from "../settings/settings.js";
@@ -21,14 +22,13 @@ import { redisUnavailableError } from "../sync/redis-health.js";
 const idOf = (req: Request): string => String(req.params.id);
 
 /** `POST /clients/{id}/secret`: an empty body, or `{"revokeTokens": true}`. */
-const RotateBody = z.strictObject({ revokeTokens: z.boolean().optional() });
+const RotateBody = bodyObject(
+  { revokeTokens: z.boolean({ error: "must be true or false" }).optional() },
+  { unknownField: "unknown field; the body may hold only revokeTokens" },
+);
 
-/** A body parsed by its schema; every problem named as `field: message` in the admin API's format. */
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  throw DomainError.validation(parsed.error.issues.map((i) => ({ field: i.path.join(".") || (i.code === "unrecognized_keys" ? (i as { keys?: string[] }).keys?.join(", ") ?? "(body)" : "(body)"), message: i.message })));
-}
+/** `GET /audit`'s filters (paging apart). */
+const AuditQuery = z.object({ targetType: queryText, targetId: queryText, action: queryText });
 
 /** `/admin/v1`: every route needs a bearer token whose client holds the route's bridge permission. */
 export function adminRouter(deps: AppDeps): Router {
@@ -116,8 +116,8 @@ export function adminRouter(deps: AppDeps): Router {
 
   r.get("/audit", requirePermission("bridge:audit:view"), async (req, res) => {
     const p = paging(req);
-    const str = (k: string) => (typeof req.query[k] === "string" ? (req.query[k] as string) : undefined);
-    res.json(await listAudit(deps.store, { targetType: str("targetType"), targetId: str("targetId"), action: str("action"), limit: p.limit, offset: p.offset }));
+    const filter = parseBody(AuditQuery, req.query);
+    res.json(await listAudit(deps.store, { ...filter, limit: p.limit, offset: p.offset }));
   });
 
   r.get("/settings", requirePermission("bridge:client:view"), async (_req, res) => {

@@ -4,7 +4,9 @@ import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
 import type { AppDeps } from "../http/deps.js";
-import { requirePermission } from "./admin-http.js";
+import { queryText, requirePermission } from "./admin-http.js";
+import { z } from "zod";
+import { parseBody } from "../errors/parse-body.js";
 import { DomainError } from "../errors/domain-error.js";
 import { dryRunPlan, resourceSyncState, syncStatus } from "../sync/sync-status.js";
 import { listFailedJobs, retryFailedJob } from "../sync/failed-jobs.js";
@@ -23,7 +25,10 @@ function needQueues(deps: AppDeps) {
 /** Queue work bounded in time: BullMQ would wait for a lost Redis indefinitely. */
 const queueWork = <T>(deps: AppDeps, work: () => Promise<T>) => withinRedisDeadline(redactUrl(deps.config.REDIS_URL), work);
 
-/** `/admin/v1/sync/*`, `/admin/v1/jobs/*`, `POST /admin/v1/divisions/sync` (DESIGN §7), behind the admin router's bearer check. */
+/** `GET /sync/plan`: the whole plan, or one resource's. */
+const PlanQuery = z.object({ resourceId: queryText });
+
+/** `/admin/v1/sync/*`, `/admin/v1/jobs/*`, `POST /admin/v1/divisions/sync`, behind the admin router's bearer check. */
 export function syncAdminRouter(deps: AppDeps): Router {
   const r = express.Router();
   const idOf = (req: Request) => String(req.params.id);
@@ -42,7 +47,7 @@ export function syncAdminRouter(deps: AppDeps): Router {
     });
   }
   r.get("/sync/plan", requirePermission("bridge:job:view"), async (req, res) => {
-    const resourceId = typeof req.query.resourceId === "string" ? req.query.resourceId : undefined;
+    const { resourceId } = parseBody(PlanQuery, req.query);
     res.json(await dryRunPlan(deps.store, resourceId, 10_000));
   });
   r.get("/jobs/failed", requirePermission("bridge:job:view"), async (_req, res) => {
@@ -52,7 +57,7 @@ export function syncAdminRouter(deps: AppDeps): Router {
   });
   r.post("/jobs/:id/retry", requirePermission("bridge:job:retry"), async (req, res) => {
     const queues = needQueues(deps);
-    const job = await queueWork(deps, () => retryFailedJob(deps.store, queues, idOf(req)));
+    const job = await queueWork(deps, () => retryFailedJob(deps.store, queues, idOf(req), new Date(deps.clock())));
     if (!job) throw DomainError.notFound("failed job", idOf(req));
     req.log.info({ category: "admin", job: job.id, by: actorName(principalOf(res)) }, "job retried");
     res.json(job);

@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Queryable, Store } from "../store/store.js";
 import { isUniqueViolation } from "../store/store.js";
 import { DomainError } from "../errors/domain-error.js";
+import { z } from "zod";
+import { parseBody } from "../errors/parse-body.js";
 import { recordAudit } from "../audit/audit-log.js";
 import { type Actor, actorName } from "./principal.js";
 
@@ -37,14 +39,26 @@ export async function existingDivisionIds(db: Queryable, ids: readonly string[])
   return new Set(rows.map((r) => r.id));
 }
 
+/**
+ * `POST /divisions`. Keys besides name and description are ignored: this endpoint never refused them,
+ * and refusing them now would break callers that send more. `*` is no name: in a grant it means every
+ * division (docs/oauth-clients.md). The length counts the name as sent, before it is trimmed.
+ */
+const DivisionBody = z.object(
+  {
+    name: z
+      .string({ error: "is required" })
+      .refine((n) => n.trim() !== "", { error: "is required", abort: true })
+      .refine((n) => n.length <= 200 && n !== "*", { error: 'must be 1..200 characters and not "*"' })
+      .transform((n) => n.trim()),
+    description: z.string({ error: "must be a string" }).optional(),
+  },
+  { error: "must be a JSON object" },
+);
+
 export async function createDivision(store: Store, actor: Actor, now: Date, body: unknown): Promise<Division> {
-  const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
-  const errors = [];
-  if (typeof b.name !== "string" || !b.name.trim()) errors.push({ field: "name", message: "is required" });
-  else if (b.name.length > 200 || b.name === "*") errors.push({ field: "name", message: "must be 1..200 characters and not \"*\"" });
-  if (b.description !== undefined && typeof b.description !== "string") errors.push({ field: "description", message: "must be a string" });
-  if (errors.length) throw DomainError.validation(errors);
-  const division: Division = { id: randomUUID(), name: (b.name as string).trim(), description: (b.description as string | undefined) ?? "", homeDivision: false };
+  const input = parseBody(DivisionBody, body);
+  const division: Division = { id: randomUUID(), name: input.name, description: input.description ?? "", homeDivision: false };
   try {
     await store.transaction(async (tx) => {
       await tx.query("insert into divisions(id, name, description, home, created_at) values ($1,$2,$3,false,$4)", [division.id, division.name, division.description, now]);

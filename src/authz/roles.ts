@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable } from "../store/store.js";
-import { BRIDGE_ADMIN_PERMISSIONS, PERMISSION_PATTERN, SCIM_INTEGRATION_PERMISSIONS } from "./permissions.js";
-import type { FieldError } from "../errors/domain-error.js";
+import { BRIDGE_ADMIN_PERMISSIONS, SCIM_INTEGRATION_PERMISSIONS } from "./permissions.js";
 
 export type BuiltinRole = "scim-integration" | "bridge-admin";
 
@@ -67,15 +66,6 @@ export async function getRolesByIds(db: Queryable, ids: readonly string[]): Prom
 export async function builtinRoleId(db: Queryable, key: BuiltinRole): Promise<string | null> {
   const rows = await db.query<{ id: string }>("select id from roles where builtin = $1", [key]);
   return rows[0]?.id ?? null;
-}
-
-export function validatePermissions(value: unknown, field = "permissions"): { permissions: string[]; errors: FieldError[] } {
-  if (!Array.isArray(value)) return { permissions: [], errors: [{ field, message: "must be an array of permission strings domain:entity:action" }] };
-  const errors: FieldError[] = [];
-  value.forEach((p, i) => {
-    if (typeof p !== "string" || !PERMISSION_PATTERN.test(p)) errors.push({ field: `${field}[${i}]`, message: `must be domain:entity:action (segments may be *); got ${JSON.stringify(p)}` });
-  });
-  return { permissions: [...new Set(value.filter((p): p is string => typeof p === "string"))], errors };
 }
 
 /** Inserts what is missing of the shipped data: the home division and the built-in roles. Idempotent. */

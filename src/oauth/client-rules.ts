@@ -1,9 +1,11 @@
 import type { FieldError } from "../errors/domain-error.js";
 /**
- * The OAuth client rules of Genesys Cloud's "create an OAuth client" procedure (DESIGN §3),
+ * The OAuth client rules of Genesys Cloud's "create an OAuth client" procedure (docs/oauth-clients.md),
  * as pure functions: they take data and return data or a list of field errors.
  */
 import { SCIM_INTEGRATION_PERMISSIONS, isSubset, ALL_DIVISIONS } from "../authz/permissions.js";
+import { z } from "zod";
+import { asOne, bodyObject, fieldErrors } from "../errors/parse-body.js";
 
 export const GRANT_TYPES = ["CLIENT-CREDENTIALS", "CODE", "TOKEN", "SAML2-BEARER"] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
@@ -42,64 +44,66 @@ const WRITABLE_FIELDS: readonly (keyof ClientFields)[] = ["name", "description",
 
 export type ClientInput = Partial<ClientFields>;
 
-/** Checks the shape of a request body; server-set fields are ignored so a GET can be PUT back. */
+const text = (max: number) => z.string({ error: "must be a string" }).max(max, { error: `must be at most ${max} characters` });
+const WHOLE_SECONDS = "must be a whole number of seconds";
+
+/**
+ * A grant. One without a division (absent or null) goes to the home division (docs/oauth-clients.md,
+ * "Roles, divisions and the grant rule"): normalizeGrants fills it in.
+ */
+const Grant = z
+  .object({ roleId: z.string().min(1), divisionId: z.string().nullish() })
+  .transform((g): RoleDivision => ({ roleId: g.roleId, divisionId: g.divisionId ?? "" }));
+
+/**
+ * The shape of a client body (the Fields table of docs/oauth-clients.md); the rules on its values are
+ * validateClient's. Fields are exactly optional: a key sent as `undefined` (the CLI builds bodies in
+ * code) is refused rather than spread over a default by createClient or updateClient.
+ */
+const ClientBody: z.ZodType<ClientInput> = bodyObject(
+  {
+    name: text(MAX_NAME_LENGTH).exactOptional(),
+    description: text(MAX_DESCRIPTION_LENGTH).exactOptional(),
+    authorizedGrantType: z.enum(GRANT_TYPES, { error: `must be one of ${GRANT_TYPES.join(", ")}` }).exactOptional(),
+    state: z.enum(CLIENT_STATES, { error: `must be one of ${CLIENT_STATES.join(", ")}` }).exactOptional(),
+    accessTokenValiditySeconds: z.number({ error: WHOLE_SECONDS }).int({ error: WHOLE_SECONDS }).exactOptional(),
+    registeredRedirectUri: asOne(z.array(z.string()), "must be an array of strings").exactOptional(),
+    scope: asOne(z.array(z.string()), "must be an array of strings").exactOptional(),
+    roleDivisions: z
+      .array(asOne(Grant, "must be {roleId: string, divisionId?: string}"), { error: "must be an array of {roleId, divisionId}" })
+      .exactOptional(),
+  },
+  { unknownField: `unknown field; writable fields are ${WRITABLE_FIELDS.join(", ")}`, ignored: SERVER_SET_FIELDS },
+);
+
+/**
+ * Checks the shape of a request body; server-set fields are ignored so a GET can be PUT back. On a
+ * failure `input` still holds what was right (a bad grant costs only itself), as callers that
+ * report field by field expect.
+ */
 export function parseClientInput(body: unknown): { input: ClientInput; errors: FieldError[] } {
-  const errors: FieldError[] = [];
-  const input: ClientInput = {};
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return { input, errors: [{ field: "(body)", message: "must be a JSON object" }] };
+  const parsed = ClientBody.safeParse(body);
+  if (parsed.success) return { input: parsed.data, errors: [] };
+  return { input: withoutFaults(body, parsed.error.issues), errors: fieldErrors(parsed.error) };
+}
+
+/** The body less each value an issue names (a field, or one element of a list), parsed again. */
+function withoutFaults(body: unknown, issues: readonly z.core.$ZodIssue[]): ClientInput {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return {};
+  const rest: Record<string, unknown> = { ...body };
+  const badElements: Record<string, Set<number>> = {};
+  for (const issue of issues) {
+    const [key, index] = issue.path;
+    if (issue.code === "unrecognized_keys") issue.keys.forEach((k) => delete rest[k]);
+    else if (typeof key === "string" && typeof index === "number") (badElements[key] ??= new Set()).add(index);
+    else if (typeof key === "string") delete rest[key];
   }
-  const b = body as Record<string, unknown>;
-  for (const key of Object.keys(b)) {
-    if (!(WRITABLE_FIELDS as readonly string[]).includes(key) && !(SERVER_SET_FIELDS as readonly string[]).includes(key)) {
-      errors.push({ field: key, message: `unknown field; writable fields are ${WRITABLE_FIELDS.join(", ")}` });
-    }
+  for (const [key, bad] of Object.entries(badElements)) {
+    const list = rest[key];
+    if (Array.isArray(list)) rest[key] = list.filter((_, i) => !bad.has(i));
   }
-  const str = (key: "name" | "description", max: number) => {
-    if (!(key in b)) return;
-    const v = b[key];
-    if (typeof v !== "string") errors.push({ field: key, message: "must be a string" });
-    else if (v.length > max) errors.push({ field: key, message: `must be at most ${max} characters` });
-    else input[key] = v;
-  };
-  str("name", MAX_NAME_LENGTH);
-  str("description", MAX_DESCRIPTION_LENGTH);
-  if ("authorizedGrantType" in b) {
-    const v = b.authorizedGrantType;
-    if (typeof v === "string" && (GRANT_TYPES as readonly string[]).includes(v)) input.authorizedGrantType = v as GrantType;
-    else errors.push({ field: "authorizedGrantType", message: `must be one of ${GRANT_TYPES.join(", ")}` });
-  }
-  if ("state" in b) {
-    const v = b.state;
-    if (typeof v === "string" && (CLIENT_STATES as readonly string[]).includes(v)) input.state = v as ClientState;
-    else errors.push({ field: "state", message: `must be one of ${CLIENT_STATES.join(", ")}` });
-  }
-  if ("accessTokenValiditySeconds" in b) {
-    const v = b.accessTokenValiditySeconds;
-    if (typeof v === "number" && Number.isInteger(v)) input.accessTokenValiditySeconds = v;
-    else errors.push({ field: "accessTokenValiditySeconds", message: "must be a whole number of seconds" });
-  }
-  for (const key of ["registeredRedirectUri", "scope"] as const) {
-    if (!(key in b)) continue;
-    const v = b[key];
-    if (Array.isArray(v) && v.every((x) => typeof x === "string")) input[key] = v as string[];
-    else errors.push({ field: key, message: "must be an array of strings" });
-  }
-  if ("roleDivisions" in b) {
-    const v = b.roleDivisions;
-    if (!Array.isArray(v)) errors.push({ field: "roleDivisions", message: "must be an array of {roleId, divisionId}" });
-    else {
-      const grants: RoleDivision[] = [];
-      v.forEach((g: unknown, i) => {
-        const o = g as Record<string, unknown> | null;
-        if (typeof o !== "object" || o === null || typeof o.roleId !== "string" || !o.roleId || (o.divisionId !== undefined && o.divisionId !== null && typeof o.divisionId !== "string")) {
-          errors.push({ field: `roleDivisions[${i}]`, message: "must be {roleId: string, divisionId?: string}" });
-        } else grants.push({ roleId: o.roleId, divisionId: typeof o.divisionId === "string" ? o.divisionId : "" });
-      });
-      input.roleDivisions = grants;
-    }
-  }
-  return { input, errors };
+  const again = ClientBody.safeParse(rest);
+  return again.success ? again.data : {};
 }
 
 /** Rule 4: a grant with no division goes to the home division; duplicates collapse. */
@@ -177,7 +181,7 @@ export function redirectUriError(uri: string, index: number): FieldError | null 
   return { field, message: `must use https (http only for loopback hosts); got ${JSON.stringify(uri)}` };
 }
 
-/** Every rule of DESIGN §3 that depends only on the client's own fields and whether it is SCIM-restricted. */
+/** Every rule of docs/oauth-clients.md that depends only on the client's own fields and whether it is SCIM-restricted. */
 export function validateClient(c: ClientFields, scimRestricted: boolean): FieldError[] {
   const errors: FieldError[] = [];
   if (!c.name.trim()) errors.push({ field: "name", message: "is required" });

@@ -3,41 +3,49 @@ import { isUniqueViolation } from "../store/store.js";
 import { DomainError } from "../errors/domain-error.js";
 import { recordAudit } from "../audit/audit-log.js";
 import { type Actor, actorName } from "../authz/principal.js";
-import { BUILTIN_ROLES, builtinRoleId, getRole, newRoleId, validatePermissions, type BuiltinRole, type Role } from "../authz/roles.js";
+import { BUILTIN_ROLES, builtinRoleId, getRole, newRoleId, type BuiltinRole, type Role } from "../authz/roles.js";
 import { changingRole, holdersOf, type DurationReset } from "./duration-reset.js";
 import { bumpRegistryGeneration } from "./registry-generation.js";
-import type { FieldError } from "../errors/domain-error.js";
 import { assertMayChangeRole, keepingAnAdmin } from "../authz/admin-guard.js";
-import { permissionDelta } from "../authz/permissions.js";
+import { PERMISSION_PATTERN, permissionDelta } from "../authz/permissions.js";
+import { z } from "zod";
+import { bodyObject, parseBody } from "../errors/parse-body.js";
 
 export interface RoleChangeResult extends Role {
   /** Clients whose token duration was reset to 86,400 s because of this change. */
   clientsReset: DurationReset[];
 }
 
+const ROLE_NAME = "is required: 1..200 characters";
+const PERMISSION = (got: unknown) => `must be domain:entity:action (segments may be *); got ${JSON.stringify(got)}`;
+const ROLE_FIELDS = {
+  name: z
+    .string({ error: ROLE_NAME })
+    .refine((n) => n.trim() !== "" && n.length <= 200, { error: ROLE_NAME })
+    .transform((n) => n.trim()),
+  // undefined is as good as absent: `scim-bridge roles create` passes a missing --description so
+  description: z.string({ error: "must be a string" }).optional(),
+  // A role holds a set of permissions: one listed twice is kept once
+  permissions: z
+    .array(z.string({ error: (i) => PERMISSION(i.input) }).regex(PERMISSION_PATTERN, { error: (i) => PERMISSION(i.input) }), {
+      error: "must be an array of permission strings domain:entity:action",
+    })
+    .transform((ps) => [...new Set(ps)]),
+};
+/** What GET /roles/{id} returns besides the writable fields: ignored, so that a GET can be PUT back. */
+const ROLE_BODY = {
+  unknownField: "unknown field; writable fields are name, description, permissions",
+  ignored: ["id", "builtin", "dateCreated", "dateModified"],
+};
+/** A new role needs a name and its permissions; a PUT or PATCH changes only the fields it gives. */
+const RoleCreateBody = bodyObject(ROLE_FIELDS, ROLE_BODY);
+const RoleUpdateBody = bodyObject(
+  { ...ROLE_FIELDS, name: ROLE_FIELDS.name.optional(), permissions: ROLE_FIELDS.permissions.optional() },
+  ROLE_BODY,
+);
+
 function parseRoleBody(body: unknown, requireAll: boolean): { name?: string; description?: string; permissions?: string[] } {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw DomainError.validation([{ field: "(body)", message: "must be a JSON object" }]);
-  const b = body as Record<string, unknown>;
-  const errors: FieldError[] = [];
-  const out: { name?: string; description?: string; permissions?: string[] } = {};
-  for (const key of Object.keys(b)) {
-    if (!["name", "description", "permissions", "id", "builtin", "dateCreated", "dateModified"].includes(key)) errors.push({ field: key, message: "unknown field; writable fields are name, description, permissions" });
-  }
-  if (b.name !== undefined || requireAll) {
-    if (typeof b.name !== "string" || !b.name.trim() || b.name.length > 200) errors.push({ field: "name", message: "is required: 1..200 characters" });
-    else out.name = b.name.trim();
-  }
-  if (b.description !== undefined) {
-    if (typeof b.description !== "string") errors.push({ field: "description", message: "must be a string" });
-    else out.description = b.description;
-  }
-  if (b.permissions !== undefined || requireAll) {
-    const p = validatePermissions(b.permissions ?? null);
-    errors.push(...p.errors);
-    out.permissions = p.permissions;
-  }
-  if (errors.length) throw DomainError.validation(errors);
-  return out;
+  return requireAll ? parseBody(RoleCreateBody, body) : parseBody(RoleUpdateBody, body);
 }
 
 export async function createRole(store: Store, actor: Actor, now: Date, body: unknown): Promise<Role> {

@@ -2,7 +2,8 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../log/logger.js";
 import type { Queryable, Store } from "../store/store.js";
 import type { Config } from "../config/config.js";
-import { DomainError } from "../errors/domain-error.js";
+import { z } from "zod";
+import { bodyObject, parseBody } from "../errors/parse-body.js";
 import { recordAudit } from "../audit/audit-log.js";
 import { type Actor, actorName } from "../authz/principal.js";
 import { HIPAA_IDLE_SECONDS, idleRisk } from "../oauth/hipaa-idle.js";
@@ -63,12 +64,17 @@ export async function getSettings(db: Queryable, config: Pick<Config, "HIPAA_COM
   };
 }
 
+/** `PUT /settings`: the GET body's read-only fields are ignored, so that a GET can be PUT back. */
+const SettingsBody = bodyObject(
+  { hipaaCompliance: z.boolean({ error: "must be true or false" }) },
+  {
+    unknownField: "unknown setting; settable: hipaaCompliance",
+    ignored: ["source", "idleTimeoutSeconds", "lastUseRecordingSeconds", "warnings"],
+  },
+);
+
 export async function putSettings(store: Store, config: Pick<Config, "HIPAA_COMPLIANCE">, actor: Actor, now: Date, body: unknown): Promise<Settings> {
-  const b = (typeof body === "object" && body !== null && !Array.isArray(body) ? body : null) as Record<string, unknown> | null;
-  if (!b) throw DomainError.validation([{ field: "(body)", message: "must be a JSON object" }]);
-  const unknown = Object.keys(b).filter((k) => !["hipaaCompliance", "source", "idleTimeoutSeconds", "lastUseRecordingSeconds", "warnings"].includes(k));
-  if (unknown.length) throw DomainError.validation(unknown.map((field) => ({ field, message: "unknown setting; settable: hipaaCompliance" })));
-  if (typeof b.hipaaCompliance !== "boolean") throw DomainError.validation([{ field: "hipaaCompliance", message: "must be true or false" }]);
+  const b = parseBody(SettingsBody, body);
   await store.transaction(async (tx) => {
     const before = await stored(tx);
     await tx.query("insert into settings(key, value) values ('hipaaCompliance', $1::jsonb) on conflict (key) do update set value = excluded.value", [JSON.stringify(b.hipaaCompliance)]);
