@@ -11,7 +11,12 @@ export default {
   // A safety net for a hung test, generous for a loaded 2-core machine: tests wait for events, not times.
   testTimeout: 300000,
   projects: [
-    { ...base, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"], setupFiles: ["<rootDir>/test/setup/network-guard.ts"] },
+    {
+      ...base,
+      displayName: "unit",
+      testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+      setupFiles: ["<rootDir>/test/setup/network-guard.ts"],
+    },
     {
       ...base,
       displayName: "pglite",
@@ -25,7 +30,12 @@ export default {
       displayName: "postgres",
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
       // The quick start and the CLI test run the built command on the embedded default: once, in the pglite project.
-      testPathIgnorePatterns: ["/quickstart\\.test\\.ts$", "/cli\\.test\\.ts$", "/served-process\\.test\\.ts$", "/faults/startup\\.test\\.ts$"],
+      testPathIgnorePatterns: [
+        "/quickstart\\.test\\.ts$",
+        "/cli\\.test\\.ts$",
+        "/served-process\\.test\\.ts$",
+        "/faults/startup\\.test\\.ts$",
+      ],
       setupFiles: ["<rootDir>/test/setup/network-guard.ts", "<rootDir>/test/setup/postgres.ts"],
     },
   ],

@@ -32,7 +32,13 @@ export async function measure(label: string, spec: LoadSpec, warmupSeconds: numb
   if (warmupSeconds > 0) await runLoad({ ...spec, seconds: warmupSeconds });
   const r = await runLoad(spec);
   if (interrupted) throw new Error("interrupted");
-  const bad = r.bad ? ` (${Object.entries(r.badStatuses).map(([s, n]) => `${n}× ${s}`).join(", ") || "socket errors or timeouts"})` : "";
+  const bad = r.bad
+    ? ` (${
+        Object.entries(r.badStatuses)
+          .map(([s, n]) => `${n}× ${s}`)
+          .join(", ") || "socket errors or timeouts"
+      })`
+    : "";
   log(`${label}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, bad ${r.bad}${bad}`);
   return r;
 }

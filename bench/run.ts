@@ -41,9 +41,13 @@ const LOAD_AT_START = os.loadavg()[0]!.toFixed(2);
 function selected(): Section[] {
   const raw = process.env.BENCH_ONLY?.trim();
   if (!raw) return SECTIONS;
-  const names = raw.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const names = raw
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   const unknown = names.filter((n) => !SECTIONS.some((s) => s.name === n));
-  if (unknown.length) throw new Error(`BENCH_ONLY: unknown section(s) ${unknown.join(", ")}; known: ${SECTIONS.map((s) => s.name).join(", ")}`);
+  if (unknown.length)
+    throw new Error(`BENCH_ONLY: unknown section(s) ${unknown.join(", ")}; known: ${SECTIONS.map((s) => s.name).join(", ")}`);
   return SECTIONS.filter((s) => names.includes(s.name));
 }
 
@@ -101,7 +105,9 @@ async function onPostgres(section: Section, admin: pg.Client, url: string): Prom
     await admin.query(`create schema ${schema}`);
     await onStore(section, POSTGRES, { kind: "postgres", connectionString: url, schema });
   } finally {
-    await admin.query(`drop schema if exists ${schema} cascade`).catch((err: unknown) => log(`could not drop schema ${schema}: ${String(err)}`));
+    await admin
+      .query(`drop schema if exists ${schema} cascade`)
+      .catch((err: unknown) => log(`could not drop schema ${schema}: ${String(err)}`));
   }
 }
 
@@ -127,7 +133,10 @@ function machine(): string[][] {
     ["Memory", `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`],
     ["OS", `${os.type()} ${os.release()} (${os.arch()})`],
     ["Node", process.version],
-    ["Load average (1 min) at start → end", `${LOAD_AT_START} → ${os.loadavg()[0]!.toFixed(2)} (other work on the machine disturbs the figures)`],
+    [
+      "Load average (1 min) at start → end",
+      `${LOAD_AT_START} → ${os.loadavg()[0]!.toFixed(2)} (other work on the machine disturbs the figures)`,
+    ],
     ...[...versions].map(([store, v]) => [store, v]),
     ["Commit", commitLabel()],
   ];
@@ -147,7 +156,9 @@ function render(ran: Section[], storesNote: string, previous: string): string {
   out.push(
     "## Machine",
     "",
-    partial ? `Of the latest run (${ran.map((s) => s.name).join(", ")}); each section says when it was measured.` : "Every section below was measured in this run.",
+    partial
+      ? `Of the latest run (${ran.map((s) => s.name).join(", ")}); each section says when it was measured.`
+      : "Every section below was measured in this run.",
     "",
     table(["Fact", "Value"], machine(), false),
     "",
@@ -155,7 +166,7 @@ function render(ran: Section[], storesNote: string, previous: string): string {
   out.push("## Method (all sections)", "");
   out.push(
     `- One process. The store and the HTTP servers run in a worker thread; autocannon 8 drives them from the main thread, over loopback (127.0.0.1, ephemeral ports), with keep-alive connections and no pipelining. "Under load" means ${CONNECTIONS} connections, "unloaded" 1 connection (one request at a time).`,
-    "- Stores: embedded PGlite in memory (`openPgliteStore()`), and PostgreSQL through `openPgStore` (a pool of 10 connections). Logger `createLogger(\"silent\")`, metrics `createMetrics(false)`, clock `systemClock`.",
+    '- Stores: embedded PGlite in memory (`openPgliteStore()`), and PostgreSQL through `openPgStore` (a pool of 10 connections). Logger `createLogger("silent")`, metrics `createMetrics(false)`, clock `systemClock`.',
     `- Throughput counts 2xx responses only; any non-2xx, socket error or timeout is reported in the "bad" column (all should be 0).`,
     "- Latencies are client-side, in ms, nearest-rank percentiles over **every** 2xx response of the run, taken from autocannon's per-response `response` event (hrtime, sub-millisecond). autocannon's own latency histogram keeps whole milliseconds, too coarse for the differences measured here.",
     "",
@@ -165,7 +176,11 @@ function render(ran: Section[], storesNote: string, previous: string): string {
   for (const section of SECTIONS) {
     out.push(BEGIN(section.name));
     if (ran.includes(section)) out.push(section.render(storesNote).replace(/^(## .*\n)/, `$1\n${stamp}\n`));
-    else out.push(previousSection(previous, section.name) ?? `## ${section.title}\n\n_Not measured yet: \`BENCH_ONLY=${section.name} npm run bench\`._`);
+    else
+      out.push(
+        previousSection(previous, section.name) ??
+          `## ${section.title}\n\n_Not measured yet: \`BENCH_ONLY=${section.name} npm run bench\`._`,
+      );
     out.push(END(section.name), "");
   }
 
@@ -205,6 +220,10 @@ main()
   .then(() => log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`))
   .catch((err: unknown) => {
     const interrupted = wasInterrupted();
-    log(interrupted ? "interrupted; docs/benchmarks.md left unchanged" : `failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    log(
+      interrupted
+        ? "interrupted; docs/benchmarks.md left unchanged"
+        : `failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
     process.exitCode = interrupted ? 130 : 1;
   });

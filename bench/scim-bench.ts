@@ -58,7 +58,8 @@ function filterPath(n: number): string {
 async function probe(url: string, init: RequestInit, want: number, check?: (body: string) => string | null): Promise<number> {
   const res = await fetch(url, init);
   const body = await res.text();
-  if (res.status !== want) throw new Error(`probe ${init.method ?? "GET"} ${url} answered ${res.status} (want ${want}): ${body.slice(0, 300)}`);
+  if (res.status !== want)
+    throw new Error(`probe ${init.method ?? "GET"} ${url} answered ${res.status} (want ${want}): ${body.slice(0, 300)}`);
   const problem = check?.(body);
   if (problem) throw new Error(`probe ${init.method ?? "GET"} ${url}: ${problem}`);
   return Buffer.byteLength(body);
@@ -80,8 +81,13 @@ export function scimSection(): Section {
       loaded: await measure(`${name} ${label}`, { ...spec, connections: CONNECTIONS, seconds: SECONDS }, WARMUP_SECONDS),
       unloaded: await measure(`${name} ${label}`, { ...spec, connections: 1, seconds: SECONDS }, WARMUP_SECONDS),
     });
-    const filterSpec = (n: number): Omit<LoadSpec, "connections" | "seconds"> => ({ url: app, headers: auth, next: () => ({ path: filterPath(rand(n)) }) });
-    const oneResult = (body: string): string | null => ((JSON.parse(body) as { totalResults?: number }).totalResults === 1 ? null : `totalResults is not 1: ${body.slice(0, 200)}`);
+    const filterSpec = (n: number): Omit<LoadSpec, "connections" | "seconds"> => ({
+      url: app,
+      headers: auth,
+      next: () => ({ path: filterPath(rand(n)) }),
+    });
+    const oneResult = (body: string): string | null =>
+      (JSON.parse(body) as { totalResults?: number }).totalResults === 1 ? null : `totalResults is not 1: ${body.slice(0, 200)}`;
 
     // 1. 1,000 users: the filter's baseline.
     log(`${name}: seeding ${int(SMALL_USERS)} users`);
@@ -98,12 +104,22 @@ export function scimSection(): Section {
     const someId = benchUserId(USERS);
     const bytes = {
       bare: await probe(`${server.verifyBase}/bare/Users/${someId}`, {}, 200),
-      get: await probe(`${app}/scim/v2/Users/${someId}`, { headers: auth }, 200, (b) => ((JSON.parse(b) as { id?: string }).id === someId ? null : "another id came back")),
+      get: await probe(`${app}/scim/v2/Users/${someId}`, { headers: auth }, 200, (b) =>
+        (JSON.parse(b) as { id?: string }).id === someId ? null : "another id came back",
+      ),
     };
     await probe(`${app}${filterPath(USERS)}`, { headers: auth }, 200, oneResult);
 
-    const bare = await pair("GET /bare/Users/{id} (bare Express)", { url: server.verifyBase, headers: auth, next: () => ({ path: `/bare/Users/${benchUserId(rand(USERS))}` }) });
-    const get = await pair(`GET /Users/{id} (${int(USERS)} users)`, { url: app, headers: auth, next: () => ({ path: `/scim/v2/Users/${benchUserId(rand(USERS))}` }) });
+    const bare = await pair("GET /bare/Users/{id} (bare Express)", {
+      url: server.verifyBase,
+      headers: auth,
+      next: () => ({ path: `/bare/Users/${benchUserId(rand(USERS))}` }),
+    });
+    const get = await pair(`GET /Users/{id} (${int(USERS)} users)`, {
+      url: app,
+      headers: auth,
+      next: () => ({ path: `/scim/v2/Users/${benchUserId(rand(USERS))}` }),
+    });
     const filter = await pair(`GET /Users?filter (${int(USERS)} users)`, filterSpec(USERS));
     log(`${name}: in-process breakdown of one GET by id, ${BREAKDOWN_SECONDS} s per part`);
     const breakdown = await server.call("scim-breakdown", { token, users: USERS, seconds: BREAKDOWN_SECONDS });
@@ -202,7 +218,15 @@ export function scimSection(): Section {
       table(
         ["Store", "Request", "conns", "req/s", "p50 ms", "p99 ms", "bad"],
         results.flatMap((s) => {
-          const row = (label: string, r: LoadResult, c: string): string[] => [s.store, label, c, int(r.rps), ms(r.p50), ms(r.p99), String(r.bad)];
+          const row = (label: string, r: LoadResult, c: string): string[] => [
+            s.store,
+            label,
+            c,
+            int(r.rps),
+            ms(r.p50),
+            ms(r.p99),
+            String(r.bad),
+          ];
           return [
             row("GET /Users/{id}", s.get.loaded, conns("loaded")),
             row('GET /Users?filter=userName eq "…"', s.filter.loaded, conns("loaded")),
@@ -219,7 +243,19 @@ export function scimSection(): Section {
     out.push(`### Filter latency: ${int(SMALL_USERS)} vs ${int(USERS)} users`, "");
     out.push(
       table(
-        ["Store", "conns", `p50 ms, ${int(SMALL_USERS)}`, `p50 ms, ${int(USERS)}`, "p50 ratio", `p99 ms, ${int(SMALL_USERS)}`, `p99 ms, ${int(USERS)}`, "p99 ratio", `req/s, ${int(SMALL_USERS)}`, `req/s, ${int(USERS)}`, "grows?"],
+        [
+          "Store",
+          "conns",
+          `p50 ms, ${int(SMALL_USERS)}`,
+          `p50 ms, ${int(USERS)}`,
+          "p50 ratio",
+          `p99 ms, ${int(SMALL_USERS)}`,
+          `p99 ms, ${int(USERS)}`,
+          "p99 ratio",
+          `req/s, ${int(SMALL_USERS)}`,
+          `req/s, ${int(USERS)}`,
+          "grows?",
+        ],
         results.flatMap((s) =>
           kinds.map((k) => [
             s.store,
@@ -244,7 +280,18 @@ export function scimSection(): Section {
     out.push("### GET by id vs a bare Express route", "");
     out.push(
       table(
-        ["Store", "conns", "bare req/s", "SCIM req/s", "SCIM / bare throughput", "bare p50 ms", "SCIM p50 ms", "SCIM / bare p50", "bare p99 ms", "SCIM p99 ms"],
+        [
+          "Store",
+          "conns",
+          "bare req/s",
+          "SCIM req/s",
+          "SCIM / bare throughput",
+          "bare p50 ms",
+          "SCIM p50 ms",
+          "SCIM / bare p50",
+          "bare p99 ms",
+          "SCIM p99 ms",
+        ],
         results.flatMap((s) =>
           kinds.map((k) => [
             s.store,
@@ -271,7 +318,15 @@ export function scimSection(): Section {
         ["Store", "HTTP p50, unloaded", "bare route p50", "`verifyToken`", "`Users.get` (store)", "SCIMMY coercion", "the rest"],
         results.map((s) => {
           const b = s.breakdown;
-          return [s.store, ms(s.get.unloaded.p50), ms(s.bare.unloaded.p50), ms(b.verifyToken), ms(b.usersGet), ms(b.scimmyRead - b.usersGet), ms(rest(s))];
+          return [
+            s.store,
+            ms(s.get.unloaded.p50),
+            ms(s.bare.unloaded.p50),
+            ms(b.verifyToken),
+            ms(b.usersGet),
+            ms(b.scimmyRead - b.usersGet),
+            ms(rest(s)),
+          ];
         }),
       ),
       "",
@@ -283,7 +338,20 @@ export function scimSection(): Section {
     out.push(`### PATCH add-member: ${int(BIG_GROUP)} members vs ${SMALL_GROUP}`, "");
     out.push(
       table(
-        ["Store", "conns", `p50 ms, ${SMALL_GROUP}`, `p50 ms, ${int(BIG_GROUP)}`, "p50 ratio", `p99 ms, ${SMALL_GROUP}`, `p99 ms, ${int(BIG_GROUP)}`, "p99 ratio", `req/s, ${SMALL_GROUP}`, `req/s, ${int(BIG_GROUP)}`, "bad", "grows?"],
+        [
+          "Store",
+          "conns",
+          `p50 ms, ${SMALL_GROUP}`,
+          `p50 ms, ${int(BIG_GROUP)}`,
+          "p50 ratio",
+          `p99 ms, ${SMALL_GROUP}`,
+          `p99 ms, ${int(BIG_GROUP)}`,
+          "p99 ratio",
+          `req/s, ${SMALL_GROUP}`,
+          `req/s, ${int(BIG_GROUP)}`,
+          "bad",
+          "grows?",
+        ],
         results.flatMap((s) =>
           kinds.map((k) => [
             s.store,
@@ -316,7 +384,14 @@ export function scimSection(): Section {
     out.push(
       table(
         ["Store", "users seeded", "seeding (users; groups)", "rows in scim_users after", "scim_counts, User", "outbox rows"],
-        results.map((s) => [s.store, int(USERS), `${seconds(s.seedMs.small + s.seedMs.rest)}; ${seconds(s.seedMs.groups)}`, int(s.after.users), int(s.after.countedUsers), int(s.after.outbox)]),
+        results.map((s) => [
+          s.store,
+          int(USERS),
+          `${seconds(s.seedMs.small + s.seedMs.rest)}; ${seconds(s.seedMs.groups)}`,
+          int(s.after.users),
+          int(s.after.countedUsers),
+          int(s.after.outbox),
+        ]),
       ),
       "",
       "Seeding time includes VACUUM ANALYZE. The POST runs (warm-ups included) add users; scim_counts should equal the row count.",
@@ -339,7 +414,10 @@ export function scimSection(): Section {
       `**Filter by userName, ${int(SMALL_USERS)} → ${int(USERS)} users:** unloaded p50 ${each((s) => `${ms(s.filterSmall.unloaded.p50)} → ${ms(s.filter.unloaded.p50)} ms (${ratio(growth(s.filter.unloaded, s.filterSmall.unloaded))})`)}. ` +
         (filterG.every(ok)
           ? "It does not grow with the directory: the filter is answered from the `user_name_lc` index (the count and the page are two index lookups)."
-          : `**It grows beyond the ${GROWTH_TOLERANCE}× allowance on ${results.filter((_, i) => !ok(filterG[i]!)).map((s) => s.store).join(" and ")}: the aim (no growth) is missed.**`),
+          : `**It grows beyond the ${GROWTH_TOLERANCE}× allowance on ${results
+              .filter((_, i) => !ok(filterG[i]!))
+              .map((s) => s.store)
+              .join(" and ")}: the aim (no growth) is missed.**`),
     );
 
     const groupG = results.map((s) => growth(s.groupBig.unloaded, s.groupSmall.unloaded));
@@ -347,7 +425,10 @@ export function scimSection(): Section {
       `**PATCH add-member, ${SMALL_GROUP} → ${int(BIG_GROUP)} members:** unloaded p50 ${each((s) => `${ms(s.groupSmall.unloaded.p50)} → ${ms(s.groupBig.unloaded.p50)} ms (${ratio(growth(s.groupBig.unloaded, s.groupSmall.unloaded))})`)}. ` +
         (groupG.every(ok)
           ? "Independent of the group's size: `patchGroup` inserts one membership row and never reads the member list."
-          : `**It grows with the group's size on ${results.filter((_, i) => !ok(groupG[i]!)).map((s) => s.store).join(" and ")}: the aim is missed.**`),
+          : `**It grows with the group's size on ${results
+              .filter((_, i) => !ok(groupG[i]!))
+              .map((s) => s.store)
+              .join(" and ")}: the aim is missed.**`),
     );
     lines.push(
       `**${CONNECTIONS} concurrent PATCHes of one group** queue on its row lock (\`select … for update\` in \`patchGroup\`): ` +
@@ -379,8 +460,17 @@ export function scimSection(): Section {
         "A user PATCH is the slowest request: SCIMMY reads the user, applies the operation and writes the whole user back, inside one transaction that locks the row (on PGlite that transaction holds the only connection, so every other request waits for it).",
     );
 
-    const bad = results.map((s) => [s.get, s.filter, s.filterSmall, s.bare, s.groupBig, s.groupSmall].reduce((n, p) => n + p.loaded.bad + p.unloaded.bad, 0) + s.post.bad + s.patchUser.bad);
-    lines.push(bad.some((b) => b > 0) ? `**${bad.reduce((a, b) => a + b, 0)} requests failed** (non-2xx or socket errors): see the "bad" columns; the figures of those runs are suspect.` : "Every request of every run answered 2xx.");
+    const bad = results.map(
+      (s) =>
+        [s.get, s.filter, s.filterSmall, s.bare, s.groupBig, s.groupSmall].reduce((n, p) => n + p.loaded.bad + p.unloaded.bad, 0) +
+        s.post.bad +
+        s.patchUser.bad,
+    );
+    lines.push(
+      bad.some((b) => b > 0)
+        ? `**${bad.reduce((a, b) => a + b, 0)} requests failed** (non-2xx or socket errors): see the "bad" columns; the figures of those runs are suspect.`
+        : "Every request of every run answered 2xx.",
+    );
     return lines;
   }
 

@@ -86,7 +86,10 @@ export async function seedGroups(db: Queryable, big: number, small: number, now:
     [BIG_GROUP, big],
     [SMALL_GROUP, small],
   ] as const) {
-    const id = createHash("md5").update(`bench-group-${name}`).digest("hex").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+    const id = createHash("md5")
+      .update(`bench-group-${name}`)
+      .digest("hex")
+      .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
     await db.query(
       `insert into scim_groups(id, display_name, display_name_lc, external_id, version, resource, created_at, last_modified)
        values ($1, $2, lower($2), null, 1, $3::jsonb, $4, $4)`,
@@ -97,7 +100,10 @@ export async function seedGroups(db: Queryable, big: number, small: number, now:
        select $1, md5('bench-user-' || i)::uuid::text, 'User', null from generate_series(1, $2::int) as i`,
       [id, size],
     );
-    await db.query("insert into outbox(resource_type, resource_id, version, op, created_at) values ('Group', $1, 1, 'upsert', $2)", [id, now]);
+    await db.query("insert into outbox(resource_type, resource_id, version, op, created_at) values ('Group', $1, 1, 'upsert', $2)", [
+      id,
+      now,
+    ]);
     ids.push(id);
   }
   await db.query(
@@ -123,5 +129,11 @@ export async function scimCounts(db: Queryable, groups?: { bigId: string; smallI
   );
   const members = async (id: string | undefined): Promise<number> =>
     id ? ((await db.query<{ n: number }>("select count(*)::int as n from scim_group_members where group_id = $1", [id]))[0]?.n ?? 0) : 0;
-  return { users: row?.users ?? 0, countedUsers: row?.counted ?? 0, outbox: row?.outbox ?? 0, bigMembers: await members(groups?.bigId), smallMembers: await members(groups?.smallId) };
+  return {
+    users: row?.users ?? 0,
+    countedUsers: row?.counted ?? 0,
+    outbox: row?.outbox ?? 0,
+    bigMembers: await members(groups?.bigId),
+    smallMembers: await members(groups?.smallId),
+  };
 }

@@ -273,7 +273,11 @@ async function main(): Promise<void> {
         port.postMessage({ type: "result", id: msg.id, value } satisfies FromServer);
         if (msg.type === "close") port.close();
       } catch (err) {
-        port.postMessage({ type: "failed", id: msg.id, message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies FromServer);
+        port.postMessage({
+          type: "failed",
+          id: msg.id,
+          message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        } satisfies FromServer);
       }
     })();
   });
@@ -289,5 +293,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  parentPort?.postMessage({ type: "failed", message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies FromServer);
+  parentPort?.postMessage({
+    type: "failed",
+    message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+  } satisfies FromServer);
 });

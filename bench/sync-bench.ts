@@ -195,7 +195,12 @@ export function syncSection(): Section {
        * poll was issued and it counted 0, confirms with allSynced's full query. Answers when that poll was
        * issued (NaN when `timeoutMs` after the writes ended passed first).
        */
-      const pollUntilSynced = async (from: number, writesDone: () => number, timeoutMs: number, timeline?: Array<[number, number]>): Promise<number> => {
+      const pollUntilSynced = async (
+        from: number,
+        writesDone: () => number,
+        timeoutMs: number,
+        timeline?: Array<[number, number]>,
+      ): Promise<number> => {
         for (;;) {
           const tick = Date.now();
           const doneAt = writesDone();
@@ -211,7 +216,8 @@ export function syncSection(): Section {
       // Warm-up: the JIT, the store's caches, the target's token, the division sync's first run.
       log(`sync on ${name}: warm-up, ${int(WARMUP_USERS)} users through SCIM and the pipeline`);
       const warm = await pushUsers(server.appBase, token, (n) => `Sync.Warm${tag}.${n}@example.com`, WARMUP_USERS, CONNECTIONS);
-      if (!Number.isFinite(await pollUntilSynced(warm.startAt, () => warm.endAt, 60_000))) throw new Error(`sync on ${name}: the warm-up did not sync within 60 s`);
+      if (!Number.isFinite(await pollUntilSynced(warm.startAt, () => warm.endAt, 60_000)))
+        throw new Error(`sync on ${name}: the warm-up did not sync within 60 s`);
 
       fake.clearCalls();
       await server.call("sync-mark", {});
@@ -220,21 +226,27 @@ export function syncSection(): Section {
 
       // 1. End to end: the load loop and, beside it, the poll.
       const userPrefix = `Sync.User${tag}.`;
-      log(`sync on ${name}: ${int(USERS)} users through SCIM at ${CONNECTIONS} connections, sync concurrency ${CONCURRENCY}, debounce ${DEBOUNCE_MS} ms`);
+      log(
+        `sync on ${name}: ${int(USERS)} users through SCIM at ${CONNECTIONS} connections, sync concurrency ${CONCURRENCY}, debounce ${DEBOUNCE_MS} ms`,
+      );
       const firstWriteAt = Date.now();
       let loadEndAt = Number.NaN;
       const timeline: Array<[number, number]> = [];
       const poll = pollUntilSynced(firstWriteAt, () => loadEndAt, SYNC_TIMEOUT_MS, timeline);
       const push = await pushUsers(server.appBase, token, (n) => `${userPrefix}${n}@example.com`, USERS, CONNECTIONS);
       loadEndAt = push.endAt;
-      log(`sync on ${name}: SCIM done in ${seconds(push.endAt - push.startAt)} (${int((push.latencies.length / (push.endAt - push.startAt)) * 1000)} req/s, bad ${push.bad}); waiting for the pipeline`);
+      log(
+        `sync on ${name}: SCIM done in ${seconds(push.endAt - push.startAt)} (${int((push.latencies.length / (push.endAt - push.startAt)) * 1000)} req/s, bad ${push.bad}); waiting for the pipeline`,
+      );
       const syncedAt = await poll;
       const mainElu = performance.eventLoopUtilization(elu0).utilization;
       const cpu1 = await cpuNow(redis);
       const stats = await server.call("sync-stats", {});
       const syncedMs = syncedAt - firstWriteAt;
       const backlogSample = timeline.find(([t]) => t + firstWriteAt >= push.endAt);
-      log(`sync on ${name}: ${Number.isFinite(syncedMs) ? `all synced ${seconds(syncedMs)} after the first write` : `not all synced ${SYNC_TIMEOUT_MS / 1000} s after the last write`}`);
+      log(
+        `sync on ${name}: ${Number.isFinite(syncedMs) ? `all synced ${seconds(syncedMs)} after the first write` : `not all synced ${SYNC_TIMEOUT_MS / 1000} s after the last write`}`,
+      );
 
       // Lag: the SCIM write (created_at) → the fake's POST /api/v2/users for that e-mail.
       const createdAt = new Map<string, number>();
@@ -277,9 +289,25 @@ export function syncSection(): Section {
 
       // 4. BullMQ alone.
       log(`sync on ${name}: bare BullMQ worker, ${int(USERS)} no-op jobs at concurrency ${CONCURRENCY}`);
-      const plain = await server.call("bare-bullmq", { redisUrl: REDIS_URL, prefix: barePrefixes[0]!, jobs: USERS, concurrency: CONCURRENCY, mode: "plain", debounceMs: DEBOUNCE_MS });
-      const enqueue = await server.call("bare-bullmq", { redisUrl: REDIS_URL, prefix: barePrefixes[1]!, jobs: USERS, concurrency: CONCURRENCY, mode: "enqueue", debounceMs: DEBOUNCE_MS });
-      log(`sync on ${name}: bare ${int((plain.completed / plain.runMs) * 1000)} jobs/s; through enqueueSync ${int((enqueue.completed / enqueue.runMs) * 1000)} jobs/s`);
+      const plain = await server.call("bare-bullmq", {
+        redisUrl: REDIS_URL,
+        prefix: barePrefixes[0]!,
+        jobs: USERS,
+        concurrency: CONCURRENCY,
+        mode: "plain",
+        debounceMs: DEBOUNCE_MS,
+      });
+      const enqueue = await server.call("bare-bullmq", {
+        redisUrl: REDIS_URL,
+        prefix: barePrefixes[1]!,
+        jobs: USERS,
+        concurrency: CONCURRENCY,
+        mode: "enqueue",
+        debounceMs: DEBOUNCE_MS,
+      });
+      log(
+        `sync on ${name}: bare ${int((plain.completed / plain.runMs) * 1000)} jobs/s; through enqueueSync ${int((enqueue.completed / enqueue.runMs) * 1000)} jobs/s`,
+      );
 
       results.push({
         store: name,
@@ -293,7 +321,11 @@ export function syncSection(): Section {
         missing,
         calls,
         callsBad,
-        cpu: { machineMs: cpu1.machineMs - cpu0.machineMs, processMs: cpu1.processMs - cpu0.processMs, redisMs: cpu1.redisMs - cpu0.redisMs },
+        cpu: {
+          machineMs: cpu1.machineMs - cpu0.machineMs,
+          processMs: cpu1.processMs - cpu0.processMs,
+          redisMs: cpu1.redisMs - cpu0.redisMs,
+        },
         mainElu,
         alone,
         baseline,
@@ -303,7 +335,8 @@ export function syncSection(): Section {
     } finally {
       await server.call("sync-stop", {}).catch(() => null);
       await fake?.close().catch(() => undefined);
-      for (const p of [prefix, ...barePrefixes]) await dropPrefix(p, REDIS_URL).catch((err: unknown) => log(`could not drop the BullMQ prefix ${p}: ${String(err)}`));
+      for (const p of [prefix, ...barePrefixes])
+        await dropPrefix(p, REDIS_URL).catch((err: unknown) => log(`could not drop the BullMQ prefix ${p}: ${String(err)}`));
       redis.disconnect();
     }
   }
@@ -313,7 +346,10 @@ export function syncSection(): Section {
 
   const measured = (): Array<Required<SyncResult>> => results.filter((r) => !r.skipped) as Array<Required<SyncResult>>;
   const scimRps = (r: Required<SyncResult>): number => (r.push.latencies.length / (r.push.endAt - r.push.startAt)) * 1000;
-  const completed = (st: SyncStats): number => Object.entries(st.jobs).filter(([k]) => k.endsWith(" completed")).reduce((n, [, v]) => n + v, 0);
+  const completed = (st: SyncStats): number =>
+    Object.entries(st.jobs)
+      .filter(([k]) => k.endsWith(" completed"))
+      .reduce((n, [, v]) => n + v, 0);
   const completedJobs = (r: Required<SyncResult>): number => completed(r.stats);
   const meanJobMs = (st: SyncStats): number => (st.userJobSeconds.sum / Math.max(1, st.userJobSeconds.count)) * 1000;
   const aloneRate = (r: Required<SyncResult>): number => (ALONE_USERS / r.alone.ms) * 1000;
@@ -347,7 +383,19 @@ export function syncSection(): Section {
     out.push(`### ${int(USERS)} users end to end`, "");
     out.push(
       table(
-        ["Store", "first write → all synced", "SCIM writes took", "waiting at the last write", "then all synced in", "jobs completed", "jobs/s", "lag p50 s", "lag p99 s", "lag max s", "calls per user"],
+        [
+          "Store",
+          "first write → all synced",
+          "SCIM writes took",
+          "waiting at the last write",
+          "then all synced in",
+          "jobs completed",
+          "jobs/s",
+          "lag p50 s",
+          "lag p99 s",
+          "lag max s",
+          "calls per user",
+        ],
         rs.map((r) => [
           r.store,
           Number.isFinite(r.syncedMs) ? seconds(r.syncedMs) : `**not within ${SYNC_TIMEOUT_MS / 1000} s of the last write**`,
@@ -370,7 +418,12 @@ export function syncSection(): Section {
           return (
             `${r.store}: lag min ${sec(r.lags[0] ?? Number.NaN)} s, mean ${sec(lagMean)} s; the runtime's own \`scim_bridge_sync_lag_seconds\` (write → job done) has mean ${sec((r.stats.lag.sum / Math.max(1, r.stats.lag.count)) * 1000)} s over ${int(r.stats.lag.count)} jobs. ` +
             `${r.missing ? `**${int(r.missing)} users never reached the fake.** ` : ""}` +
-            `Jobs: ${Object.entries(r.stats.jobs).filter(([k]) => k.endsWith(" completed")).map(([k, v]) => `${k.replace(/ completed$/, "")} ${int(v)}`).join(", ")} completed${other.length ? `; ${other.map(([k, v]) => `${int(v)} ${k}`).join(", ")}` : "; none failed, retried or rate-limited"}.`
+            `Jobs: ${Object.entries(r.stats.jobs)
+              .filter(([k]) => k.endsWith(" completed"))
+              .map(([k, v]) => `${k.replace(/ completed$/, "")} ${int(v)}`)
+              .join(
+                ", ",
+              )} completed${other.length ? `; ${other.map(([k, v]) => `${int(v)} ${k}`).join(", ")}` : "; none failed, retried or rate-limited"}.`
           );
         })
         .join(" "),
@@ -402,8 +455,24 @@ export function syncSection(): Section {
       table(
         ["Store", "users", "runtime", "req/s", "p50 ms", "p99 ms", "bad"],
         rs.flatMap((r) => [
-          [r.store, int(USERS), "running", int(scimRps(r)), ms(percentile(r.push.latencies, 50)), ms(percentile(r.push.latencies, 99)), String(r.push.bad)],
-          [r.store, int(BASELINE_USERS), "stopped", int(scimRps({ ...r, push: r.baseline })), ms(percentile(r.baseline.latencies, 50)), ms(percentile(r.baseline.latencies, 99)), String(r.baseline.bad)],
+          [
+            r.store,
+            int(USERS),
+            "running",
+            int(scimRps(r)),
+            ms(percentile(r.push.latencies, 50)),
+            ms(percentile(r.push.latencies, 99)),
+            String(r.push.bad),
+          ],
+          [
+            r.store,
+            int(BASELINE_USERS),
+            "stopped",
+            int(scimRps({ ...r, push: r.baseline })),
+            ms(percentile(r.baseline.latencies, 50)),
+            ms(percentile(r.baseline.latencies, 99)),
+            String(r.baseline.bad),
+          ],
         ]),
       ),
       "",
@@ -415,7 +484,13 @@ export function syncSection(): Section {
     out.push(
       table(
         ["Store", ...CALL_KINDS, "total", "per user", "non-2xx"],
-        rs.map((r) => [r.store, ...CALL_KINDS.map((k) => int(r.calls[k] ?? 0)), int(totalCalls(r)), (totalCalls(r) / USERS).toFixed(2), int(r.callsBad)]),
+        rs.map((r) => [
+          r.store,
+          ...CALL_KINDS.map((k) => int(r.calls[k] ?? 0)),
+          int(totalCalls(r)),
+          (totalCalls(r) / USERS).toFixed(2),
+          int(r.callsBad),
+        ]),
       ),
       "",
       "Every request the fake received during the measured run (the warm-up's were cleared). One `POST /api/v2/users` per new user is the minimum for a create.",
@@ -425,8 +500,24 @@ export function syncSection(): Section {
     out.push("### Against a bare BullMQ worker", "");
     out.push(
       table(
-        ["Store (same run)", "pipeline jobs/s", "bare worker jobs/s", "bare: adding took", "pipeline ÷ bare", "through `enqueueSync` jobs/s", "pipeline ÷ `enqueueSync`"],
-        rs.map((r) => [r.store, int(pipelineRate(r)), int(bareRate(r.bare.plain)), seconds(r.bare.plain.addMs), pct(pipelineRate(r) / bareRate(r.bare.plain)), int(bareRate(r.bare.enqueue)), pct(pipelineRate(r) / bareRate(r.bare.enqueue))]),
+        [
+          "Store (same run)",
+          "pipeline jobs/s",
+          "bare worker jobs/s",
+          "bare: adding took",
+          "pipeline ÷ bare",
+          "through `enqueueSync` jobs/s",
+          "pipeline ÷ `enqueueSync`",
+        ],
+        rs.map((r) => [
+          r.store,
+          int(pipelineRate(r)),
+          int(bareRate(r.bare.plain)),
+          seconds(r.bare.plain.addMs),
+          pct(pipelineRate(r) / bareRate(r.bare.plain)),
+          int(bareRate(r.bare.enqueue)),
+          pct(pipelineRate(r) / bareRate(r.bare.enqueue)),
+        ]),
       ),
       "",
       `${int(USERS)} jobs each, concurrency ${CONCURRENCY}. The bare runs touch no store, no target and have no SCIM load beside them; the store column only says which run they belong to.`,
@@ -436,7 +527,19 @@ export function syncSection(): Section {
     out.push("### Where the time goes", "");
     out.push(
       table(
-        ["Store", "server thread busy", "main thread busy", "machine, cores busy", "this process, cores", "redis-server, cores", "the rest, cores", "mean user job ms", "poll: quick query, median ms", "poll: quick queries, share of the run", "`allSynced` query, median ms"],
+        [
+          "Store",
+          "server thread busy",
+          "main thread busy",
+          "machine, cores busy",
+          "this process, cores",
+          "redis-server, cores",
+          "the rest, cores",
+          "mean user job ms",
+          "poll: quick query, median ms",
+          "poll: quick queries, share of the run",
+          "`allSynced` query, median ms",
+        ],
         rs.map((r) => {
           const wall = r.syncedMs;
           const cores = (v: number): string => (Number.isFinite(v / wall) ? (v / wall).toFixed(2) : "n/a");
@@ -477,7 +580,9 @@ export function syncSection(): Section {
   }
 
   function timelineMarks(): number[] {
-    const longest = Math.max(...measured().map((r) => (Number.isFinite(r.syncedMs) ? r.syncedMs : r.push.endAt - r.push.startAt + SYNC_TIMEOUT_MS)));
+    const longest = Math.max(
+      ...measured().map((r) => (Number.isFinite(r.syncedMs) ? r.syncedMs : r.push.endAt - r.push.startAt + SYNC_TIMEOUT_MS)),
+    );
     const step = longest > 60_000 ? 10 : 5;
     const marks: number[] = [];
     for (let t = step; t * 1000 < longest + step * 1000; t += step) marks.push(t);
@@ -511,7 +616,12 @@ export function syncSection(): Section {
           ? "The measurements agree within 20 %: the end-to-end rate is about what one event loop can do for a SCIM write plus its sync, SCIM and the workers taking turns on it."
           : "The measurements do not fit that model everywhere: where the measured rate is lower, something else (the store's backends, the other threads) competes for the two cores; where higher, the thread was not the only limit of the runs alone.") +
         (rs.some((r) => Math.min(r.baselineElu, r.alone.stats.elu) < 0.9)
-          ? ` Where a run alone left the thread partly idle (${rs.filter((r) => Math.min(r.baselineElu, r.alone.stats.elu) < 0.9).map((r) => r.store).join(", ")}: its queries wait on the database's processes), part of its time per user is waiting that overlaps with other work, and the prediction is a lower bound.`
+          ? ` Where a run alone left the thread partly idle (${rs
+              .filter((r) => Math.min(r.baselineElu, r.alone.stats.elu) < 0.9)
+              .map((r) => r.store)
+              .join(
+                ", ",
+              )}: its queries wait on the database's processes), part of its time per user is waiting that overlaps with other work, and the prediction is a lower bound.`
           : ""),
     );
     lines.push(
@@ -530,7 +640,9 @@ export function syncSection(): Section {
     );
     lines.push(
       `**Downstream calls:** ${each((r) => `${(totalCalls(r) / USERS).toFixed(2)} per user (${int(r.calls["POST /users"] ?? 0)} creates, ${int(r.calls["PATCH /users/{id}"] ?? 0)} PATCHes, ${int(r.calls["GET /users/{id}"] ?? 0)} GETs, ${int(r.calls.token ?? 0)} token requests)`)}. ` +
-        (rs.every((r) => totalCalls(r) / USERS < 1.01) ? "A new user costs one Platform API call: the create carries every field the user has, and the target's token is cached." : "More than one call per new user: the table shows which."),
+        (rs.every((r) => totalCalls(r) / USERS < 1.01)
+          ? "A new user costs one Platform API call: the create carries every field the user has, and the target's token is cached."
+          : "More than one call per new user: the table shows which."),
     );
     const extra = rs.filter((r) => completedJobs(r) > USERS || completed(r.alone.stats) > ALONE_USERS);
     if (extra.length)
@@ -541,12 +653,16 @@ export function syncSection(): Section {
       );
     lines.push(
       `**Against bare BullMQ:** a worker doing nothing completes ${each((r) => `${int(bareRate(r.bare.plain))} jobs/s (${int(bareRate(r.bare.enqueue))} with \`enqueueSync\`'s delayed, deduplicated adds)`)}; the pipeline reached ${each((r) => `${int(pipelineRate(r))} jobs/s end to end (${pct(pipelineRate(r) / bareRate(r.bare.plain))} of the bare rate) and ${int((completed(r.alone.stats) / r.alone.ms) * 1000)} alone`)}. ` +
-        (rs.every((r) => aloneRate(r) < 0.25 * bareRate(r.bare.enqueue)) ? "BullMQ and Redis are far from the limit: Redis used a few hundredths of a core." : "The pipeline comes close to BullMQ's own rate."),
+        (rs.every((r) => aloneRate(r) < 0.25 * bareRate(r.bare.enqueue))
+          ? "BullMQ and Redis are far from the limit: Redis used a few hundredths of a core."
+          : "The pipeline comes close to BullMQ's own rate."),
     );
     lines.push(
       `**What limits throughput on ${os.availableParallelism()} cores:** the server thread was busy (end to end, pipeline alone) ${each((r) => `${pct(r.stats.elu)}, ${pct(r.alone.stats.elu)}`)}. It runs the SCIM app, the relay and up to ${CONCURRENCY} jobs on one event loop; ` +
         "on PGlite it also runs every query (one at a time, WASM on that thread), so SCIM writes, relay rounds, the jobs' queries and the poll all queue for it: that one thread is the ceiling. (While this benchmark was written, 2,000-user runs on PGlite at concurrency 2, 8 and 16 all synced in 12.3 to 12.8 s: concurrency moved the thread between SCIM, 274 → 181 req/s, and the workers, not the total.) " +
-        (rs.length > 1 ? "On PostgreSQL the queries run in backend processes (\"the rest\" above), which leave the thread more room but share the two cores with it, the main thread and Redis. " : "") +
+        (rs.length > 1
+          ? 'On PostgreSQL the queries run in backend processes ("the rest" above), which leave the thread more room but share the two cores with it, the main thread and Redis. '
+          : "") +
         `A user job's mean run time (${each((r) => `${ms(meanJobMs(r.stats))} ms end to end, ${ms(meanJobMs(r.alone.stats))} ms alone`)}) is mostly waiting for that thread and the store, not for the fake: a job makes seven store queries, one after another (\`sync-worker.ts\` reads the sync state, then \`reconcileUser\` reads the user, the sync state again, the division, the user's version again, writes \`markSynced\` and reads the user's groups), and one target call; the relay adds one \`markPending\` query per user, awaited one after another, and one \`enqueueSync\` per user.`,
     );
     const perMinute = 300;
@@ -557,7 +673,9 @@ export function syncSection(): Section {
     const missing = rs.reduce((n, r) => n + r.missing, 0);
     lines.push(
       (bad ? `**${int(bad)} SCIM requests failed**: the figures of that run are suspect. ` : "Every SCIM request answered 2xx. ") +
-        (missing ? `**${int(missing)} users never reached the fake.**` : `Every measured user reached the fake${rs.every((r) => (r.calls["POST /users"] ?? 0) === USERS) ? ", created exactly once" : ""}.`),
+        (missing
+          ? `**${int(missing)} users never reached the fake.**`
+          : `Every measured user reached the fake${rs.every((r) => (r.calls["POST /users"] ?? 0) === USERS) ? ", created exactly once" : ""}.`),
     );
     return lines;
   }

@@ -116,11 +116,17 @@ export function syncServer(store: Store): SyncServer {
     return out;
   }
 
-  async function histogram(h: Histogram<string>, label: string, value: string): Promise<{ sum: number; count: number; buckets: Array<[number, number]> }> {
+  async function histogram(
+    h: Histogram<string>,
+    label: string,
+    value: string,
+  ): Promise<{ sum: number; count: number; buckets: Array<[number, number]> }> {
     const values = (await h.get()).values.filter((v) => v.labels[label] === value);
     const sum = values.find((v) => v.metricName?.endsWith("_sum"))?.value ?? 0;
     const count = values.find((v) => v.metricName?.endsWith("_count"))?.value ?? 0;
-    const buckets = values.filter((v) => v.metricName?.endsWith("_bucket")).map((v): [number, number] => [Number(v.labels.le === "+Inf" ? Infinity : v.labels.le), v.value]);
+    const buckets = values
+      .filter((v) => v.metricName?.endsWith("_bucket"))
+      .map((v): [number, number] => [Number(v.labels.le === "+Inf" ? Infinity : v.labels.le), v.value]);
     return { sum, count, buckets };
   }
 
@@ -181,7 +187,13 @@ export function syncServer(store: Store): SyncServer {
         userJobSeconds: { sum: duration.sum, count: duration.count },
         lag: await histogram(metrics.lag as Histogram<string>, "type", "User"),
         elu: performance.eventLoopUtilization(eluMark).utilization,
-        poll: { calls: sorted.length, medianMs: sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN, totalMs: sorted.reduce((a, b) => a + b, 0), fullCalls: fullSorted.length, fullMedianMs: fullSorted[Math.floor((fullSorted.length - 1) / 2)] ?? Number.NaN },
+        poll: {
+          calls: sorted.length,
+          medianMs: sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN,
+          totalMs: sorted.reduce((a, b) => a + b, 0),
+          fullCalls: fullSorted.length,
+          fullMedianMs: fullSorted[Math.floor((fullSorted.length - 1) / 2)] ?? Number.NaN,
+        },
       };
     },
     async stop() {
@@ -211,7 +223,12 @@ async function bareBullmq(args: BareArgs): Promise<BareResult> {
     resolveDone = resolve;
   });
   const startWorker = (): Worker<SyncJobData> => {
-    const w = new Worker<SyncJobData>(QUEUE_NAMES.User, async () => undefined, { connection: consumer, prefix: args.prefix, concurrency: args.concurrency, autorun: false });
+    const w = new Worker<SyncJobData>(QUEUE_NAMES.User, async () => undefined, {
+      connection: consumer,
+      prefix: args.prefix,
+      concurrency: args.concurrency,
+      autorun: false,
+    });
     w.on("completed", () => {
       if (++completed === args.jobs) resolveDone();
     });
@@ -226,7 +243,8 @@ async function bareBullmq(args: BareArgs): Promise<BareResult> {
     const worker = startWorker();
     try {
       const a0 = performance.now();
-      for (let i = 0; i < ids.length; i += 1000) await queue.addBulk(ids.slice(i, i + 1000).map((id) => ({ name: "sync", data: { type: "User" as const, id } })));
+      for (let i = 0; i < ids.length; i += 1000)
+        await queue.addBulk(ids.slice(i, i + 1000).map((id) => ({ name: "sync", data: { type: "User" as const, id } })));
       const addMs = performance.now() - a0;
       const r0 = performance.now();
       void worker.run();

@@ -96,7 +96,15 @@ export function tokenSection(): Section {
     out.push(
       table(
         ["Store", "tokens/s", "p50 ms", "p97.5 ms", "p99 ms", "bad", "rows in `tokens` after"],
-        results.map((s) => [s.store, int(s.tokens.rps), ms(s.tokens.p50), ms(s.tokens.p975), ms(s.tokens.p99), String(s.tokens.bad), int(s.tokenRows)]),
+        results.map((s) => [
+          s.store,
+          int(s.tokens.rps),
+          ms(s.tokens.p50),
+          ms(s.tokens.p975),
+          ms(s.tokens.p99),
+          String(s.tokens.bad),
+          int(s.tokenRows),
+        ]),
       ),
       "",
       `The row count includes the warm-up run's tokens.`,
@@ -113,10 +121,24 @@ export function tokenSection(): Section {
     const head = ["Store", "Route", "req/s", "p50 ms", "p97.5 ms", "p99 ms", "bad"];
 
     out.push("### Cost of token verification", "");
-    out.push(`#### Under load (${CONNECTIONS} connections)`, "", table(head, routeRows((s) => s.loaded)), "");
+    out.push(
+      `#### Under load (${CONNECTIONS} connections)`,
+      "",
+      table(
+        head,
+        routeRows((s) => s.loaded),
+      ),
+      "",
+    );
     out.push(
       table(
-        ["Store", "added p50 ms (auth − noauth)", "throughput auth / noauth", "added ms per request at saturation", `p50 aim < ${AIM_MS} ms met?`],
+        [
+          "Store",
+          "added p50 ms (auth − noauth)",
+          "throughput auth / noauth",
+          "added ms per request at saturation",
+          `p50 aim < ${AIM_MS} ms met?`,
+        ],
         results.map((s) => {
           const d = derive(s.loaded);
           return [s.store, signed(d.addedP50), `${(d.ratio * 100).toFixed(1)} %`, signed(d.serviceMs), verdict(d.addedP50)];
@@ -129,7 +151,15 @@ export function tokenSection(): Section {
         `so the p50 difference under load is roughly ${CONNECTIONS} × that figure; the unloaded runs below give the latency of one verification on its own.`,
       "",
     );
-    out.push(`#### Unloaded (1 connection)`, "", table(head, routeRows((s) => s.unloaded)), "");
+    out.push(
+      `#### Unloaded (1 connection)`,
+      "",
+      table(
+        head,
+        routeRows((s) => s.unloaded),
+      ),
+      "",
+    );
     out.push(
       table(
         ["Store", "added p50 ms (auth − noauth)", "throughput auth / noauth", `p50 aim < ${AIM_MS} ms met?`],
@@ -146,8 +176,20 @@ export function tokenSection(): Section {
     out.push("#### Where the verification time goes", "");
     out.push(
       table(
-        ["Store", "SHA-256 of the token", "store round trip (`select 1`)", "`findToken` (the verification query)", "`verifyToken` (all of it)"],
-        results.map((s) => [s.store, ms4(s.breakdown.sha256), ms4(s.breakdown.select1), ms4(s.breakdown.findToken), ms4(s.breakdown.verifyToken)]),
+        [
+          "Store",
+          "SHA-256 of the token",
+          "store round trip (`select 1`)",
+          "`findToken` (the verification query)",
+          "`verifyToken` (all of it)",
+        ],
+        results.map((s) => [
+          s.store,
+          ms4(s.breakdown.sha256),
+          ms4(s.breakdown.select1),
+          ms4(s.breakdown.findToken),
+          ms4(s.breakdown.verifyToken),
+        ]),
       ),
       "",
       `Median ms per call, in the server thread, no HTTP, one call at a time for ${BREAKDOWN_SECONDS} s each after 200 warm-up calls, with the same token. ` +

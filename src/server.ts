@@ -33,7 +33,9 @@ export interface RunningServer {
 }
 
 const notYet: RequestListener = (_req, res) => {
-  res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" }).end(JSON.stringify({ error: "starting", message: "the bridge is starting" }));
+  res
+    .writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" })
+    .end(JSON.stringify({ error: "starting", message: "the bridge is starting" }));
 };
 
 /**
@@ -41,7 +43,12 @@ const notYet: RequestListener = (_req, res) => {
  * `--api-only` and `--worker-only` scale them apart). Shutdown order: stop accepting HTTP, let
  * workers finish their jobs, close queues, quit Redis, close the store.
  */
-export async function startServer(config: Config, opts: ServeOptions = { api: true, worker: true }, logger: Logger = createLogger(config.LOG_LEVEL), clock: Clock = systemClock): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  opts: ServeOptions = { api: true, worker: true },
+  logger: Logger = createLogger(config.LOG_LEVEL),
+  clock: Clock = systemClock,
+): Promise<RunningServer> {
   const store = await openStore(config);
   let server: Server | null = null;
   // Until the app is built, requests are told to come back; the port is taken first, so that a port in
@@ -80,7 +87,9 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
         syncMetrics,
       )
     : null;
-  const queues: SyncQueues | null = sync?.queues ?? (opts.api ? createQueues(redisConnection(config.REDIS_URL, false), config.QUEUE_PREFIX, config.SYNC_DEBOUNCE_MS) : null);
+  const queues: SyncQueues | null =
+    sync?.queues ??
+    (opts.api ? createQueues(redisConnection(config.REDIS_URL, false), config.QUEUE_PREFIX, config.SYNC_DEBOUNCE_MS) : null);
   const stopDepth = queues ? watchQueueDepth(queues, syncMetrics) : () => undefined;
   const health = RedisHealth.watch(config.REDIS_URL, logger);
   if (sync) health.whenBack(() => sync.reschedule());
@@ -93,7 +102,10 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
     const port = typeof address === "object" && address ? address.port : config.PORT;
     url = `http://${config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST}:${port}`;
   }
-  logger.info({ category: "app", url, store: store.kind, api: opts.api, worker: opts.worker, target: target.name }, url ? "scim-bridge listening" : "scim-bridge workers running");
+  logger.info(
+    { category: "app", url, store: store.kind, api: opts.api, worker: opts.worker, target: target.name },
+    url ? "scim-bridge listening" : "scim-bridge workers running",
+  );
   await logHipaaWarnings(store, config, clock, logger);
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -108,7 +120,10 @@ export async function startServer(config: Config, opts: ServeOptions = { api: tr
         });
       }
       // Each step may fail (Redis gone); none of them may keep the store from closing
-      if (sync) await sync.stop().catch((err: unknown) => logger.warn({ category: "app", err: (err as Error).message }, "sync workers did not stop cleanly"));
+      if (sync)
+        await sync
+          .stop()
+          .catch((err: unknown) => logger.warn({ category: "app", err: (err as Error).message }, "sync workers did not stop cleanly"));
       else await Promise.race([queues?.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);
       health.disconnect();
       await store.close();

@@ -5,7 +5,12 @@ import { describeReadFailure } from "../http/body-errors.js";
 
 /** The status each kind of domain error answers with on the admin API. */
 const STATUS: Record<DomainError["kind"], number> = { validation: 400, not_found: 404, conflict: 409, forbidden: 403, unavailable: 503 };
-const CODE: Record<Exclude<DomainError["kind"], "unavailable">, string> = { validation: "invalid_request", not_found: "not_found", conflict: "conflict", forbidden: "forbidden" };
+const CODE: Record<Exclude<DomainError["kind"], "unavailable">, string> = {
+  validation: "invalid_request",
+  not_found: "not_found",
+  conflict: "conflict",
+  forbidden: "forbidden",
+};
 
 /** The admin API's error body: `{"error": code, "message": text}`, plus the field(s) at fault when known. */
 export function sendAdminError(res: Response, status: number, code: string, message: string, fields: readonly FieldError[] = []): void {

@@ -5,7 +5,15 @@ import { mayDo } from "../authz/permissions.js";
 import type { AppDeps } from "../http/deps.js";
 import { bearerAuth, principalOf } from "../oauth/endpoints/bearer.js";
 import { paging, queryText, renderAdminAuthFailure, requirePermission } from "./admin-http.js";
-import { createClient, deleteClient, getClient, listClients, revokeClientTokens, rotateSecret, updateClient } from "../oauth/client-registry.js";
+import {
+  createClient,
+  deleteClient,
+  getClient,
+  listClients,
+  revokeClientTokens,
+  rotateSecret,
+  updateClient,
+} from "../oauth/client-registry.js";
 import { createRole, deleteRole, restoreDefaultRoles, updateRole } from "../oauth/role-service.js";
 import { getRole, listRoles } from "../authz/roles.js";
 import { createDivision, listDivisions } from "../authz/divisions.js";
@@ -35,7 +43,8 @@ export function adminRouter(deps: AppDeps): Router {
   const r = express.Router();
   const now = () => new Date(deps.clock());
   r.use((req, res, next) => {
-    if (headerBytes(req.rawHeaders) > MAX_HEADER_BYTES) return sendAdminError(res, 431, "request_header_fields_too_large", `request headers exceed ${MAX_HEADER_BYTES} bytes`);
+    if (headerBytes(req.rawHeaders) > MAX_HEADER_BYTES)
+      return sendAdminError(res, 431, "request_header_fields_too_large", `request headers exceed ${MAX_HEADER_BYTES} bytes`);
     const problem = findTargetProblem(req.path, req.query);
     next(problem ? DomainError.validation([{ field: "(request)", message: problem }]) : undefined);
   });
@@ -72,7 +81,8 @@ export function adminRouter(deps: AppDeps): Router {
   });
   r.post("/clients/:id/secret", requirePermission("bridge:client:edit"), async (req, res) => {
     const opts = parseBody(RotateBody, req.body ?? {});
-    if (opts.revokeTokens && !mayDo(principalOf(res).grants, "bridge:token:revoke")) throw DomainError.forbidden("revokeTokens needs the permission bridge:token:revoke");
+    if (opts.revokeTokens && !mayDo(principalOf(res).grants, "bridge:token:revoke"))
+      throw DomainError.forbidden("revokeTokens needs the permission bridge:token:revoke");
     res.setHeader("Cache-Control", "no-store").json(await rotateSecret(deps.store, principalOf(res), now(), idOf(req), opts));
   });
   r.delete("/clients/:id/tokens", requirePermission("bridge:token:revoke"), async (req, res) => {
@@ -143,8 +153,15 @@ export function queueDashboardRouter(deps: AppDeps, basePath: string): Router | 
   // resume, clean, empty: Bull Board sends them as PUT, POST, PATCH or DELETE) needs bridge:job:retry.
   const acting = requirePermission("bridge:job:retry");
   // With Redis down every dashboard call would wait for it: 503 at once instead
-  const redisUp = (_req: express.Request, _res: express.Response, next: express.NextFunction) => next(deps.redis && deps.redis.status !== "ready" ? redisUnavailableError(redactUrl(deps.config.REDIS_URL)) : undefined);
-  r.use(bearerAuth(deps, renderAdminAuthFailure), requirePermission("bridge:job:view"), (req, res, next) => (["GET", "HEAD"].includes(req.method) ? next() : acting(req, res, next)), redisUp, board);
+  const redisUp = (_req: express.Request, _res: express.Response, next: express.NextFunction) =>
+    next(deps.redis && deps.redis.status !== "ready" ? redisUnavailableError(redactUrl(deps.config.REDIS_URL)) : undefined);
+  r.use(
+    bearerAuth(deps, renderAdminAuthFailure),
+    requirePermission("bridge:job:view"),
+    (req, res, next) => (["GET", "HEAD"].includes(req.method) ? next() : acting(req, res, next)),
+    redisUp,
+    board,
+  );
   r.use(adminErrorHandler(deps.config.BODY_LIMIT_BYTES));
   return r;
 }

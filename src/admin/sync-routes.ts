@@ -74,6 +74,9 @@ export function queueDashboard(deps: AppDeps, basePath: string): express.Router 
   if (!deps.queues) return null;
   const adapter = new ExpressAdapter();
   adapter.setBasePath(basePath);
-  createBullBoard({ queues: [deps.queues.user, deps.queues.group, deps.queues.divisions].map((q) => new BullMQAdapter(q)), serverAdapter: adapter });
+  createBullBoard({
+    queues: [deps.queues.user, deps.queues.group, deps.queues.divisions].map((q) => new BullMQAdapter(q)),
+    serverAdapter: adapter,
+  });
   return adapter.getRouter() as express.Router;
 }

@@ -20,7 +20,16 @@ export interface AuditRecord extends Required<Omit<AuditEntry, "note">> {
 export async function recordAudit(tx: Queryable, at: Date, e: AuditEntry): Promise<void> {
   await tx.query(
     "insert into audit(at, actor, action, target_type, target_id, before, after, note) values ($1,$2,$3,$4,$5,$6::jsonb,$7::jsonb,$8)",
-    [at, e.actor, e.action, e.targetType, e.targetId, e.before === undefined ? null : JSON.stringify(e.before), e.after === undefined ? null : JSON.stringify(e.after), e.note ?? null],
+    [
+      at,
+      e.actor,
+      e.action,
+      e.targetType,
+      e.targetId,
+      e.before === undefined ? null : JSON.stringify(e.before),
+      e.after === undefined ? null : JSON.stringify(e.after),
+      e.note ?? null,
+    ],
   );
 }
 
@@ -48,7 +57,11 @@ interface AuditRow {
 export async function listAudit(db: Queryable, q: AuditQuery): Promise<{ entities: AuditRecord[]; total: number }> {
   const where: string[] = [];
   const params: unknown[] = [];
-  for (const [col, v] of [["target_type", q.targetType], ["target_id", q.targetId], ["action", q.action]] as const) {
+  for (const [col, v] of [
+    ["target_type", q.targetType],
+    ["target_id", q.targetId],
+    ["action", q.action],
+  ] as const) {
     if (v !== undefined) {
       params.push(v);
       where.push(`${col} = $${params.length}`);
@@ -56,9 +69,22 @@ export async function listAudit(db: Queryable, q: AuditQuery): Promise<{ entitie
   }
   const filter = where.length ? `where ${where.join(" and ")}` : "";
   const [count] = await db.query<{ n: number }>(`select count(*)::int as n from audit ${filter}`, params);
-  const rows = await db.query<AuditRow>(`select * from audit ${filter} order by id desc limit $${params.length + 1} offset $${params.length + 2}`, [...params, q.limit, q.offset]);
+  const rows = await db.query<AuditRow>(
+    `select * from audit ${filter} order by id desc limit $${params.length + 1} offset $${params.length + 2}`,
+    [...params, q.limit, q.offset],
+  );
   return {
     total: count?.n ?? 0,
-    entities: rows.map((r) => ({ id: r.id, at: r.at.toISOString(), actor: r.actor, action: r.action, targetType: r.target_type as AuditRecord["targetType"], targetId: r.target_id, before: r.before, after: r.after, note: r.note })),
+    entities: rows.map((r) => ({
+      id: r.id,
+      at: r.at.toISOString(),
+      actor: r.actor,
+      action: r.action,
+      targetType: r.target_type as AuditRecord["targetType"],
+      targetId: r.target_id,
+      before: r.before,
+      after: r.after,
+      note: r.note,
+    })),
   };
 }

@@ -31,13 +31,26 @@ export function assertMayManage(actor: Actor, held: readonly HeldGrant[], what: 
   const denied = ungrantable(actor.grants, held);
   if (denied.length === 0) return;
   const list = denied.map((g) => `${JSON.stringify(g.role.name ?? g.role.id)} in division ${JSON.stringify(g.divisionId)}`).join(", ");
-  throw DomainError.forbidden(`you cannot ${what}: it holds ${list}, which you could not grant (an admin acts only on clients whose roles it could grant)`);
+  throw DomainError.forbidden(
+    `you cannot ${what}: it holds ${list}, which you could not grant (an admin acts only on clients whose roles it could grant)`,
+  );
 }
 
 /** Refuses (403) a change to a role's permissions that the actor does not hold wherever the role is granted. */
-export async function assertMayChangeRole(tx: Queryable, actor: Actor, roleId: string, roleName: string, changed: readonly string[], verb: string): Promise<void> {
+export async function assertMayChangeRole(
+  tx: Queryable,
+  actor: Actor,
+  roleId: string,
+  roleName: string,
+  changed: readonly string[],
+  verb: string,
+): Promise<void> {
   if (actor.kind !== "client" || changed.length === 0) return;
-  const grantedIn = (await tx.query<{ division_id: string }>("select distinct division_id from client_role_divisions where role_id = $1 order by 1", [roleId])).map((r) => r.division_id);
+  const grantedIn = (
+    await tx.query<{ division_id: string }>("select distinct division_id from client_role_divisions where role_id = $1 order by 1", [
+      roleId,
+    ])
+  ).map((r) => r.division_id);
   const missing = missingForRoleChange(actor.grants, changed, grantedIn);
   if (missing.length === 0) return;
   const detail = missing.map((m) => `${m.permissions.join(", ")} in division ${JSON.stringify(m.divisionId)}`).join("; ");
@@ -54,7 +67,8 @@ export async function fullAdminCount(db: Queryable): Promise<number> {
       where c.state = 'active' and g.division_id = '*'`,
   );
   const byClient = new Map<string, Array<{ divisionId: string; permissions: string[] }>>();
-  for (const r of rows) byClient.set(r.client_id, [...(byClient.get(r.client_id) ?? []), { divisionId: r.division_id, permissions: r.permissions }]);
+  for (const r of rows)
+    byClient.set(r.client_id, [...(byClient.get(r.client_id) ?? []), { divisionId: r.division_id, permissions: r.permissions }]);
   return [...byClient.values()].filter(isFullAdmin).length;
 }
 
@@ -67,7 +81,9 @@ export async function keepingAnAdmin<T>(tx: Queryable, change: () => Promise<T>)
   const before = await fullAdminCount(tx);
   const result = await change();
   if (before > 0 && (await fullAdminCount(tx)) === 0) {
-    throw DomainError.conflict("this change would leave no active client holding the Bridge Admin permissions in all divisions (*), and no one could administer the bridge; grant Bridge Admin in * to another client first");
+    throw DomainError.conflict(
+      "this change would leave no active client holding the Bridge Admin permissions in all divisions (*), and no one could administer the bridge; grant Bridge Admin in * to another client first",
+    );
   }
   return result;
 }

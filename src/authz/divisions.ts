@@ -61,8 +61,19 @@ export async function createDivision(store: Store, actor: Actor, now: Date, body
   const division: Division = { id: randomUUID(), name: input.name, description: input.description ?? "", homeDivision: false };
   try {
     await store.transaction(async (tx) => {
-      await tx.query("insert into divisions(id, name, description, home, created_at) values ($1,$2,$3,false,$4)", [division.id, division.name, division.description, now]);
-      await recordAudit(tx, now, { actor: actorName(actor), action: "division.create", targetType: "division", targetId: division.id, after: division });
+      await tx.query("insert into divisions(id, name, description, home, created_at) values ($1,$2,$3,false,$4)", [
+        division.id,
+        division.name,
+        division.description,
+        now,
+      ]);
+      await recordAudit(tx, now, {
+        actor: actorName(actor),
+        action: "division.create",
+        targetType: "division",
+        targetId: division.id,
+        after: division,
+      });
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw DomainError.conflict(`a division named ${JSON.stringify(division.name)} exists`, "name");

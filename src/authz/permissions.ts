@@ -78,7 +78,10 @@ export function permissionsIn(grants: readonly EffectiveGrant[], divisionId: str
 
 /** May the principal do `permission` in `divisionId` (or, with no division, in any division)? */
 export function mayDo(grants: readonly EffectiveGrant[], permission: string, divisionId?: string): boolean {
-  return grants.some((g) => (divisionId === undefined || g.divisionId === ALL_DIVISIONS || g.divisionId === divisionId) && isCoveredBy(permission, g.permissions));
+  return grants.some(
+    (g) =>
+      (divisionId === undefined || g.divisionId === ALL_DIVISIONS || g.divisionId === divisionId) && isCoveredBy(permission, g.permissions),
+  );
 }
 
 /**
@@ -86,10 +89,19 @@ export function mayDo(grants: readonly EffectiveGrant[], permission: string, div
  * (or in all divisions), or holds there every permission the role carries. A grant in `*` needs the
  * admin's own grants in `*`.
  */
-export function mayGrant(adminGrants: readonly EffectiveGrant[], role: { id: string; permissions: readonly string[] }, divisionId: string): boolean {
-  const inScope = adminGrants.filter((g) => g.divisionId === ALL_DIVISIONS || (divisionId !== ALL_DIVISIONS && g.divisionId === divisionId));
+export function mayGrant(
+  adminGrants: readonly EffectiveGrant[],
+  role: { id: string; permissions: readonly string[] },
+  divisionId: string,
+): boolean {
+  const inScope = adminGrants.filter(
+    (g) => g.divisionId === ALL_DIVISIONS || (divisionId !== ALL_DIVISIONS && g.divisionId === divisionId),
+  );
   if (inScope.some((g) => g.roleId === role.id)) return true;
-  return isSubset(role.permissions, inScope.flatMap((g) => g.permissions));
+  return isSubset(
+    role.permissions,
+    inScope.flatMap((g) => g.permissions),
+  );
 }
 
 /** A grant with the role it names, as the grant rule needs it. */
@@ -112,7 +124,11 @@ export function ungrantable(adminGrants: readonly EffectiveGrant[], held: readon
  * holds it in every division where the role is granted (a role granted nowhere reaches no one yet;
  * granting it later is checked by `mayGrant`). Returns, per division, what the admin lacks there.
  */
-export function missingForRoleChange(adminGrants: readonly EffectiveGrant[], changed: readonly string[], grantedIn: readonly string[]): Array<{ divisionId: string; permissions: string[] }> {
+export function missingForRoleChange(
+  adminGrants: readonly EffectiveGrant[],
+  changed: readonly string[],
+  grantedIn: readonly string[],
+): Array<{ divisionId: string; permissions: string[] }> {
   const out: Array<{ divisionId: string; permissions: string[] }> = [];
   for (const divisionId of grantedIn) {
     const held = permissionsIn(adminGrants, divisionId);
@@ -129,5 +145,8 @@ export function permissionDelta(prev: readonly string[], next: readonly string[]
 
 /** Does a client with these grants hold every Bridge Admin permission in all divisions? */
 export function isFullAdmin(grants: readonly { divisionId: string; permissions: readonly string[] }[]): boolean {
-  return isSubset(BRIDGE_ADMIN_PERMISSIONS, grants.filter((g) => g.divisionId === ALL_DIVISIONS).flatMap((g) => g.permissions));
+  return isSubset(
+    BRIDGE_ADMIN_PERMISSIONS,
+    grants.filter((g) => g.divisionId === ALL_DIVISIONS).flatMap((g) => g.permissions),
+  );
 }

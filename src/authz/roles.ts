@@ -72,7 +72,10 @@ export async function builtinRoleId(db: Queryable, key: BuiltinRole): Promise<st
 export async function seedDefaults(db: Queryable, now: Date): Promise<void> {
   const home = await db.query("select 1 from divisions where home");
   if (home.length === 0) {
-    await db.query("insert into divisions(id, name, description, home, created_at) values ($1,'Home','The home division',true,$2)", [randomUUID(), now]);
+    await db.query("insert into divisions(id, name, description, home, created_at) values ($1,'Home','The home division',true,$2)", [
+      randomUUID(),
+      now,
+    ]);
   }
   for (const [key, def] of Object.entries(BUILTIN_ROLES)) {
     await db.query(

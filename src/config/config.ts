@@ -23,7 +23,11 @@ const schema = z.object({
   GENESYS_LOGIN_URL: optionalUrl,
   GENESYS_API_URL: optionalUrl,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024),
   /**
    * Express's "trust proxy": false, a hop count, or the proxies' addresses/subnets (comma-separated).
    * `true` trusts every X-Forwarded-For entry, so a client could choose the address it is counted
@@ -32,7 +36,15 @@ const schema = z.object({
   TRUST_PROXY: z.union([
     bool,
     z.coerce.number().int().min(0).max(32),
-    z.string().regex(/^[\w.:/,\s-]+$/, "false, true, a hop count, or comma-separated proxy addresses/subnets").transform((v) => v.split(",").map((x) => x.trim()).filter(Boolean)),
+    z
+      .string()
+      .regex(/^[\w.:/,\s-]+$/, "false, true, a hop count, or comma-separated proxy addresses/subnets")
+      .transform((v) =>
+        v
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ),
   ]),
   HIPAA_COMPLIANCE: bool,
   QUEUE_PREFIX: z.string().regex(/^[\w{}:-]+$/, "letters, digits, _ - : { } only"),
@@ -77,7 +89,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   Object.assign(raw, overrides);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message} (got ${JSON.stringify(raw[String(i.path[0])])})`));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message} (got ${JSON.stringify(raw[String(i.path[0])])})`),
+    );
   }
   if (parsed.data.TARGET === "genesys" && (!parsed.data.GENESYS_CLIENT_ID || !parsed.data.GENESYS_CLIENT_SECRET)) {
     throw new ConfigError(["GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET: required when TARGET=genesys"]);

@@ -20,16 +20,27 @@ interface LibraryError {
 }
 
 export function describeReadFailure(err: unknown, bodyLimit: number): ReadFailure | null {
-  if (err instanceof URIError) return { status: 400, kind: "path", code: "invalid_request", message: "the request path is not valid percent-encoded UTF-8" };
+  if (err instanceof URIError)
+    return { status: 400, kind: "path", code: "invalid_request", message: "the request path is not valid percent-encoded UTF-8" };
   if (typeof err !== "object" || err === null) return null;
   const e = err as LibraryError;
   switch (e.type) {
     case "entity.too.large":
-      return { status: 413, kind: "too_large", code: "payload_too_large", message: `request body exceeds ${typeof e.limit === "number" ? e.limit : bodyLimit} bytes` };
+      return {
+        status: 413,
+        kind: "too_large",
+        code: "payload_too_large",
+        message: `request body exceeds ${typeof e.limit === "number" ? e.limit : bodyLimit} bytes`,
+      };
     case "entity.parse.failed":
       return { status: 400, kind: "syntax", code: "invalid_json", message: "request body is not valid JSON" };
     case "encoding.unsupported":
-      return { status: 415, kind: "encoding", code: "invalid_request", message: "unsupported Content-Encoding: send the body as identity, gzip, deflate or br" };
+      return {
+        status: 415,
+        kind: "encoding",
+        code: "invalid_request",
+        message: "unsupported Content-Encoding: send the body as identity, gzip, deflate or br",
+      };
     case "charset.unsupported":
       return { status: 415, kind: "media_type", code: "invalid_request", message: "unsupported charset: send the body in UTF-8" };
     case "request.aborted":
@@ -41,7 +52,14 @@ export function describeReadFailure(err: unknown, bodyLimit: number): ReadFailur
       break;
   }
   // zlib's codes: Z_DATA_ERROR and the like for gzip/deflate, ERR__ERROR_* for brotli
-  if (typeof e.code === "string" && (e.code.startsWith("Z_") || e.code.startsWith("ERR__ERROR"))) return { status: 400, kind: "encoding", code: "invalid_request", message: "the request body could not be decoded with its Content-Encoding" };
-  if (typeof e.type === "string" && typeof e.status === "number" && e.status >= 400 && e.status < 500) return { status: e.status, kind: "syntax", code: "invalid_request", message: "the request body could not be read" };
+  if (typeof e.code === "string" && (e.code.startsWith("Z_") || e.code.startsWith("ERR__ERROR")))
+    return {
+      status: 400,
+      kind: "encoding",
+      code: "invalid_request",
+      message: "the request body could not be decoded with its Content-Encoding",
+    };
+  if (typeof e.type === "string" && typeof e.status === "number" && e.status >= 400 && e.status < 500)
+    return { status: e.status, kind: "syntax", code: "invalid_request", message: "the request body could not be read" };
   return null;
 }

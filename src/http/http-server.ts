@@ -34,8 +34,13 @@ export function createHttpServer(app: RequestListener): Server {
         : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
           ? [408, "Request Timeout", "the request took too long to arrive"]
           : [400, "Bad Request", "the request could not be parsed as HTTP/1.1"];
-    const body = JSON.stringify({ error: status === 431 ? "request_header_fields_too_large" : status === 408 ? "request_timeout" : "bad_request", message });
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const body = JSON.stringify({
+      error: status === 431 ? "request_header_fields_too_large" : status === 408 ? "request_timeout" : "bad_request",
+      message,
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
   return server;
 }
@@ -48,8 +53,10 @@ export function listen(server: Server, port: number, host: string): Promise<void
   return new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off("listening", onListening);
-      if (err.code === "EADDRINUSE") reject(new Error(`port ${port} on ${host} is already in use: another process is listening there (set PORT or HOST)`));
-      else if (err.code === "EACCES") reject(new Error(`no permission to listen on port ${port} on ${host} (ports below 1024 need privileges)`));
+      if (err.code === "EADDRINUSE")
+        reject(new Error(`port ${port} on ${host} is already in use: another process is listening there (set PORT or HOST)`));
+      else if (err.code === "EACCES")
+        reject(new Error(`no permission to listen on port ${port} on ${host} (ports below 1024 need privileges)`));
       else if (err.code === "EADDRNOTAVAIL") reject(new Error(`${host} is not an address of this machine (set HOST)`));
       else reject(err);
     };

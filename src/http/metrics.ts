@@ -20,7 +20,17 @@ export function createMetrics(withDefaults = true): Metrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    tokensIssued: new Counter({ name: "scim_bridge_oauth_tokens_issued_total", help: "Token requests by outcome (issued or the OAuth error code)", labelNames: ["outcome"], registers: [registry] }),
-    tokenChecks: new Counter({ name: "scim_bridge_oauth_token_checks_total", help: "Bearer token checks by outcome", labelNames: ["outcome"], registers: [registry] }),
+    tokensIssued: new Counter({
+      name: "scim_bridge_oauth_tokens_issued_total",
+      help: "Token requests by outcome (issued or the OAuth error code)",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    tokenChecks: new Counter({
+      name: "scim_bridge_oauth_token_checks_total",
+      help: "Bearer token checks by outcome",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
   };
 }

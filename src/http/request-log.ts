@@ -73,7 +73,12 @@ export function requestLog(logger: Logger): RequestHandler {
         () => {
           const status = res.statusCode;
           const ms = Number(process.hrtime.bigint() - started) / 1e6;
-          const line = { category: "http", req: { id, method: req.method, url: loggableUrl(req.originalUrl) }, res: { statusCode: status }, responseTime: Math.round(ms * 10) / 10 };
+          const line = {
+            category: "http",
+            req: { id, method: req.method, url: loggableUrl(req.originalUrl) },
+            res: { statusCode: status },
+            responseTime: Math.round(ms * 10) / 10,
+          };
           if (status >= 500) req.log.error(line, "request errored");
           else req.log.info(line, "request completed");
         },
@@ -95,7 +100,10 @@ export function requestTiming(metrics: Metrics, logger: Logger): RequestHandler 
           const route = (req.route as { path?: unknown } | undefined)?.path;
           // Routing is case-insensitive: the mount path is lower-cased so that `/SCIM/v2` adds no series.
           const template = typeof route === "string" ? `${req.baseUrl.toLowerCase()}${route}` : "unmatched";
-          metrics.httpDuration.observe({ method: req.method, route: template, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+          metrics.httpDuration.observe(
+            { method: req.method, route: template, status: String(res.statusCode) },
+            Number(process.hrtime.bigint() - started) / 1e9,
+          );
         },
         (err) => logger.error({ category: "http", err: String(err) }, "request metrics failed"),
       ),

@@ -9,7 +9,7 @@ export type { Logger };
 export const REDACT_PATHS = [
   "req.headers.authorization",
   "req.headers.cookie",
-  "res.headers[\"set-cookie\"]",
+  'res.headers["set-cookie"]',
   "*.authorization",
   "*.client_secret",
   "*.secret",

@@ -53,9 +53,18 @@ export function expandPreset(raw: unknown, scimRoleId: string | null): PresetExp
     case "embeddable-framework": {
       const region = typeof b.region === "string" ? b.region.trim().toLowerCase() : "";
       if (!isGenesysRegion(region)) {
-        return { body: rest, errors: [{ field: "region", message: `must be a Genesys Cloud region: ${Object.keys(GENESYS_REGIONS).join(", ")}; got ${JSON.stringify(b.region ?? null)}` }] };
+        return {
+          body: rest,
+          errors: [
+            {
+              field: "region",
+              message: `must be a Genesys Cloud region: ${Object.keys(GENESYS_REGIONS).join(", ")}; got ${JSON.stringify(b.region ?? null)}`,
+            },
+          ],
+        };
       }
-      if (b.dedicatedLoginWindow !== undefined && typeof b.dedicatedLoginWindow !== "boolean") return { body: rest, errors: [{ field: "dedicatedLoginWindow", message: "must be true or false" }] };
+      if (b.dedicatedLoginWindow !== undefined && typeof b.dedicatedLoginWindow !== "boolean")
+        return { body: rest, errors: [{ field: "dedicatedLoginWindow", message: "must be true or false" }] };
       return {
         preset: "embeddable-framework",
         region,
@@ -71,10 +80,22 @@ export function expandPreset(raw: unknown, scimRoleId: string | null): PresetExp
       };
     }
     case "scim": {
-      if (!scimRoleId) return { body: rest, errors: [{ field: "preset", message: "the SCIM Integration role is missing: restore the default roles first (POST /admin/v1/roles/default)" }] };
+      if (!scimRoleId)
+        return {
+          body: rest,
+          errors: [
+            {
+              field: "preset",
+              message: "the SCIM Integration role is missing: restore the default roles first (POST /admin/v1/roles/default)",
+            },
+          ],
+        };
       const divisions = b.divisions === undefined ? ["*"] : b.divisions;
       if (!Array.isArray(divisions) || divisions.length === 0 || !divisions.every((d) => typeof d === "string" && d)) {
-        return { body: rest, errors: [{ field: "divisions", message: "must be a non-empty array of division ids (or \"*\" for all divisions)" }] };
+        return {
+          body: rest,
+          errors: [{ field: "divisions", message: 'must be a non-empty array of division ids (or "*" for all divisions)' }],
+        };
       }
       return {
         preset: "scim",
@@ -88,6 +109,9 @@ export function expandPreset(raw: unknown, scimRoleId: string | null): PresetExp
       };
     }
     default:
-      return { body: rest, errors: [{ field: "preset", message: `must be one of ${PRESETS.join(", ")}; got ${JSON.stringify(b.preset)}` }] };
+      return {
+        body: rest,
+        errors: [{ field: "preset", message: `must be one of ${PRESETS.join(", ")}; got ${JSON.stringify(b.preset)}` }],
+      };
   }
 }

@@ -12,7 +12,18 @@ import { existingDivisionIds, homeDivisionId } from "../authz/divisions.js";
 import { hashSecret, newSecret } from "./secrets.js";
 import { deleteClientTokens } from "./token-store.js";
 import { assertMayManage, heldGrantsOf, keepingAnAdmin } from "../authz/admin-guard.js";
-import { type ClientFields, type ClientInput, type DurationDecision, type RoleDivision, DEFAULT_TOKEN_SECONDS, decideDuration, isScimRestricted, normalizeGrants, parseClientInput, validateClient } from "./client-rules.js";
+import {
+  type ClientFields,
+  type ClientInput,
+  type DurationDecision,
+  type RoleDivision,
+  DEFAULT_TOKEN_SECONDS,
+  decideDuration,
+  isScimRestricted,
+  normalizeGrants,
+  parseClientInput,
+  validateClient,
+} from "./client-rules.js";
 import type { FieldError } from "../errors/domain-error.js";
 
 export interface Client extends ClientFields {
@@ -84,7 +95,10 @@ export async function getClient(db: Queryable, id: string, lock = false): Promis
 export async function listClients(db: Queryable, page: { limit: number; offset: number }): Promise<{ entities: Client[]; total: number }> {
   const [count] = await db.query<{ n: number }>("select count(*)::int as n from clients");
   const rows = await db.query<ClientRow>("select * from clients order by date_created, id limit $1 offset $2", [page.limit, page.offset]);
-  const grants = await grantsOf(db, rows.map((r) => r.id));
+  const grants = await grantsOf(
+    db,
+    rows.map((r) => r.id),
+  );
   return { total: count?.n ?? 0, entities: rows.map((r) => toClient(r, grants.get(r.id) ?? [])) };
 }
 
@@ -100,11 +114,15 @@ function rolePermissionSets(grants: readonly RoleDivision[], roles: ReadonlyMap<
  */
 async function checkGrants(tx: Queryable, actor: Actor, grants: RoleDivision[], existing: RoleDivision[]): Promise<Map<string, Role>> {
   const roles = await getRolesByIds(tx, [...new Set([...grants, ...existing].map((g) => g.roleId))]);
-  const divisions = await existingDivisionIds(tx, grants.map((g) => g.divisionId).filter((d) => d !== ALL_DIVISIONS));
+  const divisions = await existingDivisionIds(
+    tx,
+    grants.map((g) => g.divisionId).filter((d) => d !== ALL_DIVISIONS),
+  );
   const errors: FieldError[] = [];
   grants.forEach((g, i) => {
     if (!roles.has(g.roleId)) errors.push({ field: `roleDivisions[${i}].roleId`, message: `unknown role ${JSON.stringify(g.roleId)}` });
-    if (g.divisionId !== ALL_DIVISIONS && !divisions.has(g.divisionId)) errors.push({ field: `roleDivisions[${i}].divisionId`, message: `unknown division ${JSON.stringify(g.divisionId)}` });
+    if (g.divisionId !== ALL_DIVISIONS && !divisions.has(g.divisionId))
+      errors.push({ field: `roleDivisions[${i}].divisionId`, message: `unknown division ${JSON.stringify(g.divisionId)}` });
   });
   if (errors.length) throw DomainError.validation(errors);
   if (actor.kind === "client") {
@@ -113,7 +131,10 @@ async function checkGrants(tx: Queryable, actor: Actor, grants: RoleDivision[], 
     grants.forEach((g, i) => {
       const role = roles.get(g.roleId)!;
       if (!held.has(`${g.roleId}\u0000${g.divisionId}`) && !mayGrant(actor.grants, role, g.divisionId)) {
-        denied.push({ field: `roleDivisions[${i}]`, message: `you cannot grant role ${JSON.stringify(role.name)} in division ${JSON.stringify(g.divisionId)}: an admin grants only roles it holds there itself` });
+        denied.push({
+          field: `roleDivisions[${i}]`,
+          message: `you cannot grant role ${JSON.stringify(role.name)} in division ${JSON.stringify(g.divisionId)}: an admin grants only roles it holds there itself`,
+        });
       }
     });
     if (denied.length) throw DomainError.forbidden(denied.map((e) => e.message).join("; "), denied);
@@ -124,7 +145,11 @@ async function checkGrants(tx: Queryable, actor: Actor, grants: RoleDivision[], 
 async function writeGrants(tx: Queryable, clientId: string, grants: readonly RoleDivision[]): Promise<void> {
   await tx.query("delete from client_role_divisions where client_id = $1", [clientId]);
   for (const g of grants) {
-    await tx.query("insert into client_role_divisions(client_id, role_id, division_id) values ($1,$2,$3)", [clientId, g.roleId, g.divisionId]);
+    await tx.query("insert into client_role_divisions(client_id, role_id, division_id) values ($1,$2,$3)", [
+      clientId,
+      g.roleId,
+      g.divisionId,
+    ]);
   }
 }
 
@@ -144,8 +169,16 @@ function parseOrThrow(body: unknown): ClientInput {
   return input;
 }
 
-export async function createClient(store: Store, actor: Actor, now: Date, body: unknown): Promise<ClientWithSecret & { frameworkClientIds?: Record<string, string> }> {
-  const expanded = expandPreset(body, typeof body === "object" && body !== null && "preset" in body ? await builtinRoleId(store, "scim-integration") : null);
+export async function createClient(
+  store: Store,
+  actor: Actor,
+  now: Date,
+  body: unknown,
+): Promise<ClientWithSecret & { frameworkClientIds?: Record<string, string> }> {
+  const expanded = expandPreset(
+    body,
+    typeof body === "object" && body !== null && "preset" in body ? await builtinRoleId(store, "scim-integration") : null,
+  );
   if (expanded.errors.length) throw DomainError.validation(expanded.errors);
   const input = parseOrThrow(expanded.body);
   if (input.name === undefined) throw DomainError.validation([{ field: "name", message: "is required" }]);
@@ -162,52 +195,102 @@ export async function createClient(store: Store, actor: Actor, now: Date, body: 
     await tx.query(
       `insert into clients(id, name, description, authorized_grant_type, access_token_validity_seconds, registered_redirect_uri, scope, state, secret_hash, date_created, date_modified, created_by, modified_by)
        values ($1,$2,$3,$4,$5,$6::jsonb,$7::jsonb,$8,$9,$10,$10,$11,$11)`,
-      [id, fields.name, fields.description, fields.authorizedGrantType, fields.accessTokenValiditySeconds, JSON.stringify(fields.registeredRedirectUri), JSON.stringify(fields.scope), fields.state, hashSecret(secret), now, by],
+      [
+        id,
+        fields.name,
+        fields.description,
+        fields.authorizedGrantType,
+        fields.accessTokenValiditySeconds,
+        JSON.stringify(fields.registeredRedirectUri),
+        JSON.stringify(fields.scope),
+        fields.state,
+        hashSecret(secret),
+        now,
+        by,
+      ],
     );
     await writeGrants(tx, id, fields.roleDivisions);
     const created = (await getClient(tx, id))!;
     await bumpRegistryGeneration(tx);
-    await recordAudit(tx, now, { actor: by, action: "client.create", targetType: "client", targetId: id, after: created, note: expanded.preset ? `preset ${expanded.preset}` : undefined });
+    await recordAudit(tx, now, {
+      actor: by,
+      action: "client.create",
+      targetType: "client",
+      targetId: id,
+      after: created,
+      note: expanded.preset ? `preset ${expanded.preset}` : undefined,
+    });
     return created;
   });
   // The Embeddable Framework's framework.js takes `clientIds: {"<region>": "<client id>"}`
-  return expanded.preset === "embeddable-framework" && expanded.region ? { ...client, secret, frameworkClientIds: { [expanded.region]: client.id } } : { ...client, secret };
+  return expanded.preset === "embeddable-framework" && expanded.region
+    ? { ...client, secret, frameworkClientIds: { [expanded.region]: client.id } }
+    : { ...client, secret };
 }
 
 /**
  * PUT replaces every writable field (omitted ones take their defaults); PATCH changes only those given.
  * Either way every rule of docs/oauth-clients.md is checked on the result, and rule 3 is applied.
  */
-export async function updateClient(store: Store, actor: Actor, now: Date, id: string, body: unknown, mode: "put" | "patch"): Promise<ClientUpdateResult> {
+export async function updateClient(
+  store: Store,
+  actor: Actor,
+  now: Date,
+  id: string,
+  body: unknown,
+  mode: "put" | "patch",
+): Promise<ClientUpdateResult> {
   const input = parseOrThrow(body);
-  if (mode === "put" && input.name === undefined) throw DomainError.validation([{ field: "name", message: "is required (PUT replaces the whole client; use PATCH to change some fields)" }]);
-  return store.transaction((tx) => keepingAnAdmin(tx, async () => {
-    const before = await getClient(tx, id, true);
-    if (!before) throw DomainError.notFound("client", id);
-    assertMayManage(actor, await heldGrantsOf(tx, id), `change client ${JSON.stringify(before.name)}`);
-    const { id: _id, dateCreated: _dc, dateModified: _dm, createdBy: _cb, modifiedBy: _mb, ...current } = before;
-    const fields: ClientFields = mode === "put" ? { ...DEFAULTS, ...input, name: input.name! } : { ...current, ...input };
-    if (mode === "put" && input.accessTokenValiditySeconds === undefined) fields.accessTokenValiditySeconds = current.accessTokenValiditySeconds;
-    fields.roleDivisions = normalizeGrants(fields.roleDivisions, await homeDivisionId(tx));
-    const roles = await checkGrants(tx, actor, fields.roleDivisions, before.roleDivisions);
-    const restrictedBefore = isScimRestricted(before.authorizedGrantType, rolePermissionSets(before.roleDivisions, roles));
-    const restrictedAfter = isScimRestricted(fields.authorizedGrantType, rolePermissionSets(fields.roleDivisions, roles));
-    const decision = decideDuration({ current: before.accessTokenValiditySeconds, explicit: input.accessTokenValiditySeconds, restrictedBefore, restrictedAfter });
-    fields.accessTokenValiditySeconds = decision.seconds;
-    const errors = validateClient(fields, restrictedAfter);
-    if (errors.length) throw DomainError.validation(errors);
-    const by = actorName(actor);
-    await tx.query(
-      `update clients set name=$2, description=$3, authorized_grant_type=$4, access_token_validity_seconds=$5, registered_redirect_uri=$6::jsonb, scope=$7::jsonb, state=$8, date_modified=$9, modified_by=$10 where id=$1`,
-      [id, fields.name, fields.description, fields.authorizedGrantType, fields.accessTokenValiditySeconds, JSON.stringify(fields.registeredRedirectUri), JSON.stringify(fields.scope), fields.state, now, by],
-    );
-    await writeGrants(tx, id, fields.roleDivisions);
-    await bumpRegistryGeneration(tx);
-    const after = (await getClient(tx, id))!;
-    await recordAudit(tx, now, { actor: by, action: "client.update", targetType: "client", targetId: id, before, after });
-    await settleDuration(tx, { now, by }, id, before.accessTokenValiditySeconds, decision);
-    return decision.reset ? { ...after, durationReset: decision.reset } : after;
-  }));
+  if (mode === "put" && input.name === undefined)
+    throw DomainError.validation([
+      { field: "name", message: "is required (PUT replaces the whole client; use PATCH to change some fields)" },
+    ]);
+  return store.transaction((tx) =>
+    keepingAnAdmin(tx, async () => {
+      const before = await getClient(tx, id, true);
+      if (!before) throw DomainError.notFound("client", id);
+      assertMayManage(actor, await heldGrantsOf(tx, id), `change client ${JSON.stringify(before.name)}`);
+      const { id: _id, dateCreated: _dc, dateModified: _dm, createdBy: _cb, modifiedBy: _mb, ...current } = before;
+      const fields: ClientFields = mode === "put" ? { ...DEFAULTS, ...input, name: input.name! } : { ...current, ...input };
+      if (mode === "put" && input.accessTokenValiditySeconds === undefined)
+        fields.accessTokenValiditySeconds = current.accessTokenValiditySeconds;
+      fields.roleDivisions = normalizeGrants(fields.roleDivisions, await homeDivisionId(tx));
+      const roles = await checkGrants(tx, actor, fields.roleDivisions, before.roleDivisions);
+      const restrictedBefore = isScimRestricted(before.authorizedGrantType, rolePermissionSets(before.roleDivisions, roles));
+      const restrictedAfter = isScimRestricted(fields.authorizedGrantType, rolePermissionSets(fields.roleDivisions, roles));
+      const decision = decideDuration({
+        current: before.accessTokenValiditySeconds,
+        explicit: input.accessTokenValiditySeconds,
+        restrictedBefore,
+        restrictedAfter,
+      });
+      fields.accessTokenValiditySeconds = decision.seconds;
+      const errors = validateClient(fields, restrictedAfter);
+      if (errors.length) throw DomainError.validation(errors);
+      const by = actorName(actor);
+      await tx.query(
+        `update clients set name=$2, description=$3, authorized_grant_type=$4, access_token_validity_seconds=$5, registered_redirect_uri=$6::jsonb, scope=$7::jsonb, state=$8, date_modified=$9, modified_by=$10 where id=$1`,
+        [
+          id,
+          fields.name,
+          fields.description,
+          fields.authorizedGrantType,
+          fields.accessTokenValiditySeconds,
+          JSON.stringify(fields.registeredRedirectUri),
+          JSON.stringify(fields.scope),
+          fields.state,
+          now,
+          by,
+        ],
+      );
+      await writeGrants(tx, id, fields.roleDivisions);
+      await bumpRegistryGeneration(tx);
+      const after = (await getClient(tx, id))!;
+      await recordAudit(tx, now, { actor: by, action: "client.update", targetType: "client", targetId: id, before, after });
+      await settleDuration(tx, { now, by }, id, before.accessTokenValiditySeconds, decision);
+      return decision.reset ? { ...after, durationReset: decision.reset } : after;
+    }),
+  );
 }
 
 export async function deleteClient(store: Store, actor: Actor, now: Date, id: string): Promise<void> {
@@ -229,13 +312,24 @@ export interface RotateOptions {
 }
 
 /** Rule 7: a new secret, shown once; the old one stops working at once; its tokens too when asked. */
-export async function rotateSecret(store: Store, actor: Actor, now: Date, id: string, opts: RotateOptions = {}): Promise<ClientWithSecret & { tokensRevoked?: number }> {
+export async function rotateSecret(
+  store: Store,
+  actor: Actor,
+  now: Date,
+  id: string,
+  opts: RotateOptions = {},
+): Promise<ClientWithSecret & { tokensRevoked?: number }> {
   const secret = newSecret();
   const { client, revoked } = await store.transaction(async (tx) => {
     const before = await getClient(tx, id, true);
     if (!before) throw DomainError.notFound("client", id);
     assertMayManage(actor, await heldGrantsOf(tx, id), `rotate the secret of client ${JSON.stringify(before.name)}`);
-    await tx.query("update clients set secret_hash=$2, date_modified=$3, modified_by=$4 where id=$1", [id, hashSecret(secret), now, actorName(actor)]);
+    await tx.query("update clients set secret_hash=$2, date_modified=$3, modified_by=$4 where id=$1", [
+      id,
+      hashSecret(secret),
+      now,
+      actorName(actor),
+    ]);
     const revoked = opts.revokeTokens ? await deleteClientTokens(tx, id) : undefined;
     const note = `secret rotated; the previous secret no longer authenticates${revoked === undefined ? "" : `; ${revoked} token(s) revoked`}`;
     await bumpRegistryGeneration(tx);
@@ -246,14 +340,25 @@ export async function rotateSecret(store: Store, actor: Actor, now: Date, id: st
 }
 
 /** Revokes every live token of a client at once (a leaked token, or a client being retired). */
-export async function revokeClientTokens(store: Store, actor: Actor, now: Date, id: string): Promise<{ clientId: string; tokensRevoked: number }> {
+export async function revokeClientTokens(
+  store: Store,
+  actor: Actor,
+  now: Date,
+  id: string,
+): Promise<{ clientId: string; tokensRevoked: number }> {
   return store.transaction(async (tx) => {
     const before = await getClient(tx, id, true);
     if (!before) throw DomainError.notFound("client", id);
     assertMayManage(actor, await heldGrantsOf(tx, id), `revoke the tokens of client ${JSON.stringify(before.name)}`);
     const n = await deleteClientTokens(tx, id);
     await bumpRegistryGeneration(tx);
-    await recordAudit(tx, now, { actor: actorName(actor), action: "client.tokens.revoke", targetType: "client", targetId: id, note: `${n} token(s) revoked` });
+    await recordAudit(tx, now, {
+      actor: actorName(actor),
+      action: "client.tokens.revoke",
+      targetType: "client",
+      targetId: id,
+      note: `${n} token(s) revoked`,
+    });
     return { clientId: id, tokensRevoked: n };
   });
 }

@@ -38,9 +38,17 @@ export interface ClientFields {
   state: ClientState;
 }
 
-
 export const SERVER_SET_FIELDS = ["id", "dateCreated", "dateModified", "createdBy", "modifiedBy", "secret", "durationReset"] as const;
-const WRITABLE_FIELDS: readonly (keyof ClientFields)[] = ["name", "description", "authorizedGrantType", "accessTokenValiditySeconds", "registeredRedirectUri", "scope", "roleDivisions", "state"];
+const WRITABLE_FIELDS: readonly (keyof ClientFields)[] = [
+  "name",
+  "description",
+  "authorizedGrantType",
+  "accessTokenValiditySeconds",
+  "registeredRedirectUri",
+  "scope",
+  "roleDivisions",
+  "state",
+];
 
 export type ClientInput = Partial<ClientFields>;
 
@@ -132,7 +140,9 @@ export function maxTokenSeconds(scimRestricted: boolean): number {
 export function durationError(seconds: number, scimRestricted: boolean): FieldError | null {
   const max = maxTokenSeconds(scimRestricted);
   if (seconds >= MIN_TOKEN_SECONDS && seconds <= max) return null;
-  const kind = scimRestricted ? "a client-credentials client restricted to the SCIM Integration role's permissions" : "this client (only a client-credentials client whose roles carry no permission beyond the SCIM Integration role's may have up to 38880000)";
+  const kind = scimRestricted
+    ? "a client-credentials client restricted to the SCIM Integration role's permissions"
+    : "this client (only a client-credentials client whose roles carry no permission beyond the SCIM Integration role's may have up to 38880000)";
   return { field: "accessTokenValiditySeconds", message: `must be ${MIN_TOKEN_SECONDS}..${max} seconds for ${kind}; got ${seconds}` };
 }
 
@@ -190,7 +200,10 @@ export function validateClient(c: ClientFields, scimRestricted: boolean): FieldE
   const browser = c.authorizedGrantType === "CODE" || c.authorizedGrantType === "TOKEN";
   if (browser) {
     if (c.registeredRedirectUri.length < 1 || c.registeredRedirectUri.length > MAX_REDIRECT_URIS) {
-      errors.push({ field: "registeredRedirectUri", message: `a ${c.authorizedGrantType} client needs 1..${MAX_REDIRECT_URIS} redirect URIs; got ${c.registeredRedirectUri.length}` });
+      errors.push({
+        field: "registeredRedirectUri",
+        message: `a ${c.authorizedGrantType} client needs 1..${MAX_REDIRECT_URIS} redirect URIs; got ${c.registeredRedirectUri.length}`,
+      });
     }
     c.registeredRedirectUri.slice(0, MAX_REDIRECT_URIS + 1).forEach((u, i) => {
       const e = redirectUriError(u, i);
@@ -200,7 +213,10 @@ export function validateClient(c: ClientFields, scimRestricted: boolean): FieldE
     errors.push({ field: "registeredRedirectUri", message: `only CODE and TOKEN clients have redirect URIs` });
   }
   if (c.roleDivisions.length > 0 && c.authorizedGrantType !== "CLIENT-CREDENTIALS") {
-    errors.push({ field: "roleDivisions", message: `roles are only for CLIENT-CREDENTIALS clients; a ${c.authorizedGrantType} client carries scope instead` });
+    errors.push({
+      field: "roleDivisions",
+      message: `roles are only for CLIENT-CREDENTIALS clients; a ${c.authorizedGrantType} client carries scope instead`,
+    });
   }
   if (c.scope.length > 0 && c.authorizedGrantType === "CLIENT-CREDENTIALS") {
     errors.push({ field: "scope", message: "a CLIENT-CREDENTIALS client carries roles, not scopes" });

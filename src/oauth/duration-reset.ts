@@ -25,25 +25,39 @@ interface Restriction {
 export async function restrictionOf(db: Queryable, clientIds: readonly string[]): Promise<Map<string, Restriction>> {
   const out = new Map<string, Restriction>();
   if (clientIds.length === 0) return out;
-  const rows = await db.query<{ id: string; authorized_grant_type: ClientFields["authorizedGrantType"]; access_token_validity_seconds: number; perms: string[][] | null }>(
+  const rows = await db.query<{
+    id: string;
+    authorized_grant_type: ClientFields["authorizedGrantType"];
+    access_token_validity_seconds: number;
+    perms: string[][] | null;
+  }>(
     `select c.id, c.authorized_grant_type, c.access_token_validity_seconds,
             (select json_agg(r.permissions) from roles r where r.id in (select role_id from client_role_divisions g where g.client_id = c.id)) as perms
        from clients c where c.id = any($1::text[]) for update of c`,
     [clientIds],
   );
-  for (const r of rows) out.set(r.id, { restricted: isScimRestricted(r.authorized_grant_type, r.perms ?? []), seconds: r.access_token_validity_seconds });
+  for (const r of rows)
+    out.set(r.id, { restricted: isScimRestricted(r.authorized_grant_type, r.perms ?? []), seconds: r.access_token_validity_seconds });
   return out;
 }
 
 async function clientsHoldingRole(db: Queryable, roleId: string): Promise<string[]> {
-  return (await db.query<{ client_id: string }>("select distinct client_id from client_role_divisions where role_id = $1", [roleId])).map((r) => r.client_id);
+  return (await db.query<{ client_id: string }>("select distinct client_id from client_role_divisions where role_id = $1", [roleId])).map(
+    (r) => r.client_id,
+  );
 }
 
 /**
  * After a client's duration was decided and written: live tokens capped when it went down (tokens
  * already issued expire at most the new duration after issue), and the reset audited.
  */
-export async function settleDuration(tx: Queryable, at: { now: Date; by: string }, clientId: string, previousSeconds: number, decision: DurationDecision): Promise<DurationReset | null> {
+export async function settleDuration(
+  tx: Queryable,
+  at: { now: Date; by: string },
+  clientId: string,
+  previousSeconds: number,
+  decision: DurationDecision,
+): Promise<DurationReset | null> {
   if (decision.seconds < previousSeconds) await capTokens(tx, clientId, decision.seconds);
   const reset = decision.reset;
   if (!reset) return null;
@@ -63,7 +77,12 @@ export async function settleDuration(tx: Queryable, at: { now: Date; by: string 
  * A change to a role (its permissions edited, restored, or the role deleted) with the rule applied
  * to every client holding it. `reason` says, for the audit, what ended the restriction.
  */
-export async function changingRole<T>(tx: Queryable, roleId: string, at: { now: Date; by: string }, change: () => Promise<{ result: T; reason: string }>): Promise<{ result: T; clientsReset: DurationReset[] }> {
+export async function changingRole<T>(
+  tx: Queryable,
+  roleId: string,
+  at: { now: Date; by: string },
+  change: () => Promise<{ result: T; reason: string }>,
+): Promise<{ result: T; clientsReset: DurationReset[] }> {
   const before = await restrictionOf(tx, await clientsHoldingRole(tx, roleId));
   const { result, reason } = await change();
   const after = await restrictionOf(tx, [...before.keys()]);
@@ -73,7 +92,12 @@ export async function changingRole<T>(tx: Queryable, roleId: string, at: { now: 
     if (!now) continue;
     const decision = decideDuration({ current: now.seconds, restrictedBefore: was.restricted, restrictedAfter: now.restricted, reason });
     if (!decision.reset) continue;
-    await tx.query("update clients set access_token_validity_seconds=$2, date_modified=$3, modified_by=$4 where id=$1", [clientId, decision.seconds, at.now, at.by]);
+    await tx.query("update clients set access_token_validity_seconds=$2, date_modified=$3, modified_by=$4 where id=$1", [
+      clientId,
+      decision.seconds,
+      at.now,
+      at.by,
+    ]);
     const reset = await settleDuration(tx, at, clientId, now.seconds, decision);
     if (reset) clientsReset.push(reset);
   }

@@ -16,7 +16,10 @@ export function idledOut(hipaa: boolean, lastUsedAtMs: number, nowMs: number): b
  * Whether an identity provider's way of using its token would lock it out under HIPAA: last used
  * more than 900 s ago, or used on average less often than every 900 s since it was issued.
  */
-export function idleRisk(use: { issuedAtMs: number; lastUsedAtMs: number; uses: number }, nowMs: number): { idleSeconds: number; gapSeconds: number | null; atRisk: boolean } {
+export function idleRisk(
+  use: { issuedAtMs: number; lastUsedAtMs: number; uses: number },
+  nowMs: number,
+): { idleSeconds: number; gapSeconds: number | null; atRisk: boolean } {
   const idleSeconds = (nowMs - use.lastUsedAtMs) / 1000;
   const gapSeconds = use.uses > 0 ? (use.lastUsedAtMs - use.issuedAtMs) / 1000 / use.uses : null;
   return { idleSeconds, gapSeconds, atRisk: idleSeconds > HIPAA_IDLE_SECONDS || (gapSeconds !== null && gapSeconds > HIPAA_IDLE_SECONDS) };

@@ -8,4 +8,3 @@ import type { Queryable } from "../store/store.js";
 export async function bumpRegistryGeneration(tx: Queryable): Promise<void> {
   await tx.query("update registry_generation set n = n + 1 where id = 1");
 }
-

@@ -16,14 +16,22 @@ export interface AuthenticatedClient {
 
 /** Client authentication (RFC 6749 §2.3.1); the same work is done for unknown ids so timing does not tell. */
 export async function authenticateClient(db: Queryable, clientId: string, secret: string): Promise<AuthenticatedClient | null> {
-  const rows = await db.query<{ id: string; authorized_grant_type: string; access_token_validity_seconds: number; state: string; secret_hash: string }>(
-    "select id, authorized_grant_type, access_token_validity_seconds, state, secret_hash from clients where id = $1",
-    [clientId],
-  );
+  const rows = await db.query<{
+    id: string;
+    authorized_grant_type: string;
+    access_token_validity_seconds: number;
+    state: string;
+    secret_hash: string;
+  }>("select id, authorized_grant_type, access_token_validity_seconds, state, secret_hash from clients where id = $1", [clientId]);
   const row = rows[0];
   const ok = secretMatches(secret, row?.secret_hash ?? NO_SECRET_HASH);
   if (!row || !ok) return null;
-  return { id: row.id, authorizedGrantType: row.authorized_grant_type, accessTokenValiditySeconds: row.access_token_validity_seconds, state: row.state };
+  return {
+    id: row.id,
+    authorizedGrantType: row.authorized_grant_type,
+    accessTokenValiditySeconds: row.access_token_validity_seconds,
+    state: row.state,
+  };
 }
 
 /**
@@ -50,7 +58,11 @@ export interface IssuedToken {
 /** RFC 6749 §4.4.3: an opaque token stored only as its hash, living the client's configured duration. */
 export async function issueToken(store: Store, clock: Clock, client: AuthenticatedClient): Promise<IssuedToken> {
   if (client.authorizedGrantType !== "CLIENT-CREDENTIALS") {
-    throw DomainError.forbidden(`this client's grant type is ${client.authorizedGrantType}; the token endpoint issues tokens only to CLIENT-CREDENTIALS clients`, [], "unauthorized_client");
+    throw DomainError.forbidden(
+      `this client's grant type is ${client.authorizedGrantType}; the token endpoint issues tokens only to CLIENT-CREDENTIALS clients`,
+      [],
+      "unauthorized_client",
+    );
   }
   if (client.state !== "active") throw DomainError.forbidden("this client is inactive", [], "unauthorized_client");
   const token = newSecret();
@@ -60,7 +72,6 @@ export async function issueToken(store: Store, clock: Clock, client: Authenticat
 }
 
 export type VerifyFailure = "missing" | "unknown" | "expired" | "inactive_client" | "idle";
-
 
 export interface VerifyOptions {
   /** HIPAA_COMPLIANCE from the configuration; an admin's setting (GET/PUT /admin/v1/settings) wins. */
@@ -79,7 +90,13 @@ export interface TokenInfo {
  * Checks a bearer token on every request: known, not expired (by the injected clock), client active;
  * the grants are the client's as of the registry's current generation.
  */
-export async function verifyToken(db: Queryable, clock: Clock, token: string, cache: GrantCache = new GrantCache(), opts: VerifyOptions = { hipaaDefault: false }): Promise<TokenInfo | VerifyFailure> {
+export async function verifyToken(
+  db: Queryable,
+  clock: Clock,
+  token: string,
+  cache: GrantCache = new GrantCache(),
+  opts: VerifyOptions = { hipaaDefault: false },
+): Promise<TokenInfo | VerifyFailure> {
   if (!token) return "missing";
   const tokenHash = hashSecret(token);
   const rec = await findToken(db, tokenHash);
@@ -112,7 +129,11 @@ export const FAILURE_DESCRIPTIONS: Record<VerifyFailure, string> = {
  * RFC 7009: revoking an unknown token, or one the caller may not revoke, succeeds without effect.
  * A client may always revoke its own tokens; another client's only when `mayRevokeOthers` says so.
  */
-export async function revokeToken(db: Queryable, token: string, by: { clientId: string; mayRevokeOthers: (ownerId: string) => Promise<boolean> }): Promise<boolean> {
+export async function revokeToken(
+  db: Queryable,
+  token: string,
+  by: { clientId: string; mayRevokeOthers: (ownerId: string) => Promise<boolean> },
+): Promise<boolean> {
   const tokenHash = hashSecret(token);
   const rec = await findToken(db, tokenHash);
   if (!rec || (rec.clientId !== by.clientId && !(await by.mayRevokeOthers(rec.clientId)))) return false;

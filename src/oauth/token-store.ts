@@ -19,18 +19,39 @@ export interface ClientAccess {
 }
 
 export async function insertToken(db: Queryable, tokenHash: string, clientId: string, issuedAt: Date, expiresAt: Date): Promise<void> {
-  await db.query("insert into tokens(token_hash, client_id, issued_at, expires_at, last_used_at) values ($1,$2,$3,$4,$3)", [tokenHash, clientId, issuedAt, expiresAt]);
+  await db.query("insert into tokens(token_hash, client_id, issued_at, expires_at, last_used_at) values ($1,$2,$3,$4,$3)", [
+    tokenHash,
+    clientId,
+    issuedAt,
+    expiresAt,
+  ]);
 }
 
 /** The token and the registry generation, in one indexed lookup. */
 export async function findToken(db: Queryable, tokenHash: string): Promise<TokenRecord | null> {
-  const rows = await db.query<{ client_id: string; issued_at: Date; expires_at: Date; last_used_at: Date; n: number; hipaa: boolean | null }>(
+  const rows = await db.query<{
+    client_id: string;
+    issued_at: Date;
+    expires_at: Date;
+    last_used_at: Date;
+    n: number;
+    hipaa: boolean | null;
+  }>(
     `select t.client_id, t.issued_at, t.expires_at, t.last_used_at, g.n, (select (value)::text::boolean from settings where key = 'hipaaCompliance') as hipaa
        from tokens t, registry_generation g where t.token_hash = $1 and g.id = 1`,
     [tokenHash],
   );
   const r = rows[0];
-  return r ? { clientId: r.client_id, issuedAt: r.issued_at, expiresAt: r.expires_at, generation: r.n, lastUsedAt: r.last_used_at, hipaaSetting: r.hipaa } : null;
+  return r
+    ? {
+        clientId: r.client_id,
+        issuedAt: r.issued_at,
+        expiresAt: r.expires_at,
+        generation: r.n,
+        lastUsedAt: r.last_used_at,
+        hipaaSetting: r.hipaa,
+      }
+    : null;
 }
 
 /** A client's state and grants with its roles' current permissions; null when the client is gone. */
@@ -44,7 +65,9 @@ export async function loadClientAccess(db: Queryable, clientId: string): Promise
   if (rows.length === 0) return null;
   return {
     state: rows[0]!.state,
-    grants: rows.filter((r) => r.role_id !== null).map((r) => ({ roleId: r.role_id!, divisionId: r.division_id!, permissions: r.permissions ?? [] })),
+    grants: rows
+      .filter((r) => r.role_id !== null)
+      .map((r) => ({ roleId: r.role_id!, divisionId: r.division_id!, permissions: r.permissions ?? [] })),
   };
 }
 
@@ -59,10 +82,10 @@ export async function deleteClientTokens(db: Queryable, clientId: string): Promi
 
 /** Rule 3's cap: every live token of the client expires at most `seconds` after it was issued. */
 export async function capTokens(db: Queryable, clientId: string, seconds: number): Promise<void> {
-  await db.query(
-    "update tokens set expires_at = least(expires_at, issued_at + make_interval(secs => $2)) where client_id = $1",
-    [clientId, seconds],
-  );
+  await db.query("update tokens set expires_at = least(expires_at, issued_at + make_interval(secs => $2)) where client_id = $1", [
+    clientId,
+    seconds,
+  ]);
 }
 
 /** Expired tokens are useless; dropping them keeps the table (and its index) small. */

@@ -47,35 +47,54 @@ const REF = /^bulkId:(.+)$/;
 
 /** Parses and checks a BulkRequest: its schema, its size, and each operation's shape. */
 export function parseBulkRequest(body: unknown): { operations: BulkOperation[]; failOnErrors?: number } {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new ScimError(400, "invalidSyntax", "a Bulk body must be a BulkRequest object");
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new ScimError(400, "invalidSyntax", "a Bulk body must be a BulkRequest object");
   const b = body as Record<string, unknown>;
   if (!Array.isArray(b.schemas) || !b.schemas.some((s) => typeof s === "string" && s.toLowerCase() === BULK_REQUEST.toLowerCase())) {
     throw new ScimError(400, "invalidSyntax", `a Bulk body must list the schema ${BULK_REQUEST}`);
   }
   const ops = b.Operations ?? b.operations;
   if (!Array.isArray(ops)) throw new ScimError(400, "invalidSyntax", "BulkRequest needs an Operations array");
-  if (ops.length > LIMITS.bulkOperations) throw new ScimError(413, null, `a BulkRequest may carry at most ${LIMITS.bulkOperations} operations (ServiceProviderConfig bulk.maxOperations); got ${ops.length}`);
+  if (ops.length > LIMITS.bulkOperations)
+    throw new ScimError(
+      413,
+      null,
+      `a BulkRequest may carry at most ${LIMITS.bulkOperations} operations (ServiceProviderConfig bulk.maxOperations); got ${ops.length}`,
+    );
   let failOnErrors: number | undefined;
   if (b.failOnErrors !== undefined) {
-    if (typeof b.failOnErrors !== "number" || !Number.isInteger(b.failOnErrors) || b.failOnErrors < 1) throw new ScimError(400, "invalidValue", "failOnErrors must be a whole number of at least 1");
+    if (typeof b.failOnErrors !== "number" || !Number.isInteger(b.failOnErrors) || b.failOnErrors < 1)
+      throw new ScimError(400, "invalidValue", "failOnErrors must be a whole number of at least 1");
     failOnErrors = b.failOnErrors;
   }
   const bulkIds = new Set<string>();
   const operations = ops.map((o: unknown, i): BulkOperation => {
-    if (typeof o !== "object" || o === null || Array.isArray(o)) throw new ScimError(400, "invalidSyntax", `Operations[${i}] must be an object`);
+    if (typeof o !== "object" || o === null || Array.isArray(o))
+      throw new ScimError(400, "invalidSyntax", `Operations[${i}] must be an object`);
     const r = o as Record<string, unknown>;
     const method = typeof r.method === "string" ? (r.method.toUpperCase() as BulkMethod) : undefined;
-    if (!method || !METHODS.has(method)) throw new ScimError(400, "invalidSyntax", `Operations[${i}].method must be POST, PUT, PATCH or DELETE`);
+    if (!method || !METHODS.has(method))
+      throw new ScimError(400, "invalidSyntax", `Operations[${i}].method must be POST, PUT, PATCH or DELETE`);
     if (typeof r.path !== "string" || !r.path.trim()) throw new ScimError(400, "invalidSyntax", `Operations[${i}].path is required`);
-    if (r.bulkId !== undefined && (typeof r.bulkId !== "string" || !r.bulkId)) throw new ScimError(400, "invalidValue", `Operations[${i}].bulkId must be a non-empty string`);
+    if (r.bulkId !== undefined && (typeof r.bulkId !== "string" || !r.bulkId))
+      throw new ScimError(400, "invalidValue", `Operations[${i}].bulkId must be a non-empty string`);
     if (method === "POST" && r.bulkId === undefined) throw new ScimError(400, "invalidValue", `Operations[${i}]: a POST needs a bulkId`);
     if (typeof r.bulkId === "string") {
-      if (bulkIds.has(r.bulkId)) throw new ScimError(400, "invalidValue", `Operations[${i}]: bulkId ${JSON.stringify(r.bulkId)} is used twice`);
+      if (bulkIds.has(r.bulkId))
+        throw new ScimError(400, "invalidValue", `Operations[${i}]: bulkId ${JSON.stringify(r.bulkId)} is used twice`);
       bulkIds.add(r.bulkId);
     }
-    if (method !== "DELETE" && (typeof r.data !== "object" || r.data === null || Array.isArray(r.data))) throw new ScimError(400, "invalidValue", `Operations[${i}]: ${method} needs data (an object)`);
-    if (r.version !== undefined && typeof r.version !== "string") throw new ScimError(400, "invalidValue", `Operations[${i}].version must be a string`);
-    return { method, path: r.path.trim(), ...(typeof r.bulkId === "string" ? { bulkId: r.bulkId } : {}), ...(typeof r.version === "string" ? { version: r.version } : {}), ...(r.data !== undefined ? { data: r.data } : {}) };
+    if (method !== "DELETE" && (typeof r.data !== "object" || r.data === null || Array.isArray(r.data)))
+      throw new ScimError(400, "invalidValue", `Operations[${i}]: ${method} needs data (an object)`);
+    if (r.version !== undefined && typeof r.version !== "string")
+      throw new ScimError(400, "invalidValue", `Operations[${i}].version must be a string`);
+    return {
+      method,
+      path: r.path.trim(),
+      ...(typeof r.bulkId === "string" ? { bulkId: r.bulkId } : {}),
+      ...(typeof r.version === "string" ? { version: r.version } : {}),
+      ...(r.data !== undefined ? { data: r.data } : {}),
+    };
   });
   return failOnErrors === undefined ? { operations } : { operations, failOnErrors };
 }
@@ -143,21 +162,32 @@ export async function runBulk(
       ...(outcome.response ? { response: outcome.response } : {}),
     });
   };
-  const unresolvable = (status: number, detail: string): BulkOutcome => ({ status, response: new ScimError(status, status === 400 ? "invalidValue" : null, detail).toJSON() });
+  const unresolvable = (status: number, detail: string): BulkOutcome => ({
+    status,
+    response: new ScimError(status, status === 400 ? "invalidValue" : null, detail).toJSON(),
+  });
   while (pending.length > 0 && (failOnErrors === undefined || errors < failOnErrors)) {
     // the first operation whose references are all settled (resolved, or failed/undefined: it fails too)
     const ready = pending.findIndex((p) => [...p.refs].every((r) => ids.has(r) || failedIds.has(r) || !defined.has(r)));
     if (ready < 0) {
       // what is left refers only to itself or each other: a circle (§3.7.2)
       const { op, refs } = pending.shift()!;
-      record(op, unresolvable(409, `bulkId reference${refs.size > 1 ? "s" : ""} ${[...refs].map((r) => JSON.stringify(r)).join(", ")} form a circle and cannot be resolved`));
+      record(
+        op,
+        unresolvable(
+          409,
+          `bulkId reference${refs.size > 1 ? "s" : ""} ${[...refs].map((r) => JSON.stringify(r)).join(", ")} form a circle and cannot be resolved`,
+        ),
+      );
       continue;
     }
     const [{ op, refs }] = pending.splice(ready, 1) as [{ op: BulkOperation; refs: Set<string> }];
     const undefinedRef = [...refs].find((r) => !defined.has(r));
     const failedRef = [...refs].find((r) => failedIds.has(r));
-    if (undefinedRef !== undefined) record(op, unresolvable(400, `bulkId ${JSON.stringify(undefinedRef)} is not the bulkId of any POST in this request`));
-    else if (failedRef !== undefined) record(op, unresolvable(409, `bulkId ${JSON.stringify(failedRef)} refers to an operation that failed`));
+    if (undefinedRef !== undefined)
+      record(op, unresolvable(400, `bulkId ${JSON.stringify(undefinedRef)} is not the bulkId of any POST in this request`));
+    else if (failedRef !== undefined)
+      record(op, unresolvable(409, `bulkId ${JSON.stringify(failedRef)} refers to an operation that failed`));
     else record(op, await run(resolveReferences(op, ids)));
   }
   return results;

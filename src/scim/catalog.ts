@@ -38,7 +38,14 @@ interface ScimmyAttribute {
 }
 
 function fromScimmy(a: ScimmyAttribute, jsonPath: string[]): AttrInfo {
-  const info: AttrInfo = { name: a.name, type: a.type, multiValued: !!a.config.multiValued, caseExact: !!a.config.caseExact, jsonPath, sub: new Map() };
+  const info: AttrInfo = {
+    name: a.name,
+    type: a.type,
+    multiValued: !!a.config.multiValued,
+    caseExact: !!a.config.caseExact,
+    jsonPath,
+    sub: new Map(),
+  };
   for (const s of a.subAttributes ?? []) info.sub.set(s.name.toLowerCase(), fromScimmy(s, [s.name]));
   return info;
 }

@@ -12,8 +12,15 @@ export function toScimError(err: unknown, bodyLimit = 0): ScimError {
   const carried = (err as { scimFailure?: unknown } | null)?.scimFailure;
   if (carried instanceof ScimError) return carried;
   const domain = domainErrorIn(err);
-  if (domain) return new ScimError(STATUS[domain.kind], domain.kind === "validation" ? "invalidValue" : domain.kind === "conflict" ? "uniqueness" : null, domain.message, domain.retryAfterSeconds);
-  if (read) return new ScimError(read.status, read.status === 400 ? (read.kind === "path" ? "invalidValue" : "invalidSyntax") : null, read.message);
+  if (domain)
+    return new ScimError(
+      STATUS[domain.kind],
+      domain.kind === "validation" ? "invalidValue" : domain.kind === "conflict" ? "uniqueness" : null,
+      domain.message,
+      domain.retryAfterSeconds,
+    );
+  if (read)
+    return new ScimError(read.status, read.status === 400 ? (read.kind === "path" ? "invalidValue" : "invalidSyntax") : null, read.message);
   if (err instanceof SCIMMY.Types.Error) {
     // SCIMMY's own pairing of status and scimType is kept only where RFC 7644 §3.12 defines it
     const scimType = scimTypeFits(err.status, err.scimType) ? (err.scimType as ScimType) : null;
@@ -21,4 +28,3 @@ export function toScimError(err: unknown, bodyLimit = 0): ScimError {
   }
   return new ScimError(500, null, "internal error; see the server log with the X-Request-Id");
 }
-

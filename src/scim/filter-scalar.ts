@@ -48,7 +48,13 @@ export function kindOf(type: string): ScalarKind | null {
 }
 
 export function cast(textSql: string, kind: ScalarKind): string {
-  return kind === "text" ? textSql : kind === "bool" ? `(${textSql})::boolean` : kind === "time" ? `(${textSql})::timestamptz` : `(${textSql})::numeric`;
+  return kind === "text"
+    ? textSql
+    : kind === "bool"
+      ? `(${textSql})::boolean`
+      : kind === "time"
+        ? `(${textSql})::timestamptz`
+        : `(${textSql})::numeric`;
 }
 
 /**
@@ -103,7 +109,12 @@ export function compareScalar(x: Scalar, op: CompareOp, value: FilterValue, p: P
   }
   switch (x.kind) {
     case "bool": {
-      const b = typeof value === "boolean" ? value : typeof value === "string" && /^(true|false)$/i.test(value) ? value.toLowerCase() === "true" : undefined;
+      const b =
+        typeof value === "boolean"
+          ? value
+          : typeof value === "string" && /^(true|false)$/i.test(value)
+            ? value.toLowerCase() === "true"
+            : undefined;
       if (b === undefined) throw invalidFilter(`${label} is a boolean: compare it with true or false`);
       if (op === "eq") return `(${x.sql} = ${p.add(b)})`;
       if (op === "ne") return `(${x.sql} is distinct from ${p.add(b)})`;

@@ -59,7 +59,8 @@ class Compiler {
     if (!attr.multiValued) {
       const target = sub ?? attr;
       if (target.type === "complex") {
-        if (op === "pr") return `(jsonb_typeof(r.resource #> ${this.p.add(attr.jsonPath)}::text[]) = 'object' and r.resource #> ${this.p.add(attr.jsonPath)}::text[] <> '{}'::jsonb)`;
+        if (op === "pr")
+          return `(jsonb_typeof(r.resource #> ${this.p.add(attr.jsonPath)}::text[]) = 'object' and r.resource #> ${this.p.add(attr.jsonPath)}::text[] <> '{}'::jsonb)`;
         throw invalidFilter(`"${label}" is complex: compare one of its sub-attributes`);
       }
       const kind = kindOf(target.type);
@@ -79,12 +80,20 @@ class Compiler {
    * no column answers for: a membership's other sub-attributes, refused as in brackets; `meta`, decided
    * by the row. undefined for every other attribute.
    */
-  private unstored(path: AttrPath, attr: AttrInfo, sub: AttrInfo | undefined, test: (x: Scalar, label: string) => string, op: CompareOp | "pr", label: string): string | undefined {
+  private unstored(
+    path: AttrPath,
+    attr: AttrInfo,
+    sub: AttrInfo | undefined,
+    test: (x: Scalar, label: string) => string,
+    op: CompareOp | "pr",
+    label: string,
+  ): string | undefined {
     if (sub) {
       // `members.display`, `groups.display`, `groups.$ref`: as `members[display ...]` is refused
       const { sub: _sub, ...parentPath } = path;
       const parent = this.opts.catalog?.resolve(parentPath)?.column;
-      if (parent?.kind === "members" || parent?.kind === "groups") return this.membership(parent.kind, [{ sub: sub.name.toLowerCase(), test, op }], label);
+      if (parent?.kind === "members" || parent?.kind === "groups")
+        return this.membership(parent.kind, [{ sub: sub.name.toLowerCase(), test, op }], label);
     }
     if (this.opts.catalog && attr.name === "meta" && attr.jsonPath.length === 1) {
       // meta.created and meta.lastModified have columns; every resource has a meta
@@ -118,7 +127,15 @@ class Compiler {
     return { sql: cast(`e ->> ${this.p.add(target.name)}`, kind), kind, caseExact: target.caseExact };
   }
 
-  private onColumn(column: Column, attr: AttrInfo, sub: AttrInfo | undefined, test: (x: Scalar, label: string) => string, op: CompareOp | "pr", label: string, value?: FilterValue): string {
+  private onColumn(
+    column: Column,
+    attr: AttrInfo,
+    sub: AttrInfo | undefined,
+    test: (x: Scalar, label: string) => string,
+    op: CompareOp | "pr",
+    label: string,
+    value?: FilterValue,
+  ): string {
     const target = sub ?? attr;
     switch (column.kind) {
       case "lc":
@@ -147,11 +164,21 @@ class Compiler {
   }
 
   /** `members.value eq "x"`, `members[value eq "x"]`, `groups.value eq "x"`: the membership table. */
-  private membership(kind: "members" | "groups", tests: Array<{ sub: string; test: (x: Scalar, label: string) => string; op: CompareOp | "pr" }>, label: string, inner?: FilterNode): string {
+  private membership(
+    kind: "members" | "groups",
+    tests: Array<{ sub: string; test: (x: Scalar, label: string) => string; op: CompareOp | "pr" }>,
+    label: string,
+    inner?: FilterNode,
+  ): string {
     // a member the client may not see is not matched either (its existence must not show)
-    const own = kind === "members" ? `m.group_id = r.id and ${visibleMemberSql(this.opts.memberScope ?? { all: true }, (v) => this.p.add(v))}` : "m.member_id = r.id";
+    const own =
+      kind === "members"
+        ? `m.group_id = r.id and ${visibleMemberSql(this.opts.memberScope ?? { all: true }, (v) => this.p.add(v))}`
+        : "m.member_id = r.id";
     const scalarFor = membershipScalar(kind, label);
-    const conds = inner ? [this.membershipInner(inner, scalarFor)] : tests.map((t) => (t.op === "pr" && t.sub === "value" ? "true" : t.test(scalarFor(t.sub), label)));
+    const conds = inner
+      ? [this.membershipInner(inner, scalarFor)]
+      : tests.map((t) => (t.op === "pr" && t.sub === "value" ? "true" : t.test(scalarFor(t.sub), label)));
     return `exists (select 1 from scim_group_members m where ${own} and ${conds.join(" and ")})`;
   }
 
@@ -211,7 +238,10 @@ function membershipScalar(kind: "members" | "groups", label: string): (sub: stri
     if (sub === "value") return { sql: other, kind: "text", caseExact: true };
     // a group's members[].type is the member's type ("User" or "Group"); a user's groups[].type is
     // "direct" for every group (users.ts renders no other), whatever the membership row holds
-    if (sub === "type") return kind === "members" ? { sql: "m.member_type", kind: "text", caseExact: false } : { sql: "'direct'::text", kind: "text", caseExact: false };
+    if (sub === "type")
+      return kind === "members"
+        ? { sql: "m.member_type", kind: "text", caseExact: false }
+        : { sql: "'direct'::text", kind: "text", caseExact: false };
     throw invalidFilter(`"${label}" can be filtered on value or type only`);
   };
 }

@@ -62,7 +62,7 @@ function tokenize(input: string): Token[] {
       i = j + 1;
     } else {
       let j = i;
-      while (j < input.length && !" \t\r\n()[]\"".includes(input[j]!)) j++;
+      while (j < input.length && !' \t\r\n()[]"'.includes(input[j]!)) j++;
       const raw = input.slice(i, j);
       tokens.push({ t: "word", v: raw.toLowerCase(), raw });
       i = j;
@@ -111,7 +111,8 @@ class Parser {
   parse(): FilterNode {
     if (this.tokens.length === 0) throw invalidFilter("empty filter");
     const node = this.or();
-    if (this.i < this.tokens.length) throw invalidFilter(`unexpected "${(this.tokens[this.i] as { raw?: string; v: string }).raw ?? this.tokens[this.i]!.v}"`);
+    if (this.i < this.tokens.length)
+      throw invalidFilter(`unexpected "${(this.tokens[this.i] as { raw?: string; v: string }).raw ?? this.tokens[this.i]!.v}"`);
     return node;
   }
 
@@ -149,7 +150,8 @@ class Parser {
       this.i++;
       return inner;
     }
-    if (t.t !== "word" || t.v === "and" || t.v === "or") throw invalidFilter(`expected an attribute, found "${t.t === "word" ? t.raw : t.v}"`);
+    if (t.t !== "word" || t.v === "and" || t.v === "or")
+      throw invalidFilter(`expected an attribute, found "${t.t === "word" ? t.raw : t.v}"`);
     this.i++;
     const path = parseAttrPath(t.raw);
     if (this.tokens[this.i]?.t === "[") {

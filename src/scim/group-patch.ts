@@ -51,7 +51,12 @@ export function planGroupPatch(ops: PatchOperation[]): GroupChanges {
         changes.externalId = op === "remove" || value === null ? null : stringValue(value, "externalId");
         return;
       case "members":
-        if (op === "remove") changes.members.push(value === undefined ? { kind: "removeAll" } : { kind: "removeValues", values: memberRefs(value, "members").map((m) => m.value) });
+        if (op === "remove")
+          changes.members.push(
+            value === undefined
+              ? { kind: "removeAll" }
+              : { kind: "removeValues", values: memberRefs(value, "members").map((m) => m.value) },
+          );
         else {
           if (op === "replace") changes.members.push({ kind: "removeAll" });
           changes.members.push({ kind: "add", refs: memberRefs(value, "members") });
@@ -68,15 +73,19 @@ export function planGroupPatch(ops: PatchOperation[]): GroupChanges {
   ops.forEach((o, i) => {
     if (o.path === undefined) {
       if (o.op === "remove") throw new ScimError(400, "noTarget", `Operations[${i}]: remove needs a path`);
-      if (typeof o.value !== "object" || o.value === null || Array.isArray(o.value)) throw new ScimError(400, "invalidValue", `Operations[${i}]: without a path, value must be an object of attributes`);
-      for (const [k, v] of Object.entries(o.value as Record<string, unknown>)) setAttribute(k.replace(/^urn:ietf:params:scim:schemas:core:2\.0:Group:/i, ""), v, o.op);
+      if (typeof o.value !== "object" || o.value === null || Array.isArray(o.value))
+        throw new ScimError(400, "invalidValue", `Operations[${i}]: without a path, value must be an object of attributes`);
+      for (const [k, v] of Object.entries(o.value as Record<string, unknown>))
+        setAttribute(k.replace(/^urn:ietf:params:scim:schemas:core:2\.0:Group:/i, ""), v, o.op);
       return;
     }
     const path = o.path.replace(/^urn:ietf:params:scim:schemas:core:2\.0:Group:/i, "");
     const bracket = path.indexOf("[");
     if (bracket >= 0) {
-      if (path.slice(0, bracket).toLowerCase() !== "members" || !path.endsWith("]")) throw invalidPath(`Operations[${i}]: unsupported path "${o.path}"`);
-      if (o.op !== "remove") throw invalidPath(`Operations[${i}]: "${o.op}" with a value filter on members is not supported; add members with path "members"`);
+      if (path.slice(0, bracket).toLowerCase() !== "members" || !path.endsWith("]"))
+        throw invalidPath(`Operations[${i}]: unsupported path "${o.path}"`);
+      if (o.op !== "remove")
+        throw invalidPath(`Operations[${i}]: "${o.op}" with a value filter on members is not supported; add members with path "members"`);
       const node = parseFilter(path);
       if (node.kind !== "valuePath") throw invalidPath(`Operations[${i}]: unsupported path "${o.path}"`);
       changes.members.push({ kind: "removeWhere", filter: node.filter });
@@ -86,8 +95,12 @@ export function planGroupPatch(ops: PatchOperation[]): GroupChanges {
     if (o.op !== "remove" && o.value === undefined) throw new ScimError(400, "invalidValue", `Operations[${i}]: ${o.op} needs a value`);
     setAttribute(path, o.value, o.op);
   });
-  const named = changes.members.reduce((n, m) => n + (m.kind === "add" ? m.refs.length : m.kind === "removeValues" ? m.values.length : 0), 0);
-  if (named > LIMITS.membersPerRequest) throw new ScimError(400, "tooMany", `a request may name at most ${LIMITS.membersPerRequest} members; got ${named}`);
+  const named = changes.members.reduce(
+    (n, m) => n + (m.kind === "add" ? m.refs.length : m.kind === "removeValues" ? m.values.length : 0),
+    0,
+  );
+  if (named > LIMITS.membersPerRequest)
+    throw new ScimError(400, "tooMany", `a request may name at most ${LIMITS.membersPerRequest} members; got ${named}`);
   changes.members = coalesce(changes.members);
   return changes;
 }
@@ -102,7 +115,8 @@ function coalesce(changes: MemberChange[]): MemberChange[] {
   for (const c of changes) {
     const last = out[out.length - 1];
     if (last?.kind === "add" && c.kind === "add") out[out.length - 1] = { kind: "add", refs: [...last.refs, ...c.refs] };
-    else if (last?.kind === "removeValues" && c.kind === "removeValues") out[out.length - 1] = { kind: "removeValues", values: [...last.values, ...c.values] };
+    else if (last?.kind === "removeValues" && c.kind === "removeValues")
+      out[out.length - 1] = { kind: "removeValues", values: [...last.values, ...c.values] };
     else out.push(c);
   }
   return out;
@@ -114,7 +128,12 @@ export async function patchGroup(ctx: ScimContext, id: string, body: unknown): P
   const changes = planGroupPatch(parsePatchMessage(body));
   try {
     await ctx.store.transaction(async (tx) => {
-      const current = (await tx.query<{ version: number; resource: Record<string, unknown> }>("select version, resource from scim_groups where id = $1 for update", [id]))[0];
+      const current = (
+        await tx.query<{ version: number; resource: Record<string, unknown> }>(
+          "select version, resource from scim_groups where id = $1 for update",
+          [id],
+        )
+      )[0];
       if (!current) throw new ScimError(404, null, `Group ${id} not found`);
       checkIfMatch(ctx.ifMatch, current.version, `Group ${id}`);
       const scope = userViewScope(ctx.principal);
@@ -154,7 +173,10 @@ async function applyMemberChange(tx: Queryable, groupId: string, m: MemberChange
     case "removeWhere": {
       const p = new Params(1);
       const cond = compileMemberFilter(m.filter, p);
-      await tx.query(`delete from scim_group_members m where m.group_id = $1 and ${cond} and ${visibleMemberSql(scope, (v) => p.add(v))}`, [groupId, ...p.values]);
+      await tx.query(`delete from scim_group_members m where m.group_id = $1 and ${cond} and ${visibleMemberSql(scope, (v) => p.add(v))}`, [
+        groupId,
+        ...p.values,
+      ]);
       return;
     }
   }

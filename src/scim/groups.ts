@@ -55,12 +55,21 @@ function toResource(row: GroupRow, members: Array<Member & { display: string | n
     ...row.resource,
     id: row.id,
     ...(members ? { members: members.map((m) => ({ value: m.value, type: m.type, ...(m.display ? { display: m.display } : {}) })) } : {}),
-    meta: { resourceType: "Group", created: row.created_at.toISOString(), lastModified: row.last_modified.toISOString(), version: etagOf(row.version) },
+    meta: {
+      resourceType: "Group",
+      created: row.created_at.toISOString(),
+      lastModified: row.last_modified.toISOString(),
+      version: etagOf(row.version),
+    },
   };
 }
 
 /** The members of each group that `scope` may see, with their display names. */
-async function membersOf(db: Queryable, groupIds: string[], scope: DivisionScope): Promise<Map<string, Array<Member & { display: string | null }>>> {
+async function membersOf(
+  db: Queryable,
+  groupIds: string[],
+  scope: DivisionScope,
+): Promise<Map<string, Array<Member & { display: string | null }>>> {
   const out = new Map<string, Array<Member & { display: string | null }>>(groupIds.map((id) => [id, []]));
   if (groupIds.length === 0) return out;
   const p = new Params(1);
@@ -102,7 +111,11 @@ export async function removeVisibleMembers(tx: Queryable, groupId: string, scope
   const p = new Params(memberIds ? 2 : 1);
   const only = memberIds ? " and m.member_id = any($2::text[])" : "";
   const visible = visibleMemberSql(scope, (v) => p.add(v));
-  await tx.query(`delete from scim_group_members m where m.group_id = $1${only} and ${visible}`, [groupId, ...(memberIds ? [memberIds] : []), ...p.values]);
+  await tx.query(`delete from scim_group_members m where m.group_id = $1${only} and ${visible}`, [
+    groupId,
+    ...(memberIds ? [memberIds] : []),
+    ...p.values,
+  ]);
 }
 
 /** Member references as clients send them: `[{value, display}]`, one object, or bare id strings. */
@@ -133,8 +146,21 @@ export class Groups {
   async list(ctx: ScimContext): Promise<{ total: number; resources: Record<string, unknown>[] }> {
     need(ctx, "directory:group:view");
     const scope = userViewScope(ctx.principal);
-    const { total, rows } = await listPage<GroupRow>(ctx.store, { type: "Group", table: "scim_groups", select: SELECT, catalog: this.catalog, list: ctx.list, memberScope: scope });
-    const members = ctx.excludeMembers ? null : await membersOf(ctx.store, rows.map((r) => r.id), scope);
+    const { total, rows } = await listPage<GroupRow>(ctx.store, {
+      type: "Group",
+      table: "scim_groups",
+      select: SELECT,
+      catalog: this.catalog,
+      list: ctx.list,
+      memberScope: scope,
+    });
+    const members = ctx.excludeMembers
+      ? null
+      : await membersOf(
+          ctx.store,
+          rows.map((r) => r.id),
+          scope,
+        );
     return { total, resources: rows.map((r) => toResource(r, members ? (members.get(r.id) ?? []) : null)) };
   }
 
@@ -150,7 +176,8 @@ export class Groups {
     if (!displayName) throw new ScimError(400, "invalidValue", "displayName is required and must not be empty");
     const externalId = typeof stored.externalId === "string" ? stored.externalId : null;
     const members = memberRefs(rawMembers, "members");
-    if (members.length > LIMITS.membersPerRequest) throw new ScimError(400, "tooMany", `a request may name at most ${LIMITS.membersPerRequest} members; got ${members.length}`);
+    if (members.length > LIMITS.membersPerRequest)
+      throw new ScimError(400, "tooMany", `a request may name at most ${LIMITS.membersPerRequest} members; got ${members.length}`);
     const scope = userViewScope(ctx.principal);
     try {
       return await ctx.store.transaction(async (tx) => {
@@ -182,7 +209,12 @@ export class Groups {
         return toResource(row, (await membersOf(tx, [row.id], scope)).get(row.id) ?? []);
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ScimError(409, "uniqueness", `a group named ${JSON.stringify(displayName)} exists (displayName is unique, case-insensitively)`);
+      if (isUniqueViolation(err))
+        throw new ScimError(
+          409,
+          "uniqueness",
+          `a group named ${JSON.stringify(displayName)} exists (displayName is unique, case-insensitively)`,
+        );
       throw err;
     }
   }

@@ -44,7 +44,12 @@ export async function listPage<Row extends object>(
     total = c?.n ?? 0;
   }
   if (list.count === 0 || total === 0) return { total, rows: [] };
-  const order = list.sortBy ? `${sortExpression(list.sortBy, args.catalog, p)} ${list.descending ? "desc" : "asc"} nulls last, r.seq` : "r.seq";
-  const rows = await db.query<Row>(`${args.select} where ${whereSql} order by ${order} limit ${p.add(list.count)} offset ${p.add(list.startIndex - 1)}`, p.values);
+  const order = list.sortBy
+    ? `${sortExpression(list.sortBy, args.catalog, p)} ${list.descending ? "desc" : "asc"} nulls last, r.seq`
+    : "r.seq";
+  const rows = await db.query<Row>(
+    `${args.select} where ${whereSql} order by ${order} limit ${p.add(list.count)} offset ${p.add(list.startIndex - 1)}`,
+    p.values,
+  );
   return { total, rows };
 }

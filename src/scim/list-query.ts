@@ -27,9 +27,11 @@ function integer(v: unknown, name: string): number | undefined {
  */
 export function parseListParams(raw: RawListParams): ListQuery {
   if (raw.filter !== undefined && typeof raw.filter !== "string") throw new ScimError(400, "invalidFilter", "filter must be a string");
-  if (raw.sortBy !== undefined && typeof raw.sortBy !== "string") throw new ScimError(400, "invalidValue", "sortBy must be an attribute path");
+  if (raw.sortBy !== undefined && typeof raw.sortBy !== "string")
+    throw new ScimError(400, "invalidValue", "sortBy must be an attribute path");
   const order = raw.sortOrder === undefined ? "ascending" : String(raw.sortOrder).toLowerCase();
-  if (order !== "ascending" && order !== "descending") throw new ScimError(400, "invalidValue", `sortOrder must be ascending or descending; got ${JSON.stringify(raw.sortOrder)}`);
+  if (order !== "ascending" && order !== "descending")
+    throw new ScimError(400, "invalidValue", `sortOrder must be ascending or descending; got ${JSON.stringify(raw.sortOrder)}`);
   // Beyond any possible total, a page is empty: clamped so the store's 64-bit OFFSET never overflows
   const startIndex = Math.min(MAX_START_INDEX, Math.max(1, integer(raw.startIndex, "startIndex") ?? 1));
   const count = Math.min(MAX_COUNT, Math.max(0, integer(raw.count, "count") ?? DEFAULT_COUNT));

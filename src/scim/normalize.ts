@@ -57,7 +57,12 @@ export function normalizePatchBody(body: unknown): unknown {
       op.value = managerValue(op.value);
     } else op.value = fixStringBooleans(op.value);
     if (path === undefined) op.value = dropExtensionSchemas(op.value);
-    else if ([ENTERPRISE_USER, GENESYS_USER].some((e) => e.toLowerCase() === path.toLowerCase()) && typeof op.value === "object" && op.value !== null && !Array.isArray(op.value)) {
+    else if (
+      [ENTERPRISE_USER, GENESYS_USER].some((e) => e.toLowerCase() === path.toLowerCase()) &&
+      typeof op.value === "object" &&
+      op.value !== null &&
+      !Array.isArray(op.value)
+    ) {
       const { schemas: _schemas, ...rest } = op.value as Record<string, unknown>;
       op.value = rest;
     }

@@ -18,7 +18,9 @@ const isExtension = (path: string | undefined) => path !== undefined && EXTENSIO
 
 /** Does an operation need the current resource to be rewritten? (Saves the read when none does.) */
 export function needsRewrite(ops: readonly PatchOperation[]): boolean {
-  return ops.some((o) => (o.op === "remove" && isExtension(o.path)) || (o.op === "replace" && o.path !== undefined && VALUE_PATH.test(o.path)));
+  return ops.some(
+    (o) => (o.op === "remove" && isExtension(o.path)) || (o.op === "replace" && o.path !== undefined && VALUE_PATH.test(o.path)),
+  );
 }
 
 function unescape(raw: string): string {
@@ -92,7 +94,12 @@ export function rewritePatch(ops: readonly PatchOperation[], current: Record<str
     if (matched.length === 0) {
       const typeOnly = TYPE_ONLY.exec(filter);
       const objectValue = typeof o.value === "object" && o.value !== null && !Array.isArray(o.value);
-      if (!typeOnly || (!sub && !objectValue)) throw new ScimError(400, "noTarget", `Operations[${i}]: the filter ${JSON.stringify(filter)} matches no value of ${attr} (RFC 7644 §3.5.2.3)`);
+      if (!typeOnly || (!sub && !objectValue))
+        throw new ScimError(
+          400,
+          "noTarget",
+          `Operations[${i}]: the filter ${JSON.stringify(filter)} matches no value of ${attr} (RFC 7644 §3.5.2.3)`,
+        );
       const type = unescape(typeOnly[1]!);
       next = [...list, sub ? { type, [sub]: o.value } : { ...(o.value as Record<string, unknown>), type }];
     } else if (sub) {

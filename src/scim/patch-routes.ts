@@ -12,7 +12,14 @@ type Send = (req: Request, res: Response, status: number, body: unknown) => void
 
 /** A store whose queries and nested transactions all run in the open transaction `tx`. */
 function boundTo(store: Store, tx: Queryable): Store {
-  return { kind: store.kind, query: (sql, params) => tx.query(sql, params), transaction: (fn) => fn(tx), exec: (sql) => tx.query(sql).then(() => undefined), ping: () => store.ping(), close: async () => undefined };
+  return {
+    kind: store.kind,
+    query: (sql, params) => tx.query(sql, params),
+    transaction: (fn) => fn(tx),
+    exec: (sql) => tx.query(sql).then(() => undefined),
+    ping: () => store.ping(),
+    close: async () => undefined,
+  };
 }
 
 /**
@@ -20,7 +27,14 @@ function boundTo(store: Store, tx: Queryable): Store {
  * locks the row, so that concurrent PATCHes of one user wait for each other instead of losing updates.
  * Returns the patched user, or undefined when nothing changed.
  */
-export async function patchUser(store: Store, users: Users, ctx: ScimContext, id: string, rawBody: unknown, query: Record<string, unknown>): Promise<unknown> {
+export async function patchUser(
+  store: Store,
+  users: Users,
+  ctx: ScimContext,
+  id: string,
+  rawBody: unknown,
+  query: Record<string, unknown>,
+): Promise<unknown> {
   // The same checks as for groups, so that a malformed PatchOp is invalidSyntax (SCIMMY says invalidValue)
   const ops = parsePatchMessage(rawBody);
   if (ops.length === 0) {

@@ -31,7 +31,12 @@ function withRef(item: unknown, url: (value: string) => string): unknown {
 }
 
 /** The resource completed in place of the one given (which is not changed). */
-export function completeRepresentation(resource: Record<string, unknown>, kind: ResourceKind, base: string, projection: Projection): Record<string, unknown> {
+export function completeRepresentation(
+  resource: Record<string, unknown>,
+  kind: ResourceKind,
+  base: string,
+  projection: Projection,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...resource };
   const core = kind === "User" ? CORE_USER : CORE_GROUP;
   if (projection.attributes !== undefined && Array.isArray(out.schemas)) {
@@ -55,9 +60,15 @@ export function completeRepresentation(resource: Record<string, unknown>, kind: 
   if (kind === "Group" && Array.isArray(out.members) && refWanted("members", core, projection)) {
     out.members = out.members.map((m) => withRef(m, (id) => ((m as { type?: unknown }).type === "Group" ? groupUrl(id) : userUrl(id))));
   }
-  if (kind === "User" && Array.isArray(out.groups) && refWanted("groups", core, projection)) out.groups = out.groups.map((g) => withRef(g, groupUrl));
+  if (kind === "User" && Array.isArray(out.groups) && refWanted("groups", core, projection))
+    out.groups = out.groups.map((g) => withRef(g, groupUrl));
   const enterprise = out[ENTERPRISE_USER];
-  if (kind === "User" && enterprise && typeof enterprise === "object" && refWanted(`${ENTERPRISE_USER}:manager`, ENTERPRISE_USER, projection)) {
+  if (
+    kind === "User" &&
+    enterprise &&
+    typeof enterprise === "object" &&
+    refWanted(`${ENTERPRISE_USER}:manager`, ENTERPRISE_USER, projection)
+  ) {
     const ext = enterprise as Record<string, unknown>;
     if (ext.manager !== undefined) out[ENTERPRISE_USER] = { ...ext, manager: withRef(ext.manager, userUrl) };
   }

@@ -39,10 +39,17 @@ function setQuery(req: Request, query: Record<string, unknown>): void {
 /** Before anything else: oversized headers, and text the store cannot hold or paths that do not decode. */
 export const requestGuard: RequestHandler = (req, res, next) => {
   res.type(SCIM_CONTENT_TYPE);
-  if (headerBytes(req.rawHeaders) > MAX_HEADER_BYTES) return next(new ScimError(431, null, `request headers exceed ${MAX_HEADER_BYTES} bytes`));
+  if (headerBytes(req.rawHeaders) > MAX_HEADER_BYTES)
+    return next(new ScimError(431, null, `request headers exceed ${MAX_HEADER_BYTES} bytes`));
   const problem = findTargetProblem(req.path, req.query);
   if (!problem) return next();
-  next(new ScimError(400, /filter/.test(problem) ? "invalidFilter" : /path is not valid/.test(problem) ? "invalidSyntax" : "invalidValue", problem));
+  next(
+    new ScimError(
+      400,
+      /filter/.test(problem) ? "invalidFilter" : /path is not valid/.test(problem) ? "invalidSyntax" : "invalidValue",
+      problem,
+    ),
+  );
 };
 
 /** A body that is not JSON is 415 (RFC 7644 §3.1: application/scim+json, application/json accepted). */
@@ -95,7 +102,14 @@ export function refuseHostileBody(method: string, body: unknown): void {
   const problem = findBodyProblem(body);
   if (problem) {
     // a SearchRequest's filter is a filter wherever the bad text sits in it
-    const scimType = problem.kind === "name" ? "invalidPath" : problem.kind === "depth" ? "invalidSyntax" : problem.at === "filter" ? "invalidFilter" : "invalidValue";
+    const scimType =
+      problem.kind === "name"
+        ? "invalidPath"
+        : problem.kind === "depth"
+          ? "invalidSyntax"
+          : problem.at === "filter"
+            ? "invalidFilter"
+            : "invalidValue";
     throw new ScimError(400, scimType, describeBodyProblem(problem));
   }
 }
@@ -158,7 +172,8 @@ export function requestContext(deps: Pick<AppDeps, "store" | "clock">): RequestH
       if (attributes !== undefined) clean.attributes = `${attributes},schemas`;
       if (excludedAttributes !== undefined) clean.excludedAttributes = excludedAttributes;
       setQuery(req, clean);
-      if (req.body !== undefined && ["POST", "PUT"].includes(req.method) && !search) req.body = dropExtensionSchemas(fixStringBooleans(req.body));
+      if (req.body !== undefined && ["POST", "PUT"].includes(req.method) && !search)
+        req.body = dropExtensionSchemas(fixStringBooleans(req.body));
       if (req.body !== undefined && req.method === "PATCH") req.body = normalizePatchBody(req.body);
       next();
     } catch (err) {

@@ -22,7 +22,9 @@ export function mountResourceRoutes(r: Router, send: Send, bodyLimit: number): v
     r.post(`${path}/.search`, async (req, res) => send(req, res, 200, await new Resource(query(req)).read(contextOf(req))));
     r.get(`${path}/:id`, async (req, res) => send(req, res, 200, await new Resource(idOf(req), query(req)).read(contextOf(req))));
     r.post(path, async (req, res) => send(req, res, 201, await new Resource(query(req)).write(req.body, contextOf(req))));
-    r.put(`${path}/:id`, async (req, res) => send(req, res, 200, await new Resource(idOf(req), query(req)).write(req.body, contextOf(req))));
+    r.put(`${path}/:id`, async (req, res) =>
+      send(req, res, 200, await new Resource(idOf(req), query(req)).write(req.body, contextOf(req))),
+    );
     r.delete(`${path}/:id`, async (req, res) => {
       await new Resource(idOf(req)).dispose(contextOf(req));
       res.status(204).end();
@@ -30,7 +32,9 @@ export function mountResourceRoutes(r: Router, send: Send, bodyLimit: number): v
   }
   r.post("/.search", async (req, res) => send(req, res, 200, await searchAll(contextOf(req))));
 
-  r.get("/ServiceProviderConfig", async (req, res) => send(req, res, 200, await serviceProviderConfig(req.query as Record<string, unknown>, bodyLimit)));
+  r.get("/ServiceProviderConfig", async (req, res) =>
+    send(req, res, 200, await serviceProviderConfig(req.query as Record<string, unknown>, bodyLimit)),
+  );
   for (const [path, Resource] of [
     ["/Schemas", SCIMMY.Resources.Schema],
     ["/ResourceTypes", SCIMMY.Resources.ResourceType],

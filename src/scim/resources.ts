@@ -21,7 +21,14 @@ async function guarded<T>(ctx: unknown, fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     const error = toScimError(err);
     (ctx as ScimContext).outcome.failure = { error, cause: err };
-    throw Object.assign(new SCIMMY.Types.Error((SCIMMY_STATUSES.has(error.status) ? error.status : 500) as 400, null as unknown as "invalidValue", error.detail), { scimFailure: error, cause: err });
+    throw Object.assign(
+      new SCIMMY.Types.Error(
+        (SCIMMY_STATUSES.has(error.status) ? error.status : 500) as 400,
+        null as unknown as "invalidValue",
+        error.detail,
+      ),
+      { scimFailure: error, cause: err },
+    );
   }
 }
 
@@ -50,10 +57,16 @@ export function scimServices(): { users: Users; groups: Groups } {
       const { total, resources } = await svc.list(c);
       return page(total, resources);
     });
-  const ingress = (svc: Users | Groups) => (resource: Handled, instance: unknown, ctx: unknown) => guarded(ctx, () => svc.write(ctx as ScimContext, resource.id, instance as Record<string, unknown>));
-  const degress = (svc: Users | Groups) => (resource: Handled, ctx: unknown) => guarded(ctx, () => svc.delete(ctx as ScimContext, resource.id!));
-  SCIMMY.Resources.User.egress(egress(users) as never).ingress(ingress(users) as never).degress(degress(users) as never);
-  SCIMMY.Resources.Group.egress(egress(groups) as never).ingress(ingress(groups) as never).degress(degress(groups) as never);
+  const ingress = (svc: Users | Groups) => (resource: Handled, instance: unknown, ctx: unknown) =>
+    guarded(ctx, () => svc.write(ctx as ScimContext, resource.id, instance as Record<string, unknown>));
+  const degress = (svc: Users | Groups) => (resource: Handled, ctx: unknown) =>
+    guarded(ctx, () => svc.delete(ctx as ScimContext, resource.id!));
+  SCIMMY.Resources.User.egress(egress(users) as never)
+    .ingress(ingress(users) as never)
+    .degress(degress(users) as never);
+  SCIMMY.Resources.Group.egress(egress(groups) as never)
+    .ingress(ingress(groups) as never)
+    .degress(degress(groups) as never);
   services = { users, groups };
   return services;
 }

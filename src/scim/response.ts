@@ -33,7 +33,14 @@ export function fixScimBody(body: Json, req: Request, base: string): Json {
       if (m) meta.location = `${base}/${m[1]}${m[2] ?? ""}`;
     }
     const schemas = Array.isArray(resource.schemas) ? resource.schemas : [];
-    const kind = meta?.resourceType === "User" || meta?.resourceType === "Group" ? meta.resourceType : schemas.includes(CORE_USER) ? "User" : schemas.includes(CORE_GROUP) ? "Group" : pathKind;
+    const kind =
+      meta?.resourceType === "User" || meta?.resourceType === "Group"
+        ? meta.resourceType
+        : schemas.includes(CORE_USER)
+          ? "User"
+          : schemas.includes(CORE_GROUP)
+            ? "Group"
+            : pathKind;
     return kind && ctx ? completeRepresentation(resource, kind, base, ctx.projection) : resource;
   };
   const schemas = Array.isArray(body.schemas) ? body.schemas : [];
@@ -60,7 +67,8 @@ export function sendScimError(res: Response, err: ScimError): void {
   res.status(err.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(err));
 }
 
-export const renderScimAuthFailure: AuthFailureRenderer = (res, status, description) => sendScimError(res, new ScimError(status, null, description));
+export const renderScimAuthFailure: AuthFailureRenderer = (res, status, description) =>
+  sendScimError(res, new ScimError(status, null, description));
 
 /**
  * Every failure in SCIM's format (RFC 7644 §3.12), whatever threw it; 5xx are logged with their

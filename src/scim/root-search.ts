@@ -28,12 +28,16 @@ async function pageOf(Resource: ResourceClass, ctx: ScimContext, startIndex: num
   if (ctx.projection.attributes !== undefined) query.attributes = ctx.projection.attributes;
   if (ctx.projection.excludedAttributes !== undefined) query.excludedAttributes = ctx.projection.excludedAttributes;
   try {
-    const list = (await new Resource(query as never).read({ ...ctx, list: { ...ctx.list, startIndex, count } })) as unknown as { totalResults: number; Resources: Record<string, unknown>[] };
+    const list = (await new Resource(query as never).read({ ...ctx, list: { ...ctx.list, startIndex, count } })) as unknown as {
+      totalResults: number;
+      Resources: Record<string, unknown>[];
+    };
     return { total: list.totalResults, resources: list.Resources ?? [] };
   } catch (err) {
     const scim = toScimError(err);
     if (scim.status === 403) return { absent: "forbidden", error: scim };
-    if (scim.scimType === "invalidFilter" && /unknown (sortBy )?attribute/.test(scim.detail)) return { absent: "unknownAttribute", error: scim };
+    if (scim.scimType === "invalidFilter" && /unknown (sortBy )?attribute/.test(scim.detail))
+      return { absent: "unknownAttribute", error: scim };
     throw err;
   }
 }
@@ -53,7 +57,9 @@ export async function searchAll(ctx: ScimContext): Promise<Record<string, unknow
   if (!users && !groups) {
     // neither type could answer: a filter neither has is the client's error (400); else it may see neither
     const both = [usersOr, groupsOr] as Absent[];
-    throw both.find((a) => a.absent === "unknownAttribute")?.error ?? new ScimError(403, null, "this client may view neither users nor groups");
+    throw (
+      both.find((a) => a.absent === "unknownAttribute")?.error ?? new ScimError(403, null, "this client may view neither users nor groups")
+    );
   }
   // each resource says what it is by its schemas, even when a projection left them out
   const tag = (core: string) => (r: Record<string, unknown>) => {
@@ -62,5 +68,11 @@ export async function searchAll(ctx: ScimContext): Promise<Record<string, unknow
     return { schemas: [core, ...Object.keys(rest).filter((k) => /^urn:/i.test(k))], ...rest };
   };
   const resources = [...(users?.resources ?? []).map(tag(CORE_USER)), ...(groups?.resources ?? []).map(tag(CORE_GROUP))];
-  return { schemas: [LIST_RESPONSE], totalResults: userTotal + (groups?.total ?? 0), startIndex, itemsPerPage: resources.length, Resources: resources };
+  return {
+    schemas: [LIST_RESPONSE],
+    totalResults: userTotal + (groups?.total ?? 0),
+    startIndex,
+    itemsPerPage: resources.length,
+    Resources: resources,
+  };
 }

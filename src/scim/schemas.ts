@@ -54,18 +54,28 @@ export function configureScimSchemas(): void {
   if (configured) return;
   configured = true;
   const user = SCIMMY.Schemas.User.definition;
-  // The issue's rule: displayName is required on users (Genesys needs a name).
+  // displayName is required on users: Genesys Cloud needs a name for every user.
   user.truncate("displayName").extend([
-    new Attribute("string", "displayName", { required: true, description: "The name of the User, suitable for display to end-users. REQUIRED here: Genesys Cloud needs a name." }),
+    new Attribute("string", "displayName", {
+      required: true,
+      description: "The name of the User, suitable for display to end-users. REQUIRED here: Genesys Cloud needs a name.",
+    }),
   ]);
-  user.truncate("phoneNumbers").extend([
-    new Attribute("complex", "phoneNumbers", { multiValued: true, uniqueness: false, description: "Phone numbers; types as Genesys Cloud takes them" }, [
-      new Attribute("string", "value", { required: true, description: "Phone number" }),
-      new Attribute("string", "display", { description: "Human-readable form" }),
-      new Attribute("string", "type", { canonicalValues: [...PHONE_TYPES], description: `One of ${PHONE_TYPES.join(", ")}` }),
-      new Attribute("boolean", "primary", { description: "Preferred number" }),
-    ]),
-  ]);
+  user
+    .truncate("phoneNumbers")
+    .extend([
+      new Attribute(
+        "complex",
+        "phoneNumbers",
+        { multiValued: true, uniqueness: false, description: "Phone numbers; types as Genesys Cloud takes them" },
+        [
+          new Attribute("string", "value", { required: true, description: "Phone number" }),
+          new Attribute("string", "display", { description: "Human-readable form" }),
+          new Attribute("string", "type", { canonicalValues: [...PHONE_TYPES], description: `One of ${PHONE_TYPES.join(", ")}` }),
+          new Attribute("boolean", "primary", { description: "Preferred number" }),
+        ],
+      ),
+    ]);
   // SCIMMY gives roles[].type and x509Certificates[].type an empty list of canonical values, which
   // refuses every value; RFC 7643 §4.1.2 defines none for them, so any label is taken.
   for (const [name, valueType, description] of [
@@ -74,13 +84,21 @@ export function configureScimSchemas(): void {
   ] as const) {
     user.truncate(name).extend([
       new Attribute("complex", name, { multiValued: true, description }, [
-        new Attribute(valueType, "value", { caseExact: valueType === "binary", description: `The value of a ${name === "roles" ? "role" : "certificate"}.` }),
+        new Attribute(valueType, "value", {
+          caseExact: valueType === "binary",
+          description: `The value of a ${name === "roles" ? "role" : "certificate"}.`,
+        }),
         new Attribute("string", "display", { description: "A human-readable name, primarily used for display purposes." }),
         new Attribute("string", "type", { description: "A label indicating the attribute's function." }),
         new Attribute("boolean", "primary", { description: "Whether this is the preferred value." }),
       ]),
     ]);
   }
-  SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false).extend(genesysUserExtension as unknown as typeof SCIMMY.Types.Schema, false));
+  SCIMMY.Resources.declare(
+    SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false).extend(
+      genesysUserExtension as unknown as typeof SCIMMY.Types.Schema,
+      false,
+    ),
+  );
   SCIMMY.Resources.declare(SCIMMY.Resources.Group);
 }

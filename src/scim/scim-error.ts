@@ -23,7 +23,18 @@ export function scimTypeFits(status: number, scimType: unknown): boolean {
   return scimType === "uniqueness" ? status === 409 : status === 400 && SCIM_TYPES.has(scimType as ScimType);
 }
 
-const SCIM_TYPES = new Set<ScimType>(["invalidFilter", "tooMany", "uniqueness", "mutability", "invalidSyntax", "invalidPath", "noTarget", "invalidValue", "invalidVers", "sensitive"]);
+const SCIM_TYPES = new Set<ScimType>([
+  "invalidFilter",
+  "tooMany",
+  "uniqueness",
+  "mutability",
+  "invalidSyntax",
+  "invalidPath",
+  "noTarget",
+  "invalidValue",
+  "invalidVers",
+  "sensitive",
+]);
 
 export class ScimError extends Error {
   constructor(
@@ -53,7 +64,8 @@ export const invalidFilter = (detail: string) => new ScimError(400, "invalidFilt
 export const invalidValue = (detail: string) => new ScimError(400, "invalidValue", detail);
 
 /** The shapes of JavaScript engine messages (V8's TypeError, RangeError, SyntaxError texts). */
-const ENGINE_MESSAGE = /Cannot (read|set|convert|assign|create|add|destructure|access|use)\b|is not (a function|iterable|defined|a constructor|extensible)|object is not extensible|Maximum call stack|Unexpected (token|end)|Invalid (array length|time value)|undefined or null|\(reading '/;
+const ENGINE_MESSAGE =
+  /Cannot (read|set|convert|assign|create|add|destructure|access|use)\b|is not (a function|iterable|defined|a constructor|extensible)|object is not extensible|Maximum call stack|Unexpected (token|end)|Invalid (array length|time value)|undefined or null|\(reading '/;
 
 /**
  * A SCIMMY error message as a client may read it: SCIMMY wraps JavaScript exceptions raised while it

@@ -13,7 +13,14 @@ export function configureScimmy(): void {
   configured = true;
   // SCIMMY writes meta.location only under a base path, and keeps one for the process; each answer's
   // locations are rebuilt for the URL the request came to (response.ts), so any base does here
-  for (const Resource of [SCIMMY.Resources.Schema, SCIMMY.Resources.ResourceType, SCIMMY.Resources.ServiceProviderConfig, SCIMMY.Resources.User, SCIMMY.Resources.Group]) Resource.basepath("/scim/v2");
+  for (const Resource of [
+    SCIMMY.Resources.Schema,
+    SCIMMY.Resources.ResourceType,
+    SCIMMY.Resources.ServiceProviderConfig,
+    SCIMMY.Resources.User,
+    SCIMMY.Resources.Group,
+  ])
+    Resource.basepath("/scim/v2");
   SCIMMY.Config.set({
     patch: true,
     bulk: { supported: true, maxOperations: LIMITS.bulkOperations, maxPayloadSize: 0 },
@@ -38,7 +45,10 @@ export function configureScimmy(): void {
 
 /** `GET /ServiceProviderConfig`, with this app's bulk payload limit (its BODY_LIMIT_BYTES). */
 export async function serviceProviderConfig(query: Record<string, unknown>, bodyLimit: number): Promise<Record<string, unknown>> {
-  const spc = JSON.parse(JSON.stringify(await new SCIMMY.Resources.ServiceProviderConfig(query as never).read())) as Record<string, unknown>;
+  const spc = JSON.parse(JSON.stringify(await new SCIMMY.Resources.ServiceProviderConfig(query as never).read())) as Record<
+    string,
+    unknown
+  >;
   const bulk = spc.bulk as Record<string, unknown> | undefined;
   return bulk ? { ...spc, bulk: { ...bulk, maxPayloadSize: bodyLimit } } : spc;
 }

@@ -53,7 +53,12 @@ function toResource(row: UserRow, groups: Array<{ value: string; display: string
     ...row.resource,
     id: row.id,
     groups: groups.map((g) => ({ value: g.value, display: g.display, type: "direct" })),
-    meta: { resourceType: "User", created: row.created_at.toISOString(), lastModified: row.last_modified.toISOString(), version: etagOf(row.version) },
+    meta: {
+      resourceType: "User",
+      created: row.created_at.toISOString(),
+      lastModified: row.last_modified.toISOString(),
+      version: etagOf(row.version),
+    },
   };
 }
 
@@ -82,7 +87,8 @@ export class Users {
   /** Filter, sort and page in SQL; returns the page and the accurate total (RFC 7644 §3.4.2.4). */
   async list(ctx: ScimContext): Promise<{ total: number; resources: Record<string, unknown>[] }> {
     const divisions = userViewScope(ctx.principal);
-    if (!divisions.all && divisions.ids.length === 0) throw new ScimError(403, null, "this client lacks directory:user:view in every division");
+    if (!divisions.all && divisions.ids.length === 0)
+      throw new ScimError(403, null, "this client lacks directory:user:view in every division");
     const { total, rows } = await listPage<UserRow>(ctx.store, {
       type: "User",
       table: "scim_users",
@@ -91,7 +97,10 @@ export class Users {
       list: ctx.list,
       divisions,
     });
-    const groups = await groupsOf(ctx.store, rows.map((r) => r.id));
+    const groups = await groupsOf(
+      ctx.store,
+      rows.map((r) => r.id),
+    );
     return { total, resources: rows.map((r) => toResource(r, groups.get(r.id) ?? [])) };
   }
 
@@ -102,7 +111,9 @@ export class Users {
     const userName = String(stored.userName ?? "").trim();
     if (!userName) throw new ScimError(400, "invalidValue", "userName is required and must not be empty");
     validateGenesysExtension(stored);
-    const emails = Array.isArray(stored.emails) ? (stored.emails as Array<{ value?: unknown }>).map((e) => String(e.value ?? "").toLowerCase()).filter(Boolean) : [];
+    const emails = Array.isArray(stored.emails)
+      ? (stored.emails as Array<{ value?: unknown }>).map((e) => String(e.value ?? "").toLowerCase()).filter(Boolean)
+      : [];
     const displayName = typeof stored.displayName === "string" ? stored.displayName : null;
     const externalId = typeof stored.externalId === "string" ? stored.externalId : null;
     const active = stored.active === undefined ? true : stored.active === true;
@@ -127,7 +138,8 @@ export class Users {
           const current = (await tx.query<UserRow>(`${SELECT} where r.id = $1 for update`, [id]))[0];
           if (!current || !inScope(userViewScope(ctx.principal), current.division_id)) throw notFound(id);
           requireInScope(ctx.principal, "directory:user:edit", current.division_id, `User ${id}`);
-          if (divisionId !== current.division_id) requireInScope(ctx.principal, "directory:user:edit", divisionId, `the division User ${id} would move to`);
+          if (divisionId !== current.division_id)
+            requireInScope(ctx.principal, "directory:user:edit", divisionId, `the division User ${id} would move to`);
           checkIfMatch(ctx.ifMatch, current.version, `User ${id}`);
           row = (
             await tx.query<UserRow>(
@@ -146,7 +158,12 @@ export class Users {
         return toResource(row, (await groupsOf(tx, [row.id])).get(row.id) ?? []);
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ScimError(409, "uniqueness", `userName ${JSON.stringify(userName)} is already taken (userName is unique, case-insensitively)`);
+      if (isUniqueViolation(err))
+        throw new ScimError(
+          409,
+          "uniqueness",
+          `userName ${JSON.stringify(userName)} is already taken (userName is unique, case-insensitively)`,
+        );
       throw err;
     }
   }
@@ -168,7 +185,13 @@ export class Users {
 
 /** What is kept of an accepted user: its attributes, never id, meta, groups or a password. */
 function storedForm(incoming: Record<string, unknown>): Record<string, unknown> {
-  const { id: _id, meta: _meta, groups: _groups, password: _password, ...rest } = JSON.parse(JSON.stringify(incoming)) as Record<string, unknown>;
+  const {
+    id: _id,
+    meta: _meta,
+    groups: _groups,
+    password: _password,
+    ...rest
+  } = JSON.parse(JSON.stringify(incoming)) as Record<string, unknown>;
   const schemas = new Set<string>([CORE_USER]);
   if (rest[ENTERPRISE_USER]) schemas.add(ENTERPRISE_USER);
   if (rest[GENESYS_USER]) schemas.add(GENESYS_USER);
@@ -189,7 +212,8 @@ function checkValueCounts(stored: Record<string, unknown>): void {
   const check = (obj: Record<string, unknown>, prefix: string) => {
     for (const [k, v] of Object.entries(obj)) {
       if (k === "schemas") continue;
-      if (Array.isArray(v) && v.length > LIMITS.valuesPerAttribute) throw new ScimError(400, "tooMany", `${prefix}${k}: at most ${LIMITS.valuesPerAttribute} values; got ${v.length}`);
+      if (Array.isArray(v) && v.length > LIMITS.valuesPerAttribute)
+        throw new ScimError(400, "tooMany", `${prefix}${k}: at most ${LIMITS.valuesPerAttribute} values; got ${v.length}`);
       if (/^urn:/i.test(k) && typeof v === "object" && v !== null && !Array.isArray(v)) check(v as Record<string, unknown>, `${k}:`);
     }
   };

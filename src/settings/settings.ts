@@ -36,11 +36,18 @@ export async function hipaaWarnings(db: Queryable, now: Date): Promise<string[]>
       where t.expires_at > $1 order by t.client_id, t.last_used_at desc`,
     [now],
   );
-  const restricted = await restrictionOf(db, rows.map((r) => r.client_id));
+  const restricted = await restrictionOf(
+    db,
+    rows.map((r) => r.client_id),
+  );
   const warnings: string[] = [];
   for (const r of rows) {
     if (!restricted.get(r.client_id)?.restricted) continue;
-    const { idleSeconds: idle, gapSeconds: gap, atRisk } = idleRisk({ issuedAtMs: r.issued_at.getTime(), lastUsedAtMs: r.last_used_at.getTime(), uses: r.uses }, now.getTime());
+    const {
+      idleSeconds: idle,
+      gapSeconds: gap,
+      atRisk,
+    } = idleRisk({ issuedAtMs: r.issued_at.getTime(), lastUsedAtMs: r.last_used_at.getTime(), uses: r.uses }, now.getTime());
     if (atRisk) {
       warnings.push(
         `SCIM client ${JSON.stringify(r.name)} (${r.client_id}) uses its token ${gap !== null ? `about every ${Math.round(gap / 60)} minutes` : "rarely"}` +
@@ -73,18 +80,39 @@ const SettingsBody = bodyObject(
   },
 );
 
-export async function putSettings(store: Store, config: Pick<Config, "HIPAA_COMPLIANCE">, actor: Actor, now: Date, body: unknown): Promise<Settings> {
+export async function putSettings(
+  store: Store,
+  config: Pick<Config, "HIPAA_COMPLIANCE">,
+  actor: Actor,
+  now: Date,
+  body: unknown,
+): Promise<Settings> {
   const b = parseBody(SettingsBody, body);
   await store.transaction(async (tx) => {
     const before = await stored(tx);
-    await tx.query("insert into settings(key, value) values ('hipaaCompliance', $1::jsonb) on conflict (key) do update set value = excluded.value", [JSON.stringify(b.hipaaCompliance)]);
-    await recordAudit(tx, now, { actor: actorName(actor), action: "settings.update", targetType: "settings", targetId: "hipaaCompliance", before: { hipaaCompliance: before }, after: { hipaaCompliance: b.hipaaCompliance } });
+    await tx.query(
+      "insert into settings(key, value) values ('hipaaCompliance', $1::jsonb) on conflict (key) do update set value = excluded.value",
+      [JSON.stringify(b.hipaaCompliance)],
+    );
+    await recordAudit(tx, now, {
+      actor: actorName(actor),
+      action: "settings.update",
+      targetType: "settings",
+      targetId: "hipaaCompliance",
+      before: { hipaaCompliance: before },
+      after: { hipaaCompliance: b.hipaaCompliance },
+    });
   });
   return getSettings(store, config, now);
 }
 
 /** At start-up: say which SCIM clients HIPAA's idle timeout would lock out (see hipaaWarnings). */
-export async function logHipaaWarnings(db: Queryable, config: Pick<Config, "HIPAA_COMPLIANCE">, clock: Clock, logger: Logger): Promise<void> {
+export async function logHipaaWarnings(
+  db: Queryable,
+  config: Pick<Config, "HIPAA_COMPLIANCE">,
+  clock: Clock,
+  logger: Logger,
+): Promise<void> {
   const settings = await getSettings(db, config, new Date(clock()));
   for (const warning of settings.warnings) logger.warn({ category: "oauth" }, warning);
 }

@@ -11,7 +11,9 @@ export function lockDataDir(dataDir: string): () => void {
   try {
     const pid = Number(readFileSync(file, "utf8").trim());
     if (pid && pid !== process.pid && isAlive(pid)) {
-      throw new Error(`the embedded store in ${dataDir} is in use by process ${pid}; stop it first, use the admin API, or set DATABASE_URL to share a PostgreSQL store`);
+      throw new Error(
+        `the embedded store in ${dataDir} is in use by process ${pid}; stop it first, use the admin API, or set DATABASE_URL to share a PostgreSQL store`,
+      );
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;

@@ -32,7 +32,9 @@ export async function migrate(store: Store): Promise<string[]> {
       await q.query("begin");
       try {
         await q.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
-        await q.query("create table if not exists schema_migrations (version text primary key, applied_at timestamptz not null default now())");
+        await q.query(
+          "create table if not exists schema_migrations (version text primary key, applied_at timestamptz not null default now())",
+        );
         const done = new Set((await q.query<{ version: string }>("select version from schema_migrations")).map((r) => r.version));
         const applied: string[] = [];
         for (const m of listMigrations()) {
@@ -57,7 +59,9 @@ export async function migrate(store: Store): Promise<string[]> {
 }
 
 async function migrateEmbedded(store: Store): Promise<string[]> {
-  await store.exec("create table if not exists schema_migrations (version text primary key, applied_at timestamptz not null default now())");
+  await store.exec(
+    "create table if not exists schema_migrations (version text primary key, applied_at timestamptz not null default now())",
+  );
   const done = new Set((await store.query<{ version: string }>("select version from schema_migrations")).map((r) => r.version));
   const applied: string[] = [];
   for (const m of listMigrations()) {

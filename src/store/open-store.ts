@@ -7,8 +7,15 @@ import type { Queryable } from "./store.js";
 import { lockDataDir } from "./data-dir-lock.js";
 
 /** PostgreSQL when DATABASE_URL is set, the embedded PGlite in DATA_DIR otherwise. */
-export async function openStore(config: Pick<Config, "DATABASE_URL" | "DATA_DIR"> & Partial<Pick<Config, "STORE_TIMEOUT_MS" | "STORE_STARTUP_TIMEOUT_MS">>): Promise<Store> {
-  if (config.DATABASE_URL) return openPgStore({ connectionString: config.DATABASE_URL, timeoutMs: config.STORE_TIMEOUT_MS, startupTimeoutMs: config.STORE_STARTUP_TIMEOUT_MS });
+export async function openStore(
+  config: Pick<Config, "DATABASE_URL" | "DATA_DIR"> & Partial<Pick<Config, "STORE_TIMEOUT_MS" | "STORE_STARTUP_TIMEOUT_MS">>,
+): Promise<Store> {
+  if (config.DATABASE_URL)
+    return openPgStore({
+      connectionString: config.DATABASE_URL,
+      timeoutMs: config.STORE_TIMEOUT_MS,
+      startupTimeoutMs: config.STORE_STARTUP_TIMEOUT_MS,
+    });
   const unlock = lockDataDir(config.DATA_DIR);
   try {
     const store = await openPgliteStore({ dataDir: config.DATA_DIR });

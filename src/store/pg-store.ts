@@ -42,7 +42,10 @@ export async function openPgStore(opts: PgOptions): Promise<PgStore> {
       if (Date.now() + 1_000 >= deadline) {
         await pool.end().catch(() => undefined);
         const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-        throw new Error(`the database at ${redactUrl(opts.connectionString)} did not answer within ${Math.round((opts.startupTimeoutMs ?? 30_000) / 1000)} s: ${reason}`, { cause: err });
+        throw new Error(
+          `the database at ${redactUrl(opts.connectionString)} did not answer within ${Math.round((opts.startupTimeoutMs ?? 30_000) / 1000)} s: ${reason}`,
+          { cause: err },
+        );
       }
       await new Promise((r) => setTimeout(r, 1_000));
     }
@@ -71,7 +74,10 @@ export class PgStore implements Store {
     let broken = false;
     try {
       await client.query("begin");
-      const result = await fn({ query: async <R extends object>(sql: string, params: readonly unknown[] = []) => (await client.query(sql, params as unknown[])).rows as R[] });
+      const result = await fn({
+        query: async <R extends object>(sql: string, params: readonly unknown[] = []) =>
+          (await client.query(sql, params as unknown[])).rows as R[],
+      });
       await client.query("commit");
       return result;
     } catch (err) {
@@ -92,7 +98,10 @@ export class PgStore implements Store {
     const client = await this.pool.connect();
     try {
       await client.query({ text: "set statement_timeout = 0", query_timeout: 0 } as pg.QueryConfig);
-      return await fn({ query: async <R extends object>(sql: string, params: readonly unknown[] = []) => (await client.query({ text: sql, values: params as unknown[], query_timeout: 0 } as pg.QueryConfig)).rows as R[] });
+      return await fn({
+        query: async <R extends object>(sql: string, params: readonly unknown[] = []) =>
+          (await client.query({ text: sql, values: params as unknown[], query_timeout: 0 } as pg.QueryConfig)).rows as R[],
+      });
     } finally {
       await client.query("reset statement_timeout").catch(() => undefined);
       client.release();

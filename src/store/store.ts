@@ -30,7 +30,16 @@ export function storeUnavailableError(cause: unknown): DomainError {
   });
 }
 
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EPIPE", "EAI_AGAIN"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EPIPE",
+  "EAI_AGAIN",
+]);
 
 /**
  * Is this error the database being unreachable or too slow, rather than a problem with the statement?
@@ -44,7 +53,9 @@ export function isUnavailable(err: unknown): boolean {
   const code = typeof e.code === "string" ? e.code : "";
   if (NETWORK_CODES.has(code) || /^(08|53)/.test(code) || /^57P0[123]$/.test(code) || code === "57014") return true;
   const message = typeof e.message === "string" ? e.message : "";
-  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(message);
+  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(
+    message,
+  );
 }
 
 /** Whether an error, or one of its causes, is the store being unavailable. */

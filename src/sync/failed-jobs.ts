@@ -28,7 +28,10 @@ function describe(job: Job): FailedJob {
 
 export async function listFailedJobs(queues: SyncQueues, limit = 500): Promise<FailedJob[]> {
   const all = await Promise.all([queues.user, queues.group, queues.divisions].map((q) => q.getFailed(0, limit - 1)));
-  return all.flat().map(describe).sort((a, b) => (b.failedAt ?? "").localeCompare(a.failedAt ?? ""));
+  return all
+    .flat()
+    .map(describe)
+    .sort((a, b) => (b.failedAt ?? "").localeCompare(a.failedAt ?? ""));
 }
 
 /** Retries a failed job (`sync-user:42`, or a bare id searched in every queue); null when there is none. */

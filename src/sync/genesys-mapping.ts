@@ -18,7 +18,17 @@ export interface ScimUserResource {
 }
 
 /** SCIM phone types → Genesys address types; `microsoftteams` has no Platform API counterpart. */
-const PHONE_TYPES: Record<string, string> = { work: "WORK", work2: "WORK2", work3: "WORK3", work4: "WORK4", home: "HOME", mobile: "MOBILE", other: "OTHER", fax: "OTHER", pager: "OTHER" };
+const PHONE_TYPES: Record<string, string> = {
+  work: "WORK",
+  work2: "WORK2",
+  work3: "WORK3",
+  work4: "WORK4",
+  home: "HOME",
+  mobile: "MOBILE",
+  other: "OTHER",
+  fax: "OTHER",
+  pager: "OTHER",
+};
 
 export function addressesOf(u: ScimUserResource): GenesysAddress[] {
   const out: GenesysAddress[] = [];
@@ -30,7 +40,8 @@ export function addressesOf(u: ScimUserResource): GenesysAddress[] {
     out.push({ address: p.value, mediaType: "PHONE", type });
   }
   const work = (u.emails ?? []).find((e) => (e.type ?? "").toLowerCase() === "work" && e.value);
-  if (work?.value && work.value.toLowerCase() !== (u.userName ?? "").toLowerCase()) out.push({ address: work.value, mediaType: "EMAIL", type: "WORK" });
+  if (work?.value && work.value.toLowerCase() !== (u.userName ?? "").toLowerCase())
+    out.push({ address: work.value, mediaType: "EMAIL", type: "WORK" });
   return out;
 }
 

@@ -21,7 +21,10 @@ export async function relayOnce(store: Store, queues: SyncQueues): Promise<numbe
   }
   await markPendingMany(store, [...first.values()]);
   await Promise.all([...first.values()].map((c) => enqueueSync(queues, c.type, c.id)));
-  await forgetChanges(store, rows.map((r) => r.id));
+  await forgetChanges(
+    store,
+    rows.map((r) => r.id),
+  );
   return rows.length;
 }
 
@@ -57,8 +60,11 @@ export class OutboxRelay {
     } catch (err) {
       const message = (err as Error).message;
       // Redis being lost is logged once, by RedisHealth; anything else is the relay's own news
-      const level = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|ECONNRESET/i.test(message) ? "debug" : "warn";
-      if (!this.failing) this.logger[level]({ category: "sync", err: message }, "outbox relay failed; retrying (SCIM writes continue, nothing is lost)");
+      const level = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|ECONNRESET/i.test(message)
+        ? "debug"
+        : "warn";
+      if (!this.failing)
+        this.logger[level]({ category: "sync", err: message }, "outbox relay failed; retrying (SCIM writes continue, nothing is lost)");
       this.failing = true;
     }
   }

@@ -15,8 +15,21 @@ export interface OutboxRow {
 }
 
 /** Records an accepted change; call it in the transaction that writes the resource. */
-export async function recordChange(tx: Queryable, type: ChangedResourceType, id: string, version: number, op: "upsert" | "delete", now: Date): Promise<void> {
-  await tx.query("insert into outbox(resource_type, resource_id, version, op, created_at) values ($1,$2,$3,$4,$5)", [type, id, version, op, now]);
+export async function recordChange(
+  tx: Queryable,
+  type: ChangedResourceType,
+  id: string,
+  version: number,
+  op: "upsert" | "delete",
+  now: Date,
+): Promise<void> {
+  await tx.query("insert into outbox(resource_type, resource_id, version, op, created_at) values ($1,$2,$3,$4,$5)", [
+    type,
+    id,
+    version,
+    op,
+    now,
+  ]);
 }
 
 /** The oldest `limit` changes, in the order they were written. */

@@ -29,7 +29,16 @@ export const JOB_OPTIONS: JobsOptions = {
 export function createQueues(connection: ConnectionOptions, prefix: string, debounceMs = 0): SyncQueues {
   const user = new Queue<SyncJobData>(QUEUE_NAMES.User, { connection, prefix, defaultJobOptions: JOB_OPTIONS });
   const group = new Queue<SyncJobData>(QUEUE_NAMES.Group, { connection, prefix, defaultJobOptions: JOB_OPTIONS });
-  const divisions = new Queue<Record<string, never>>(QUEUE_NAMES.Divisions, { connection, prefix, defaultJobOptions: { attempts: 5, backoff: { type: "exponential", delay: 5000, jitter: 0.5 }, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } });
+  const divisions = new Queue<Record<string, never>>(QUEUE_NAMES.Divisions, {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: 5,
+      backoff: { type: "exponential", delay: 5000, jitter: 0.5 },
+      removeOnComplete: { count: 100 },
+      removeOnFail: { count: 100 },
+    },
+  });
   for (const q of [user, group, divisions]) q.on("error", () => undefined); // reported through readiness and the relay's log
   return {
     debounceMs,

@@ -27,13 +27,31 @@ export async function syncDivisions(store: Store, target: DirectoryTarget, now: 
       if (local) {
         if (local.target_id !== d.id || local.name !== d.name) {
           await tx.query("update divisions set target_id = null where target_id = $1 and id <> $2", [d.id, local.id]);
-          await tx.query("update divisions set target_id = $2, name = $3, description = $4 where id = $1", [local.id, d.id, d.name, d.description ?? ""]);
-          await recordAudit(tx, now, { actor, action: "division.sync.update", targetType: "division", targetId: local.id, before: local, after: { ...local, name: d.name, target_id: d.id } });
+          await tx.query("update divisions set target_id = $2, name = $3, description = $4 where id = $1", [
+            local.id,
+            d.id,
+            d.name,
+            d.description ?? "",
+          ]);
+          await recordAudit(tx, now, {
+            actor,
+            action: "division.sync.update",
+            targetType: "division",
+            targetId: local.id,
+            before: local,
+            after: { ...local, name: d.name, target_id: d.id },
+          });
           updated++;
         }
       } else {
         const id = target.name === "dry-run" ? d.id : randomUUID();
-        await tx.query("insert into divisions(id, name, description, home, created_at, target_id) values ($1,$2,$3,false,$4,$5)", [id, d.name, d.description ?? "", now, d.id]);
+        await tx.query("insert into divisions(id, name, description, home, created_at, target_id) values ($1,$2,$3,false,$4,$5)", [
+          id,
+          d.name,
+          d.description ?? "",
+          now,
+          d.id,
+        ]);
         await recordAudit(tx, now, { actor, action: "division.sync.create", targetType: "division", targetId: id, after: d });
         created++;
       }

@@ -17,12 +17,17 @@ export interface GroupResult {
  */
 export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<GroupResult> {
   const ctx: CallContext = { resourceType: "Group", resourceId: id };
-  const row = (await deps.db.query<{ version: number; display_name: string }>("select version, display_name from scim_groups where id = $1", [id]))[0];
+  const row = (
+    await deps.db.query<{ version: number; display_name: string }>("select version, display_name from scim_groups where id = $1", [id])
+  )[0];
   const state = await getSyncState(deps.db, "Group", id);
   if (!row) {
     // A Genesys group may hold more than what SCIM put there, and may predate the bridge: it is left
     // in place; only the record of the link goes.
-    await markSynced(deps.db, "Group", id, state?.synced_version ?? 0, null, new Date(deps.clock()), { deleted: true, stillPending: false });
+    await markSynced(deps.db, "Group", id, state?.synced_version ?? 0, null, new Date(deps.clock()), {
+      deleted: true,
+      stillPending: false,
+    });
     return { outcome: "deleted", version: state?.synced_version ?? 0, added: 0, removed: 0, requeue: false };
   }
   let group = state?.target_id ? await deps.target.getGroup(ctx, state.target_id) : null;
@@ -42,7 +47,13 @@ export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<G
   const waiting = members.length - desired.size;
   const now = (await deps.db.query<{ version: number }>("select version from scim_groups where id = $1", [id]))[0]?.version;
   const requeue = now !== row.version;
-  await markSynced(deps.db, "Group", id, waiting ? (state?.synced_version ?? 0) : row.version, group.id, new Date(deps.clock()), { stillPending: requeue || waiting > 0 });
-  if (waiting) throw new TargetError("transient", `${waiting} member(s) of group ${JSON.stringify(row.display_name)} are not yet in the target; retrying`);
+  await markSynced(deps.db, "Group", id, waiting ? (state?.synced_version ?? 0) : row.version, group.id, new Date(deps.clock()), {
+    stillPending: requeue || waiting > 0,
+  });
+  if (waiting)
+    throw new TargetError(
+      "transient",
+      `${waiting} member(s) of group ${JSON.stringify(row.display_name)} are not yet in the target; retrying`,
+    );
   return { outcome: "synced", version: row.version, added: add.length, removed: remove.length, requeue };
 }

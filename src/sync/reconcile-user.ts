@@ -2,7 +2,15 @@ import type { Clock } from "../clock.js";
 import type { Queryable } from "../store/store.js";
 import type { CallContext, DirectoryTarget, GenesysUser, UpdateUserBody } from "./targets/target.js";
 import { TargetError } from "./target-error.js";
-import { createBody, desiredFields, fieldChanges, managerScimId, stateOf, type ScimUserResource, type UserFields } from "./genesys-mapping.js";
+import {
+  createBody,
+  desiredFields,
+  fieldChanges,
+  managerScimId,
+  stateOf,
+  type ScimUserResource,
+  type UserFields,
+} from "./genesys-mapping.js";
 import { getSyncState, markSynced } from "./sync-state.js";
 
 export interface ReconcileDeps {
@@ -58,11 +66,19 @@ function appliedUser(targetId: string, applied: unknown): GenesysUser | null {
  * Undefined for a home division not yet matched: Genesys puts a user without divisionId in its home.
  */
 async function targetDivisionId(deps: ReconcileDeps, divisionId: string): Promise<string | undefined> {
-  const row = (await deps.db.query<{ target_id: string | null; name: string; home: boolean }>("select target_id, name, home from divisions where id = $1", [divisionId]))[0];
+  const row = (
+    await deps.db.query<{ target_id: string | null; name: string; home: boolean }>(
+      "select target_id, name, home from divisions where id = $1",
+      [divisionId],
+    )
+  )[0];
   if (row?.target_id) return row.target_id;
   if (deps.target.name === "dry-run") return divisionId;
   if (row?.home) return undefined;
-  throw new TargetError("permanent", `division ${JSON.stringify(row?.name ?? divisionId)} has no Genesys Cloud id: run a division sync (POST /admin/v1/divisions/sync) or create it in Genesys`);
+  throw new TargetError(
+    "permanent",
+    `division ${JSON.stringify(row?.name ?? divisionId)} has no Genesys Cloud id: run a division sync (POST /admin/v1/divisions/sync) or create it in Genesys`,
+  );
 }
 
 async function managerTargetId(deps: ReconcileDeps, u: ScimUserResource): Promise<string | null> {
@@ -75,7 +91,12 @@ async function managerTargetId(deps: ReconcileDeps, u: ScimUserResource): Promis
 }
 
 /** PATCH with the current version; on a version conflict read the user again and retry (docs/genesys-platform-api.md). */
-async function patchUser(deps: ReconcileDeps, ctx: CallContext, user: GenesysUser, body: Omit<UpdateUserBody, "version">): Promise<GenesysUser> {
+async function patchUser(
+  deps: ReconcileDeps,
+  ctx: CallContext,
+  user: GenesysUser,
+  body: Omit<UpdateUserBody, "version">,
+): Promise<GenesysUser> {
   let current = user;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -95,7 +116,12 @@ async function patchUser(deps: ReconcileDeps, ctx: CallContext, user: GenesysUse
  */
 export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<ReconcileResult> {
   const ctx: CallContext = { resourceType: "User", resourceId: id };
-  const row = (await deps.db.query<{ version: number; resource: ScimUserResource; division_id: string }>("select version, resource, division_id from scim_users where id = $1", [id]))[0];
+  const row = (
+    await deps.db.query<{ version: number; resource: ScimUserResource; division_id: string }>(
+      "select version, resource, division_id from scim_users where id = $1",
+      [id],
+    )
+  )[0];
   const state = await getSyncState(deps.db, "User", id);
   if (!row) {
     if (state?.target_id && !state.deleted) await deps.target.deleteUser(ctx, state.target_id);
@@ -109,17 +135,23 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
 
   // What the last run left on the target stands in for a read; a stale version or a missing user makes
   // the run read the real thing (patchUser, and the not-found case below).
-  let user = state?.target_id ? (appliedUser(state.target_id, state.applied) ?? (await deps.target.getUser(ctx, state.target_id, { includeDeleted: true }))) : null;
+  let user = state?.target_id
+    ? (appliedUser(state.target_id, state.applied) ?? (await deps.target.getUser(ctx, state.target_id, { includeDeleted: true })))
+    : null;
   if (!user) {
     try {
-      user = await deps.target.createUser(ctx, { ...createBody(u, divisionId), ...(stateOf(u) === "inactive" ? { state: "inactive" as const } : {}) });
+      user = await deps.target.createUser(ctx, {
+        ...createBody(u, divisionId),
+        ...(stateOf(u) === "inactive" ? { state: "inactive" as const } : {}),
+      });
       outcome = "created";
     } catch (err) {
       if (!(err instanceof TargetError && err.kind === "conflict")) throw err;
       // The e-mail is taken, even by a deleted user (general.conflict): take that user over rather
       // than fail or duplicate it, as Genesys's Terraform provider does.
       const [existing] = await deps.target.findUsersByEmail(ctx, u.userName ?? "", ["active", "inactive", "deleted"]);
-      if (!existing) throw new TargetError("permanent", `${err.message}; and no user with e-mail ${u.userName} was found to take over`, 409);
+      if (!existing)
+        throw new TargetError("permanent", `${err.message}; and no user with e-mail ${u.userName} was found to take over`, 409);
       user = existing;
     }
   }
@@ -152,7 +184,15 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
   }
   const now = (await deps.db.query<{ version: number }>("select version from scim_users where id = $1", [id]))[0]?.version;
   const requeue = now !== row.version;
-  await markSynced(deps.db, "User", id, row.version, user.id, new Date(deps.clock()), { stillPending: requeue, applied: snapshot(user, wanted) });
-  const groups = !state?.target_id || state.target_id !== user.id ? (await deps.db.query<{ group_id: string }>("select group_id from scim_group_members where member_id = $1", [id])).map((g) => g.group_id) : [];
+  await markSynced(deps.db, "User", id, row.version, user.id, new Date(deps.clock()), {
+    stillPending: requeue,
+    applied: snapshot(user, wanted),
+  });
+  const groups =
+    !state?.target_id || state.target_id !== user.id
+      ? (await deps.db.query<{ group_id: string }>("select group_id from scim_group_members where member_id = $1", [id])).map(
+          (g) => g.group_id,
+        )
+      : [];
   return { outcome, version: row.version, requeue, groups };
 }

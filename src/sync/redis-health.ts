@@ -30,7 +30,12 @@ export class RedisHealth {
       if (this.state === "down" || this.state === "closed") return;
       const was = this.state;
       this.state = "down";
-      this.logger.warn({ category: "sync", redis: this.label, err: err?.message }, was === "unknown" ? "Redis is unreachable; SCIM writes wait in the outbox until it answers" : "Redis lost; SCIM writes wait in the outbox until it is back");
+      this.logger.warn(
+        { category: "sync", redis: this.label, err: err?.message },
+        was === "unknown"
+          ? "Redis is unreachable; SCIM writes wait in the outbox until it answers"
+          : "Redis lost; SCIM writes wait in the outbox until it is back",
+      );
     };
     client.on("error", lost);
     client.on("close", () => lost());
@@ -73,9 +78,13 @@ export const REDIS_RETRY_AFTER_SECONDS = 5;
 
 /** Redis does not answer in time: the caller answers 503; SCIM writes do not need Redis. */
 export function redisUnavailableError(label: string): DomainError {
-  return DomainError.unavailable("redis_unavailable", `Redis at ${label} is unreachable or did not answer in time; SCIM writes still succeed and wait in the outbox`, {
-    retryAfterSeconds: REDIS_RETRY_AFTER_SECONDS,
-  });
+  return DomainError.unavailable(
+    "redis_unavailable",
+    `Redis at ${label} is unreachable or did not answer in time; SCIM writes still succeed and wait in the outbox`,
+    {
+      retryAfterSeconds: REDIS_RETRY_AFTER_SECONDS,
+    },
+  );
 }
 
 /** How long a request waits for Redis before answering 503. */

@@ -55,15 +55,30 @@ export function redisConnection(url: string, forWorker: boolean): ConnectionOpti
  * The worker side: outbox relay, user and group workers, the division worker and its schedule, and
  * the periodic sweep. Stops in order: relay, workers (finishing active jobs), queues.
  */
-export async function startSyncRuntime(store: Store, target: DirectoryTarget, logger: Logger, opts: SyncRuntimeOptions, metrics?: SyncMetrics): Promise<SyncRuntime> {
+export async function startSyncRuntime(
+  store: Store,
+  target: DirectoryTarget,
+  logger: Logger,
+  opts: SyncRuntimeOptions,
+  metrics?: SyncMetrics,
+): Promise<SyncRuntime> {
   const log = logger.child({ category: "sync" });
   const queues = createQueues(redisConnection(opts.redisUrl, false), opts.prefix, opts.debounceMs);
   const relay = new OutboxRelay(store, queues, log, opts.relayIntervalMs);
-  const workerOpts = { connection: redisConnection(opts.redisUrl, true), prefix: opts.prefix, concurrency: opts.concurrency, lockDurationMs: opts.lockDurationMs };
+  const workerOpts = {
+    connection: redisConnection(opts.redisUrl, true),
+    prefix: opts.prefix,
+    concurrency: opts.concurrency,
+    lockDurationMs: opts.lockDurationMs,
+  };
   const clock = opts.clock ?? systemClock;
   const deps = { store, target, queues, logger, metrics, clock };
   const workers: Worker[] = [startSyncWorker("User", deps, workerOpts), startSyncWorker("Group", deps, workerOpts)];
-  const divisionWorker = new Worker(QUEUE_NAMES.Divisions, async () => syncDivisions(store, target, new Date(clock())), { connection: workerOpts.connection, prefix: opts.prefix, concurrency: 1 });
+  const divisionWorker = new Worker(QUEUE_NAMES.Divisions, async () => syncDivisions(store, target, new Date(clock())), {
+    connection: workerOpts.connection,
+    prefix: opts.prefix,
+    concurrency: 1,
+  });
   // Connection errors repeat at every reconnection attempt; Redis loss and return are logged once by RedisHealth
   divisionWorker.on("error", (err) => log.debug({ err: err.message }, "division worker error"));
   workers.push(divisionWorker);

@@ -58,7 +58,17 @@ export async function markSynced(
      on conflict (resource_type, resource_id) do update set synced_version = excluded.synced_version, target_id = coalesce(excluded.target_id, sync_state.target_id),
        state = excluded.state, last_error = null, last_synced_at = excluded.last_synced_at,
        pending_since = case when $8 then sync_state.pending_since else null end, deleted = excluded.deleted, applied = excluded.applied`,
-    [type, id, version, targetId, opts.stillPending ? "pending" : "synced", now, opts.deleted ?? false, opts.stillPending, opts.applied === undefined ? null : JSON.stringify(opts.applied)],
+    [
+      type,
+      id,
+      version,
+      targetId,
+      opts.stillPending ? "pending" : "synced",
+      now,
+      opts.deleted ?? false,
+      opts.stillPending,
+      opts.applied === undefined ? null : JSON.stringify(opts.applied),
+    ],
   );
 }
 

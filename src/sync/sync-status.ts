@@ -9,7 +9,10 @@ export interface Counts {
 }
 
 /** The admin API's `GET /admin/v1/sync/status`. */
-export async function syncStatus(db: Queryable, now: Date): Promise<{ users: Counts; groups: Counts; oldestPendingSeconds: number | null }> {
+export async function syncStatus(
+  db: Queryable,
+  now: Date,
+): Promise<{ users: Counts; groups: Counts; oldestPendingSeconds: number | null }> {
   const count = async (table: string, type: SyncResourceType): Promise<Counts> => {
     const rows = await db.query<{ st: keyof Counts; n: number }>(
       `select case when s.state = 'failed' then 'failed' when s.synced_version = r.version and s.state = 'synced' then 'synced' else 'pending' end as st, count(*)::int as n
@@ -48,7 +51,15 @@ export interface ResourceSyncState {
 /** The admin API's `GET /admin/v1/sync/users/:id`; null when the bridge knows nothing of the id. */
 export async function resourceSyncState(db: Queryable, type: SyncResourceType, id: string): Promise<ResourceSyncState | null> {
   const table = type === "User" ? "scim_users" : "scim_groups";
-  const [r] = await db.query<{ version: number | null; synced_version: number | null; target_id: string | null; state: string | null; last_error: string | null; last_synced_at: Date | null; deleted: boolean | null }>(
+  const [r] = await db.query<{
+    version: number | null;
+    synced_version: number | null;
+    target_id: string | null;
+    state: string | null;
+    last_error: string | null;
+    last_synced_at: Date | null;
+    deleted: boolean | null;
+  }>(
     `select r.version, s.synced_version, s.target_id, s.state, s.last_error, s.last_synced_at, s.deleted
        from (select $2::text as id) k
        left join ${table} r on r.id = k.id
@@ -68,10 +79,23 @@ export async function resourceSyncState(db: Queryable, type: SyncResourceType, i
   };
 }
 
-export async function dryRunPlan(db: Queryable, resourceId: string | undefined, limit: number): Promise<{ entries: Array<{ at: string; resourceType: string; resourceId: string; method: string; path: string; body: unknown }> }> {
+export async function dryRunPlan(
+  db: Queryable,
+  resourceId: string | undefined,
+  limit: number,
+): Promise<{ entries: Array<{ at: string; resourceType: string; resourceId: string; method: string; path: string; body: unknown }> }> {
   const rows = await db.query<{ at: Date; resource_type: string; resource_id: string; method: string; path: string; body: unknown }>(
     `select at, resource_type, resource_id, method, path, body from dry_run_plan ${resourceId ? "where resource_id = $2" : ""} order by id limit $1`,
     resourceId ? [limit, resourceId] : [limit],
   );
-  return { entries: rows.map((r) => ({ at: r.at.toISOString(), resourceType: r.resource_type, resourceId: r.resource_id, method: r.method, path: r.path, body: r.body })) };
+  return {
+    entries: rows.map((r) => ({
+      at: r.at.toISOString(),
+      resourceType: r.resource_type,
+      resourceId: r.resource_id,
+      method: r.method,
+      path: r.path,
+      body: r.body,
+    })),
+  };
 }

@@ -75,13 +75,22 @@ export function startSyncWorker(kind: "User" | "Group", deps: WorkerDeps, opts: 
         const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         if (last) await markFailed(deps.store, kind, id, message);
         deps.metrics?.jobs.inc({ queue: queueName, outcome: last ? "failed" : "retried" });
-        log.info({ jobId: job.id, id, attempt: job.attemptsMade + 1, err: message }, last ? "sync failed after its last attempt" : "sync failed; will retry");
+        log.info(
+          { jobId: job.id, id, attempt: job.attemptsMade + 1, err: message },
+          last ? "sync failed after its last attempt" : "sync failed; will retry",
+        );
         throw err;
       } finally {
         deps.metrics?.duration.observe({ queue: queueName }, Number(process.hrtime.bigint() - started) / 1e9);
       }
     },
-    { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency, lockDuration: opts.lockDurationMs ?? 30_000, stalledInterval: Math.max(500, Math.floor((opts.lockDurationMs ?? 30_000) / 2)) },
+    {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency,
+      lockDuration: opts.lockDurationMs ?? 30_000,
+      stalledInterval: Math.max(500, Math.floor((opts.lockDurationMs ?? 30_000) / 2)),
+    },
   );
   // Connection errors repeat at every reconnection attempt; Redis loss and return are logged once by RedisHealth
   worker.on("error", (err) => log.debug({ err: err.message }, "worker error"));

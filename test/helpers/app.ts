@@ -43,7 +43,15 @@ export function buildTestApp(store: Store, overrides: Partial<Record<ConfigKey, 
   const clock = new TestClock();
   const logs = new LogCapture();
   const config = loadConfig({}, { LOG_LEVEL: "debug", ...overrides });
-  const deps: AppDeps = { config, store, clock: clock.now, logger: createLogger(config.LOG_LEVEL, logs), metrics: createMetrics(false), redis: null, ...extra };
+  const deps: AppDeps = {
+    config,
+    store,
+    clock: clock.now,
+    logger: createLogger(config.LOG_LEVEL, logs),
+    metrics: createMetrics(false),
+    redis: null,
+    ...extra,
+  };
   return { app: buildApp(deps), deps, clock, logs };
 }
 
@@ -61,7 +69,11 @@ export async function bootstrapAdmin(store: Store, name = "admin"): Promise<Clie
 }
 
 export async function tokenFor(app: Express, client: { id: string; secret: string }): Promise<string> {
-  const res = await request(app).post("/oauth/token").auth(client.id, client.secret).type("form").send({ grant_type: "client_credentials" });
+  const res = await request(app)
+    .post("/oauth/token")
+    .auth(client.id, client.secret)
+    .type("form")
+    .send({ grant_type: "client_credentials" });
   if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.access_token as string;
 }

@@ -15,7 +15,10 @@ export const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
 /** A SCIM client as an admin would make it: the SCIM Integration role, in all divisions unless told otherwise. */
 export async function scimClient(store: Store, divisionIds: string[] = ["*"]): Promise<ClientWithSecret> {
   const roleId = (await builtinRoleId(store, "scim-integration"))!;
-  return createClient(store, system, new Date(), { name: `scim ${Math.random()}`, roleDivisions: divisionIds.map((divisionId) => ({ roleId, divisionId })) });
+  return createClient(store, system, new Date(), {
+    name: `scim ${Math.random()}`,
+    roleDivisions: divisionIds.map((divisionId) => ({ roleId, divisionId })),
+  });
 }
 
 /** A supertest agent factory that sends the bearer token and SCIM's content type. */
@@ -25,9 +28,12 @@ export async function scimAgent(app: Express, store: Store, divisionIds?: string
   return {
     token,
     get: (path: string) => request(app).get(`${SCIM}${path}`).set(auth),
-    post: (path: string, body: unknown) => request(app).post(`${SCIM}${path}`).set(auth).set("content-type", "application/scim+json").send(JSON.stringify(body)),
-    put: (path: string, body: unknown) => request(app).put(`${SCIM}${path}`).set(auth).set("content-type", "application/scim+json").send(JSON.stringify(body)),
-    patch: (path: string, body: unknown) => request(app).patch(`${SCIM}${path}`).set(auth).set("content-type", "application/scim+json").send(JSON.stringify(body)),
+    post: (path: string, body: unknown) =>
+      request(app).post(`${SCIM}${path}`).set(auth).set("content-type", "application/scim+json").send(JSON.stringify(body)),
+    put: (path: string, body: unknown) =>
+      request(app).put(`${SCIM}${path}`).set(auth).set("content-type", "application/scim+json").send(JSON.stringify(body)),
+    patch: (path: string, body: unknown) =>
+      request(app).patch(`${SCIM}${path}`).set(auth).set("content-type", "application/scim+json").send(JSON.stringify(body)),
     delete: (path: string) => request(app).delete(`${SCIM}${path}`).set(auth),
   };
 }

@@ -26,7 +26,10 @@ export interface ServeProcess {
  */
 export async function startServeProcess(env: NodeJS.ProcessEnv, args: string[] = []): Promise<ServeProcess> {
   // LOG_LEVEL info at least: the "listening" line is what tells that it is up
-  const child = spawn(process.execPath, [BIN, "serve", ...args], { env: { PORT: "0", HOST: "127.0.0.1", ...env, LOG_LEVEL: "info" }, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "serve", ...args], {
+    env: { PORT: "0", HOST: "127.0.0.1", ...env, LOG_LEVEL: "info" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));

@@ -13,7 +13,11 @@ export interface StartedServer extends TestApp {
 }
 
 /** The test app listening on a free loopback port: requests travel over real HTTP. */
-export async function startTestServer(store: Store, overrides: Partial<Record<ConfigKey, unknown>> = {}, deps: Partial<TestApp["deps"]> = {}): Promise<StartedServer> {
+export async function startTestServer(
+  store: Store,
+  overrides: Partial<Record<ConfigKey, unknown>> = {},
+  deps: Partial<TestApp["deps"]> = {},
+): Promise<StartedServer> {
   const t = buildTestApp(store, overrides, deps);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = createHttpServer(t.app);

@@ -50,7 +50,14 @@ export async function openTestStore(kind = process.env.TEST_STORE ?? "pglite"): 
 }
 
 async function pgliteTemplate(): Promise<Blob> {
-  const key = createHash("sha256").update(listMigrations().map((m) => m.sql).join("\n")).digest("hex").slice(0, 16);
+  const key = createHash("sha256")
+    .update(
+      listMigrations()
+        .map((m) => m.sql)
+        .join("\n"),
+    )
+    .digest("hex")
+    .slice(0, 16);
   const file = join(tmpdir(), `scim-bridge-pglite-template-${key}.tar.gz`);
   if (!existsSync(file)) {
     const fresh = await openPgliteStore();

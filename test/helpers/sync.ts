@@ -9,7 +9,11 @@ import { createLogger } from "../../src/log/logger.js";
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 /** Workers, relay and sweep against real Redis, under a queue prefix of this test's own. */
-export async function startTestSync(store: Store, target: DirectoryTarget, opts: { redisUrl?: string; concurrency?: number; prefix?: string; sweepIntervalMs?: number; debounceMs?: number } = {}): Promise<SyncRuntime & { prefix: string }> {
+export async function startTestSync(
+  store: Store,
+  target: DirectoryTarget,
+  opts: { redisUrl?: string; concurrency?: number; prefix?: string; sweepIntervalMs?: number; debounceMs?: number } = {},
+): Promise<SyncRuntime & { prefix: string }> {
   const prefix = opts.prefix ?? `t${randomBytes(5).toString("hex")}`;
   const runtime = await startSyncRuntime(store, target, createLogger("silent"), {
     redisUrl: opts.redisUrl ?? REDIS_URL,
@@ -77,18 +81,24 @@ export class ScratchRedis {
     if (this.proc) return;
     const { spawn } = await import("node:child_process");
     const auth = this.password ? ["--requirepass", this.password] : [];
-    this.proc = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...auth], { stdio: "ignore" });
-    await waitUntil(async () => {
-      const r = new Redis(this.url, { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
-      try {
-        await r.connect();
-        return (await r.ping()) === "PONG";
-      } catch {
-        return false;
-      } finally {
-        r.disconnect();
-      }
-    }, `redis-server on ${this.port}`, 60_000);
+    this.proc = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...auth], {
+      stdio: "ignore",
+    });
+    await waitUntil(
+      async () => {
+        const r = new Redis(this.url, { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+        try {
+          await r.connect();
+          return (await r.ping()) === "PONG";
+        } catch {
+          return false;
+        } finally {
+          r.disconnect();
+        }
+      },
+      `redis-server on ${this.port}`,
+      60_000,
+    );
   }
   async stop(): Promise<void> {
     const p = this.proc;

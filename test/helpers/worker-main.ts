@@ -14,7 +14,13 @@ const env = (k: string): string => {
 };
 
 const store = await openPgStore({ connectionString: env("WORKER_DATABASE_URL"), schema: env("WORKER_SCHEMA"), max: 4 });
-const target = new GenesysTarget({ loginUrl: env("WORKER_GENESYS_URL"), apiUrl: env("WORKER_GENESYS_URL"), clientId: env("WORKER_GENESYS_CLIENT_ID"), clientSecret: env("WORKER_GENESYS_CLIENT_SECRET"), timeoutMs: 30_000 });
+const target = new GenesysTarget({
+  loginUrl: env("WORKER_GENESYS_URL"),
+  apiUrl: env("WORKER_GENESYS_URL"),
+  clientId: env("WORKER_GENESYS_CLIENT_ID"),
+  clientSecret: env("WORKER_GENESYS_CLIENT_SECRET"),
+  timeoutMs: 30_000,
+});
 await startSyncRuntime(store, target, createLogger("silent"), {
   redisUrl: env("WORKER_REDIS_URL"),
   prefix: env("WORKER_PREFIX"),

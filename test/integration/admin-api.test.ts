@@ -25,7 +25,13 @@ describe("admin API", () => {
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`/admin/v1/clients/${res.body.id}`);
     expect(res.headers["cache-control"]).toBe("no-store");
-    expect(res.body).toMatchObject({ name: "Okta", authorizedGrantType: "CLIENT-CREDENTIALS", accessTokenValiditySeconds: 86_400, state: "active", createdBy: `client:${admin.id}` });
+    expect(res.body).toMatchObject({
+      name: "Okta",
+      authorizedGrantType: "CLIENT-CREDENTIALS",
+      accessTokenValiditySeconds: 86_400,
+      state: "active",
+      createdBy: `client:${admin.id}`,
+    });
     expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.body.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const shown = await request(t.app).get(`/admin/v1/clients/${res.body.id}`).set(auth);
@@ -48,12 +54,25 @@ describe("admin API", () => {
     const rotated = await request(t.app).post(`/admin/v1/clients/${created.id}/secret`).set(auth);
     expect(rotated.status).toBe(200);
     expect(rotated.body.secret).not.toBe(created.secret);
-    expect((await request(t.app).post("/oauth/token").auth(created.id, created.secret).type("form").send({ grant_type: "client_credentials" })).status).toBe(401);
-    expect((await request(t.app).post("/oauth/token").auth(created.id, rotated.body.secret).type("form").send({ grant_type: "client_credentials" })).status).toBe(200);
+    expect(
+      (await request(t.app).post("/oauth/token").auth(created.id, created.secret).type("form").send({ grant_type: "client_credentials" }))
+        .status,
+    ).toBe(401);
+    expect(
+      (
+        await request(t.app)
+          .post("/oauth/token")
+          .auth(created.id, rotated.body.secret)
+          .type("form")
+          .send({ grant_type: "client_credentials" })
+      ).status,
+    ).toBe(200);
   });
 
   it("replaces a client with PUT and changes some fields with PATCH; lists page", async () => {
-    const c = (await request(t.app).post("/admin/v1/clients").set(auth).send({ name: "editable", description: "d", accessTokenValiditySeconds: 600 })).body as ClientWithSecret;
+    const c = (
+      await request(t.app).post("/admin/v1/clients").set(auth).send({ name: "editable", description: "d", accessTokenValiditySeconds: 600 })
+    ).body as ClientWithSecret;
     const patched = await request(t.app).patch(`/admin/v1/clients/${c.id}`).set(auth).send({ state: "inactive" });
     expect(patched.body).toMatchObject({ name: "editable", description: "d", state: "inactive", accessTokenValiditySeconds: 600 });
     // an inactive client gets no token
@@ -71,9 +90,18 @@ describe("admin API", () => {
     const code = await request(t.app)
       .post("/admin/v1/clients")
       .set(auth)
-      .send({ name: "web", authorizedGrantType: "CODE", registeredRedirectUri: ["https://app.example.com/cb", "http://localhost:3000/cb"], scope: ["users:readonly"] });
+      .send({
+        name: "web",
+        authorizedGrantType: "CODE",
+        registeredRedirectUri: ["https://app.example.com/cb", "http://localhost:3000/cb"],
+        scope: ["users:readonly"],
+      });
     expect(code.status).toBe(201);
-    const res = await request(t.app).post("/oauth/token").auth(code.body.id, code.body.secret).type("form").send({ grant_type: "client_credentials" });
+    const res = await request(t.app)
+      .post("/oauth/token")
+      .auth(code.body.id, code.body.secret)
+      .type("form")
+      .send({ grant_type: "client_credentials" });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe("unauthorized_client");
   });
@@ -90,17 +118,24 @@ describe("admin API", () => {
 
   it("lists built-in roles and divisions, creates custom ones", async () => {
     const roles = await request(t.app).get("/admin/v1/roles").set(auth);
-    expect(roles.body.entities.map((r: { builtin: string | null }) => r.builtin)).toEqual(expect.arrayContaining(["scim-integration", "bridge-admin"]));
+    expect(roles.body.entities.map((r: { builtin: string | null }) => r.builtin)).toEqual(
+      expect.arrayContaining(["scim-integration", "bridge-admin"]),
+    );
     const scim = roles.body.entities.find((r: { builtin: string }) => r.builtin === "scim-integration");
     expect(scim.name).toBe("SCIM Integration");
-    expect(scim.permissions).toEqual(expect.arrayContaining(["directory:user:add", "directory:user:edit", "directory:user:delete", "directory:group:edit"]));
+    expect(scim.permissions).toEqual(
+      expect.arrayContaining(["directory:user:add", "directory:user:edit", "directory:user:delete", "directory:group:edit"]),
+    );
     const divisions = await request(t.app).get("/admin/v1/divisions").set(auth);
     expect(divisions.body.entities[0]).toMatchObject({ name: "Home", homeDivision: true });
     const created = await request(t.app).post("/admin/v1/divisions").set(auth).send({ name: "Sales", description: "EMEA sales" });
     expect(created.status).toBe(201);
     const dup = await request(t.app).post("/admin/v1/divisions").set(auth).send({ name: "sales" });
     expect(dup.status).toBe(409);
-    const role = await request(t.app).post("/admin/v1/roles").set(auth).send({ name: "Viewer", permissions: ["directory:user:view"] });
+    const role = await request(t.app)
+      .post("/admin/v1/roles")
+      .set(auth)
+      .send({ name: "Viewer", permissions: ["directory:user:view"] });
     expect(role.status).toBe(201);
     expect((await request(t.app).post("/admin/v1/roles").set(auth).send({ name: "viewer", permissions: [] })).status).toBe(409);
     // grant it in the new division; a grant with no division lands in home
@@ -109,7 +144,12 @@ describe("admin API", () => {
       .set(auth)
       .send({ name: "scoped", roleDivisions: [{ roleId: role.body.id, divisionId: created.body.id }, { roleId: role.body.id }] });
     expect(c.status).toBe(201);
-    expect(c.body.roleDivisions).toEqual(expect.arrayContaining([{ roleId: role.body.id, divisionId: created.body.id }, { roleId: role.body.id, divisionId: divisions.body.entities[0].id }]));
+    expect(c.body.roleDivisions).toEqual(
+      expect.arrayContaining([
+        { roleId: role.body.id, divisionId: created.body.id },
+        { roleId: role.body.id, divisionId: divisions.body.entities[0].id },
+      ]),
+    );
   });
 
   it("records who changed what in the audit log, newest first", async () => {
@@ -118,16 +158,28 @@ describe("admin API", () => {
     const audit = await request(t.app).get("/admin/v1/audit").query({ targetId: c.id }).set(auth);
     expect(audit.body.total).toBe(2);
     expect(audit.body.entities.map((e: { action: string }) => e.action)).toEqual(["client.update", "client.create"]);
-    expect(audit.body.entities[0]).toMatchObject({ actor: `client:${admin.id}`, before: { name: "audited" }, after: { name: "audited 2" } });
+    expect(audit.body.entities[0]).toMatchObject({
+      actor: `client:${admin.id}`,
+      before: { name: "audited" },
+      after: { name: "audited 2" },
+    });
     expect(JSON.stringify(audit.body)).not.toContain(c.secret);
   });
 
   it("never writes a secret or a token to the log", async () => {
     const c = (await request(t.app).post("/admin/v1/clients").set(auth).send({ name: "logged" })).body as ClientWithSecret;
     const token = await tokenFor(t.app, c);
-    await request(t.app).post("/oauth/token").type("form").send({ grant_type: "client_credentials", client_id: c.id, client_secret: c.secret });
-    await request(t.app).post("/oauth/token").type("form").send({ grant_type: "client_credentials", client_id: c.id, client_secret: "wrong-secret-value" });
-    await request(t.app).get("/admin/v1/clients").set({ authorization: `Bearer ${token}` });
+    await request(t.app)
+      .post("/oauth/token")
+      .type("form")
+      .send({ grant_type: "client_credentials", client_id: c.id, client_secret: c.secret });
+    await request(t.app)
+      .post("/oauth/token")
+      .type("form")
+      .send({ grant_type: "client_credentials", client_id: c.id, client_secret: "wrong-secret-value" });
+    await request(t.app)
+      .get("/admin/v1/clients")
+      .set({ authorization: `Bearer ${token}` });
     expect(t.logs.lines.length).toBeGreaterThan(5);
     for (const secret of [c.secret, token, adminToken, admin.secret, "wrong-secret-value"]) expect(t.logs.text).not.toContain(secret);
     expect(t.logs.text).not.toMatch(/authorization/i);
@@ -137,13 +189,30 @@ describe("admin API", () => {
     const other = buildTestApp(ts.store); // a second API replica on the same store
     const c = await request(t.app).post("/admin/v1/clients").set(auth).send({ name: "viewer", roleDivisions: admin.roleDivisions });
     const token = await tokenFor(t.app, c.body);
-    expect((await request(t.app).get("/admin/v1/roles").set({ authorization: `Bearer ${token}` })).status).toBe(200);
+    expect(
+      (
+        await request(t.app)
+          .get("/admin/v1/roles")
+          .set({ authorization: `Bearer ${token}` })
+      ).status,
+    ).toBe(200);
     const removed = await request(other.app).patch(`/admin/v1/clients/${c.body.id}`).set(auth).send({ roleDivisions: [] });
     expect(removed.status).toBe(200);
-    const after = await request(t.app).get("/admin/v1/roles").set({ authorization: `Bearer ${token}` });
+    const after = await request(t.app)
+      .get("/admin/v1/roles")
+      .set({ authorization: `Bearer ${token}` });
     expect(after.status).toBe(403);
-    await request(other.app).patch(`/admin/v1/clients/${c.body.id}`).set(auth).send({ roleDivisions: admin.roleDivisions, state: "inactive" });
-    expect((await request(t.app).get("/admin/v1/roles").set({ authorization: `Bearer ${token}` })).body).toEqual({ error: "unauthorized", message: "the token's client is inactive" });
+    await request(other.app)
+      .patch(`/admin/v1/clients/${c.body.id}`)
+      .set(auth)
+      .send({ roleDivisions: admin.roleDivisions, state: "inactive" });
+    expect(
+      (
+        await request(t.app)
+          .get("/admin/v1/roles")
+          .set({ authorization: `Bearer ${token}` })
+      ).body,
+    ).toEqual({ error: "unauthorized", message: "the token's client is inactive" });
   });
 
   it("serves health, readiness and metrics", async () => {
@@ -153,6 +222,8 @@ describe("admin API", () => {
     expect(ready.body.checks.store).toBe("ok");
     const metrics = await request(t.app).get("/metrics");
     expect(metrics.text).toMatch(/scim_bridge_oauth_tokens_issued_total\{outcome="issued"\} \d+/);
-    expect(metrics.text).toMatch(/scim_bridge_http_request_duration_seconds_count\{method="POST",route="\/admin\/v1\/clients",status="201"\}/);
+    expect(metrics.text).toMatch(
+      /scim_bridge_http_request_duration_seconds_count\{method="POST",route="\/admin\/v1\/clients",status="201"\}/,
+    );
   });
 });

@@ -76,7 +76,9 @@ describe("bad input is refused with the protocol's error, naming the field or ru
       expect(res.body.error_description).toMatch(/client_secret/);
     });
     it("two authentication methods at once", async () => {
-      const res = await token().auth(scim.id, scim.secret).send({ grant_type: "client_credentials", client_id: scim.id, client_secret: scim.secret });
+      const res = await token()
+        .auth(scim.id, scim.secret)
+        .send({ grant_type: "client_credentials", client_id: scim.id, client_secret: scim.secret });
       expect(res.status).toBe(400);
       expect(res.body.error).toBe("invalid_request");
     });
@@ -96,25 +98,65 @@ describe("bad input is refused with the protocol's error, naming the field or ru
       expect(res.body.error).toBe("invalid_scope");
     });
     it("an oversized body", async () => {
-      const res = await token().auth(scim.id, scim.secret).send(`grant_type=client_credentials&pad=${"x".repeat(20_000)}`);
+      const res = await token()
+        .auth(scim.id, scim.secret)
+        .send(`grant_type=client_credentials&pad=${"x".repeat(20_000)}`);
       expect(res.status).toBe(413);
       expect(res.body.error).toBe("invalid_request");
     });
   });
 
   describe("admin API", () => {
-    const post = (body: unknown) => request(t.app).post("/admin/v1/clients").set(auth).send(body as object);
+    const post = (body: unknown) =>
+      request(t.app)
+        .post("/admin/v1/clients")
+        .set(auth)
+        .send(body as object);
     const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
       ["no name", { authorizedGrantType: "CLIENT-CREDENTIALS" }, "name", /required/],
       ["duration below 300", { name: "a", accessTokenValiditySeconds: 299 }, "accessTokenValiditySeconds", /300\.\.172800/],
-      ["duration above 172,800 for an ordinary client", { name: "a", accessTokenValiditySeconds: 172_801 }, "accessTokenValiditySeconds", /300\.\.172800/],
-      ["450 days for a client without roles", { name: "a", accessTokenValiditySeconds: 38_880_000 }, "accessTokenValiditySeconds", /300\.\.172800/],
+      [
+        "duration above 172,800 for an ordinary client",
+        { name: "a", accessTokenValiditySeconds: 172_801 },
+        "accessTokenValiditySeconds",
+        /300\.\.172800/,
+      ],
+      [
+        "450 days for a client without roles",
+        { name: "a", accessTokenValiditySeconds: 38_880_000 },
+        "accessTokenValiditySeconds",
+        /300\.\.172800/,
+      ],
       ["a fractional duration", { name: "a", accessTokenValiditySeconds: 3600.5 }, "accessTokenValiditySeconds", /whole number/],
-      ["an unknown grant type", { name: "a", authorizedGrantType: "PASSWORD" }, "authorizedGrantType", /CLIENT-CREDENTIALS, CODE, TOKEN, SAML2-BEARER/],
-      ["126 redirect URIs", { name: "a", authorizedGrantType: "CODE", registeredRedirectUri: Array.from({ length: 126 }, (_, i) => `https://app.example.com/cb${i}`) }, "registeredRedirectUri", /1\.\.125/],
+      [
+        "an unknown grant type",
+        { name: "a", authorizedGrantType: "PASSWORD" },
+        "authorizedGrantType",
+        /CLIENT-CREDENTIALS, CODE, TOKEN, SAML2-BEARER/,
+      ],
+      [
+        "126 redirect URIs",
+        {
+          name: "a",
+          authorizedGrantType: "CODE",
+          registeredRedirectUri: Array.from({ length: 126 }, (_, i) => `https://app.example.com/cb${i}`),
+        },
+        "registeredRedirectUri",
+        /1\.\.125/,
+      ],
       ["no redirect URI on a CODE client", { name: "a", authorizedGrantType: "CODE" }, "registeredRedirectUri", /1\.\.125/],
-      ["a relative redirect URI", { name: "a", authorizedGrantType: "TOKEN", registeredRedirectUri: ["/callback"] }, "registeredRedirectUri[0]", /absolute/],
-      ["an http non-loopback redirect URI", { name: "a", authorizedGrantType: "CODE", registeredRedirectUri: ["http://app.example.com/cb"] }, "registeredRedirectUri[0]", /https/],
+      [
+        "a relative redirect URI",
+        { name: "a", authorizedGrantType: "TOKEN", registeredRedirectUri: ["/callback"] },
+        "registeredRedirectUri[0]",
+        /absolute/,
+      ],
+      [
+        "an http non-loopback redirect URI",
+        { name: "a", authorizedGrantType: "CODE", registeredRedirectUri: ["http://app.example.com/cb"] },
+        "registeredRedirectUri[0]",
+        /https/,
+      ],
       ["an unknown field", { name: "a", color: "red" }, "color", /unknown field/],
       ["roleDivisions that is not an array", { name: "a", roleDivisions: "admin" }, "roleDivisions", /array/],
     ];
@@ -123,7 +165,9 @@ describe("bad input is refused with the protocol's error, naming the field or ru
         const res = await post(body);
         expect(res.status).toBe(400);
         expect(res.body.error).toBe("invalid_request");
-        expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field, message: expect.stringMatching(message) })]));
+        expect(res.body.errors).toEqual(
+          expect.arrayContaining([expect.objectContaining({ field, message: expect.stringMatching(message) })]),
+        );
       });
     }
 
@@ -133,7 +177,12 @@ describe("bad input is refused with the protocol's error, naming the field or ru
       expect(res.body.errors[0]).toEqual({ field: "accessTokenValiditySeconds", message: expect.stringMatching(/300\.\.38880000/) });
     });
     it("refuses roles on a CODE client", async () => {
-      const res = await post({ name: "a", authorizedGrantType: "CODE", registeredRedirectUri: ["https://app.example.com/cb"], roleDivisions: [{ roleId: scimRoleId }] });
+      const res = await post({
+        name: "a",
+        authorizedGrantType: "CODE",
+        registeredRedirectUri: ["https://app.example.com/cb"],
+        roleDivisions: [{ roleId: scimRoleId }],
+      });
       expect(res.status).toBe(400);
       expect(res.body.field).toBe("roleDivisions");
       expect(res.body.message).toMatch(/only for CLIENT-CREDENTIALS/);
@@ -150,17 +199,26 @@ describe("bad input is refused with the protocol's error, naming the field or ru
     });
     it("refuses an admin granting a role it does not hold", async () => {
       // a second admin holding only Bridge Admin, in the home division
-      const limited = await createClient(ts.store, system, new Date(), { name: "limited", roleDivisions: [{ roleId: (await builtinRoleId(ts.store, "bridge-admin"))!, divisionId: "" }] });
+      const limited = await createClient(ts.store, system, new Date(), {
+        name: "limited",
+        roleDivisions: [{ roleId: (await builtinRoleId(ts.store, "bridge-admin"))!, divisionId: "" }],
+      });
       before = await snapshot(ts.store);
       const limitedAuth = { authorization: `Bearer ${await tokenFor(t.app, limited)}` };
       before = await snapshot(ts.store); // the token row is expected; nothing after it
-      const res = await request(t.app).post("/admin/v1/clients").set(limitedAuth).send({ name: "escalate", roleDivisions: [{ roleId: scimRoleId }] });
+      const res = await request(t.app)
+        .post("/admin/v1/clients")
+        .set(limitedAuth)
+        .send({ name: "escalate", roleDivisions: [{ roleId: scimRoleId }] });
       expect(res.status).toBe(403);
       expect(res.body.error).toBe("forbidden");
       expect(res.body.errors[0].field).toBe("roleDivisions[0]");
       expect(res.body.message).toMatch(/grants only roles it holds/);
       // nor may it grant even its own role in all divisions, which it holds only in home
-      const star = await request(t.app).post("/admin/v1/clients").set(limitedAuth).send({ name: "star", roleDivisions: [{ roleId: (await builtinRoleId(ts.store, "bridge-admin"))!, divisionId: "*" }] });
+      const star = await request(t.app)
+        .post("/admin/v1/clients")
+        .set(limitedAuth)
+        .send({ name: "star", roleDivisions: [{ roleId: (await builtinRoleId(ts.store, "bridge-admin"))!, divisionId: "*" }] });
       expect(star.status).toBe(403);
     });
     it("refuses malformed JSON", async () => {
@@ -189,13 +247,18 @@ describe("bad input is refused with the protocol's error, naming the field or ru
       expect(none.headers["www-authenticate"]).toBe('Bearer realm="scim-bridge"');
       const scimToken = await tokenFor(t.app, scim);
       before = await snapshot(ts.store);
-      const res = await request(t.app).get("/admin/v1/clients").set({ authorization: `Bearer ${scimToken}` });
+      const res = await request(t.app)
+        .get("/admin/v1/clients")
+        .set({ authorization: `Bearer ${scimToken}` });
       expect(res.status).toBe(403);
       expect(res.headers["www-authenticate"]).toMatch(/error="insufficient_scope"/);
       expect(res.body.message).toMatch(/bridge:client:view/);
     });
     it("refuses a role with a malformed permission", async () => {
-      const res = await request(t.app).post("/admin/v1/roles").set(auth).send({ name: "bad", permissions: ["directory:user"] });
+      const res = await request(t.app)
+        .post("/admin/v1/roles")
+        .set(auth)
+        .send({ name: "bad", permissions: ["directory:user"] });
       expect(res.status).toBe(400);
       expect(res.body.field).toBe("permissions[0]");
     });

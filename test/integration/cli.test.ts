@@ -33,11 +33,27 @@ describe("scim-bridge CLI", () => {
     expect(admin.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(admin.roleDivisions).toHaveLength(2);
 
-    const role = cliJson<{ id: string; permissions: string[] }>("roles", "create", "--name", "Reader", "--permission", "directory:user:view");
+    const role = cliJson<{ id: string; permissions: string[] }>(
+      "roles",
+      "create",
+      "--name",
+      "Reader",
+      "--permission",
+      "directory:user:view",
+    );
     expect(role.permissions).toEqual(["directory:user:view"]);
     expect(cli("roles", "list").out).toMatch(/SCIM Integration/);
 
-    const scim = cliJson<{ id: string; secret: string; accessTokenValiditySeconds: number }>("clients", "create", "--name", "okta", "--role", "SCIM Integration@*", "--duration", "38880000");
+    const scim = cliJson<{ id: string; secret: string; accessTokenValiditySeconds: number }>(
+      "clients",
+      "create",
+      "--name",
+      "okta",
+      "--role",
+      "SCIM Integration@*",
+      "--duration",
+      "38880000",
+    );
     expect(scim.accessTokenValiditySeconds).toBe(38_880_000);
     expect(cli("clients", "list").out).toMatch(new RegExp(`${scim.id}\\s+okta\\s+CLIENT-CREDENTIALS\\s+38880000`));
     expect(cliJson<{ name: string }>("clients", "show", scim.id).name).toBe("okta");
@@ -64,7 +80,17 @@ describe("scim-bridge CLI", () => {
   });
 
   it("creates preset clients and restores the default roles", () => {
-    const ef = cli("clients", "create", "--name", "EF", "--preset", "embeddable-framework", "--region", "mypurecloud.ie", "--dedicated-login-window");
+    const ef = cli(
+      "clients",
+      "create",
+      "--name",
+      "EF",
+      "--preset",
+      "embeddable-framework",
+      "--region",
+      "mypurecloud.ie",
+      "--dedicated-login-window",
+    );
     expect(ef.code).toBe(0);
     const id = /^([0-9a-f-]{36})\s+EF\s+TOKEN\s+64800/m.exec(ef.out)?.[1];
     expect(id).toBeDefined();

@@ -17,8 +17,14 @@ describe("restoring the default roles", () => {
     ts = await openTestStore();
     t = buildTestApp(ts.store);
     // The admin holds its rights through a custom role, so that editing the built-ins cannot lock it out.
-    const ops = await createRole(ts.store, system, new Date(), { name: "Ops", permissions: [...BRIDGE_ADMIN_PERMISSIONS, ...SCIM_INTEGRATION_PERMISSIONS] });
-    const admin = await createClient(ts.store, system, new Date(), { name: "ops admin", roleDivisions: [{ roleId: ops.id, divisionId: "*" }] });
+    const ops = await createRole(ts.store, system, new Date(), {
+      name: "Ops",
+      permissions: [...BRIDGE_ADMIN_PERMISSIONS, ...SCIM_INTEGRATION_PERMISSIONS],
+    });
+    const admin = await createClient(ts.store, system, new Date(), {
+      name: "ops admin",
+      roleDivisions: [{ roleId: ops.id, divisionId: "*" }],
+    });
     auth = { authorization: `Bearer ${await tokenFor(t.app, admin)}` };
   });
   afterAll(() => ts.close());
@@ -42,13 +48,32 @@ describe("restoring the default roles", () => {
     const scimRole = (await builtinRoleId(ts.store, "scim-integration"))!;
     const adminRole = (await builtinRoleId(ts.store, "bridge-admin"))!;
     // Bridge Admin narrowed to a SCIM permission: a client holding only it becomes SCIM-restricted
-    await request(t.app).put(`/admin/v1/roles/${adminRole}`).set(auth).send({ permissions: ["directory:user:view"] });
-    const gains = (await request(t.app).post("/admin/v1/clients").set(auth).send({ name: "gains", accessTokenValiditySeconds: 38_880_000, roleDivisions: [{ roleId: adminRole, divisionId: "*" }] })).body;
+    await request(t.app)
+      .put(`/admin/v1/roles/${adminRole}`)
+      .set(auth)
+      .send({ permissions: ["directory:user:view"] });
+    const gains = (
+      await request(t.app)
+        .post("/admin/v1/clients")
+        .set(auth)
+        .send({ name: "gains", accessTokenValiditySeconds: 38_880_000, roleDivisions: [{ roleId: adminRole, divisionId: "*" }] })
+    ).body;
     expect(gains.accessTokenValiditySeconds).toBe(38_880_000);
     // SCIM Integration narrowed: its holder stays SCIM-restricted, with its 450 days
-    await request(t.app).put(`/admin/v1/roles/${scimRole}`).set(auth).send({ permissions: ["directory:user:add"] });
-    const loses = (await request(t.app).post("/admin/v1/clients").set(auth).send({ name: "loses", accessTokenValiditySeconds: 38_880_000, roleDivisions: [{ roleId: scimRole, divisionId: "*" }] })).body;
-    await request(t.app).put(`/admin/v1/roles/${scimRole}`).set(auth).send({ permissions: ["directory:user:add", "directory:user:edit"] });
+    await request(t.app)
+      .put(`/admin/v1/roles/${scimRole}`)
+      .set(auth)
+      .send({ permissions: ["directory:user:add"] });
+    const loses = (
+      await request(t.app)
+        .post("/admin/v1/clients")
+        .set(auth)
+        .send({ name: "loses", accessTokenValiditySeconds: 38_880_000, roleDivisions: [{ roleId: scimRole, divisionId: "*" }] })
+    ).body;
+    await request(t.app)
+      .put(`/admin/v1/roles/${scimRole}`)
+      .set(auth)
+      .send({ permissions: ["directory:user:add", "directory:user:edit"] });
 
     const res = await request(t.app).post("/admin/v1/roles/default").set(auth);
     expect(res.status).toBe(200);

@@ -24,7 +24,10 @@ interface Answer {
 async function tokenOf(fake: FakeGenesys): Promise<string> {
   const res = await fetch(`${fake.loginUrl}/oauth/token`, {
     method: "POST",
-    headers: { authorization: `Basic ${Buffer.from(`${fake.clientId}:${fake.clientSecret}`).toString("base64")}`, "content-type": "application/x-www-form-urlencoded" },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${fake.clientId}:${fake.clientSecret}`).toString("base64")}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
     body: "grant_type=client_credentials",
   });
   expect(res.status).toBe(200);
@@ -44,7 +47,9 @@ function caller(fake: FakeGenesys, getToken: () => string) {
 
 function expectGenesysError(a: Answer, status: number, code: string): void {
   expect(a.status).toBe(status);
-  expect(Object.keys(a.body)).toEqual(expect.arrayContaining(["message", "code", "status", "messageWithParams", "messageParams", "contextId", "details", "errors"]));
+  expect(Object.keys(a.body)).toEqual(
+    expect.arrayContaining(["message", "code", "status", "messageWithParams", "messageParams", "contextId", "details", "errors"]),
+  );
   expect(a.body.code).toBe(code);
   expect(a.body.status).toBe(status);
   expect(a.headers.get("ININ-Correlation-Id")).toBe(a.body.contextId);
@@ -68,7 +73,12 @@ describe("fake Genesys Cloud: login", () => {
   afterAll(() => fake.close());
 
   it("issues a client-credentials token to openid-client configured like GenesysTarget (HTTP Basic)", async () => {
-    const config = new oidc.Configuration({ issuer: fake.loginUrl, token_endpoint: `${fake.loginUrl}/oauth/token` }, fake.clientId, undefined, oidc.ClientSecretBasic(fake.clientSecret));
+    const config = new oidc.Configuration(
+      { issuer: fake.loginUrl, token_endpoint: `${fake.loginUrl}/oauth/token` },
+      fake.clientId,
+      undefined,
+      oidc.ClientSecretBasic(fake.clientSecret),
+    );
     oidc.allowInsecureRequests(config);
     const t = await oidc.clientCredentialsGrant(config);
     expect(t.token_type).toBe("bearer");
@@ -80,7 +90,10 @@ describe("fake Genesys Cloud: login", () => {
   it("refuses a wrong secret, and credentials sent in the form instead of HTTP Basic, with 401 bad.credentials", async () => {
     const bad = await fetch(`${fake.loginUrl}/oauth/token`, {
       method: "POST",
-      headers: { authorization: `Basic ${Buffer.from(`${fake.clientId}:nope`).toString("base64")}`, "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${fake.clientId}:nope`).toString("base64")}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
       body: "grant_type=client_credentials",
     });
     expect(bad.status).toBe(401);
@@ -92,7 +105,11 @@ describe("fake Genesys Cloud: login", () => {
     const post = await fetch(`${fake.loginUrl}/oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "client_credentials", client_id: fake.clientId, client_secret: fake.clientSecret }).toString(),
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: fake.clientId,
+        client_secret: fake.clientSecret,
+      }).toString(),
     });
     expect(post.status).toBe(401);
     expect(fake.calls.at(-1)!.body).toEqual({ grant_type: "client_credentials", client_id: fake.clientId }); // the secret is not logged
@@ -156,14 +173,27 @@ describe("fake Genesys Cloud: Platform API", () => {
       expect(home.homeDivision).toBe(true);
       const created = await call("POST", "/api/v2/users", { name: "Ada Lovelace", email: "ada@example.com", title: "Analyst" });
       expect(created.status).toBe(200);
-      expect(created.body).toMatchObject({ name: "Ada Lovelace", email: "ada@example.com", state: "active", version: 1, title: "Analyst", division: { id: home.id } });
+      expect(created.body).toMatchObject({
+        name: "Ada Lovelace",
+        email: "ada@example.com",
+        state: "active",
+        version: 1,
+        title: "Analyst",
+        division: { id: home.id },
+      });
       const id = created.body.id as string;
 
-      const patched = await call("PATCH", `/api/v2/users/${id}`, { version: 1, employerInfo: { employeeId: "E-1", dateHire: "2024-02-01" } });
+      const patched = await call("PATCH", `/api/v2/users/${id}`, {
+        version: 1,
+        employerInfo: { employeeId: "E-1", dateHire: "2024-02-01" },
+      });
       expect(patched.status).toBe(200);
       expect(patched.body.version).toBe(2);
       expect((await call("GET", `/api/v2/users/${id}`)).body.employerInfo).toBeUndefined();
-      expect((await call("GET", `/api/v2/users/${id}?expand=employerInfo`)).body.employerInfo).toEqual({ employeeId: "E-1", dateHire: "2024-02-01" });
+      expect((await call("GET", `/api/v2/users/${id}?expand=employerInfo`)).body.employerInfo).toEqual({
+        employeeId: "E-1",
+        dateHire: "2024-02-01",
+      });
 
       const viaTarget = await target.getUser(ctx, id);
       expect(viaTarget).toMatchObject({ id, version: 2, employerInfo: { employeeId: "E-1" } });
@@ -213,7 +243,11 @@ describe("fake Genesys Cloud: Platform API", () => {
       const found = await target.findUsersByEmail(ctx, "gone@example.com", ["active", "inactive", "deleted"]);
       expect(found.map((f) => f.id)).toEqual([u.id]);
 
-      expectGenesysError(await call("PATCH", `/api/v2/users/${u.id}`, { version: deleted!.version, title: "Not while deleted" }), 404, "not.found");
+      expectGenesysError(
+        await call("PATCH", `/api/v2/users/${u.id}`, { version: deleted!.version, title: "Not while deleted" }),
+        404,
+        "not.found",
+      );
       const restored = await target.updateUser(ctx, u.id, { state: "active", version: deleted!.version });
       expect(restored).toMatchObject({ id: u.id, state: "active", version: deleted!.version + 1 });
       expect(await target.getUser(ctx, u.id)).not.toBeNull();
@@ -233,7 +267,9 @@ describe("fake Genesys Cloud: Platform API", () => {
       expect(a.body).toMatchObject({ total: 1, pageCount: 1, pageSize: 25, pageNumber: 1 });
       expect(a.body.entities).toBeUndefined();
       expect(a.body.results).toHaveLength(1);
-      const none = await call("POST", "/api/v2/users/search", { query: [{ type: "EXACT", fields: ["email"], value: "search.me@example.co" }] });
+      const none = await call("POST", "/api/v2/users/search", {
+        query: [{ type: "EXACT", fields: ["email"], value: "search.me@example.co" }],
+      });
       expect(none.body.total).toBe(0);
       expectGenesysError(await call("POST", "/api/v2/users/search", { query: [] }), 400, "bad.request");
     });
@@ -257,7 +293,14 @@ describe("fake Genesys Cloud: Platform API", () => {
       expect(first.body).toMatchObject({ pageSize: 25, pageNumber: 1, total, pageCount: 6 });
       expect(first.body.entities).toHaveLength(25);
       expect(first.body.nextUri).toContain("pageNumber=2");
-      expect(first.body.entities[0]).toEqual(expect.objectContaining({ id: expect.any(String), name: expect.any(String), homeDivision: expect.any(Boolean), selfUri: expect.any(String) }));
+      expect(first.body.entities[0]).toEqual(
+        expect.objectContaining({
+          id: expect.any(String),
+          name: expect.any(String),
+          homeDivision: expect.any(Boolean),
+          selfUri: expect.any(String),
+        }),
+      );
       const last = await call("GET", "/api/v2/authorization/divisions?pageNumber=6");
       expect(last.body.entities).toHaveLength(total - 125);
       expect(last.body.nextUri).toBeUndefined();
@@ -302,7 +345,11 @@ describe("fake Genesys Cloud: Platform API", () => {
       const g = await target.createGroup(ctx, "Agents");
       expect(await target.findGroupByName(ctx, "agents")).toMatchObject({ id: g.id });
 
-      expectGenesysError(await call("POST", `/api/v2/groups/${g.id}/members`, { memberIds: ids.slice(0, 51), version: g.version }), 400, "bad.request");
+      expectGenesysError(
+        await call("POST", `/api/v2/groups/${g.id}/members`, { memberIds: ids.slice(0, 51), version: g.version }),
+        400,
+        "bad.request",
+      );
       const stale = await call("POST", `/api/v2/groups/${g.id}/members`, { memberIds: ids.slice(0, 2), version: g.version + 5 });
       expect(stale.status).toBe(409);
       expect(stale.body.message).toContain("does not match the current version");

@@ -22,8 +22,12 @@ describe("HIPAA idle timeout", () => {
   afterAll(() => ts.close());
 
   const adminAuth = async () => ({ authorization: `Bearer ${await tokenFor(t.app, admin)}` });
-  const use = (token: string) => request(t.app).get("/scim/v2/ServiceProviderConfig").set({ authorization: `Bearer ${token}` });
-  const introspect = async (token: string) => (await request(t.app).post("/oauth/introspect").auth(scim.id, scim.secret).type("form").send({ token })).body as { active: boolean };
+  const use = (token: string) =>
+    request(t.app)
+      .get("/scim/v2/ServiceProviderConfig")
+      .set({ authorization: `Bearer ${token}` });
+  const introspect = async (token: string) =>
+    (await request(t.app).post("/oauth/introspect").auth(scim.id, scim.secret).type("form").send({ token })).body as { active: boolean };
 
   it("keeps a token used every 10 minutes working for an hour", async () => {
     const token = await tokenFor(t.app, scim);
@@ -43,11 +47,17 @@ describe("HIPAA idle timeout", () => {
     expect(res.body.detail).toMatch(/idled out/);
     expect((await introspect(token)).active).toBe(false);
 
-    const off = await request(t.app).put("/admin/v1/settings").set(await adminAuth()).send({ hipaaCompliance: false });
+    const off = await request(t.app)
+      .put("/admin/v1/settings")
+      .set(await adminAuth())
+      .send({ hipaaCompliance: false });
     expect(off.body).toMatchObject({ hipaaCompliance: false, source: "settings", idleTimeoutSeconds: null });
     expect((await use(token)).status).toBe(200);
     expect((await introspect(token)).active).toBe(true);
-    await request(t.app).put("/admin/v1/settings").set(await adminAuth()).send({ hipaaCompliance: true });
+    await request(t.app)
+      .put("/admin/v1/settings")
+      .set(await adminAuth())
+      .send({ hipaaCompliance: true });
   });
 
   it("records use at most once a minute, not a store write per request", async () => {
@@ -56,7 +66,13 @@ describe("HIPAA idle timeout", () => {
       t.clock.advance(2);
       expect((await use(token)).status).toBe(200);
     }
-    const row = async () => (await ts.store.query<{ uses: number; idle: boolean }>("select uses, last_used_at = issued_at as idle from tokens where token_hash = $1", [hashSecret(token)]))[0]!;
+    const row = async () =>
+      (
+        await ts.store.query<{ uses: number; idle: boolean }>(
+          "select uses, last_used_at = issued_at as idle from tokens where token_hash = $1",
+          [hashSecret(token)],
+        )
+      )[0]!;
     expect(await row()).toEqual({ uses: 0, idle: true }); // 40 s of use: nothing written yet
     t.clock.advance(30);
     await use(token);
@@ -64,18 +80,27 @@ describe("HIPAA idle timeout", () => {
   });
 
   it("warns in GET /admin/v1/settings about a SCIM client whose token is used 40 minutes apart", async () => {
-    await request(t.app).put("/admin/v1/settings").set(await adminAuth()).send({ hipaaCompliance: false });
+    await request(t.app)
+      .put("/admin/v1/settings")
+      .set(await adminAuth())
+      .send({ hipaaCompliance: false });
     const entra = await scimClient(ts.store);
     const token = await tokenFor(t.app, entra);
     for (let i = 0; i < 3; i++) {
       t.clock.advance(40 * 60);
       expect((await use(token)).status).toBe(200);
     }
-    const settings = await request(t.app).put("/admin/v1/settings").set(await adminAuth()).send({ hipaaCompliance: true });
+    const settings = await request(t.app)
+      .put("/admin/v1/settings")
+      .set(await adminAuth())
+      .send({ hipaaCompliance: true });
     expect(settings.body.hipaaCompliance).toBe(true);
     expect(settings.body.warnings.join("\n")).toMatch(new RegExp(`${entra.id}.*about every 40 minutes`));
     expect(settings.body.warnings.join("\n")).toMatch(/fetch tokens with client credentials/);
-    const invalid = await request(t.app).put("/admin/v1/settings").set(await adminAuth()).send({ hipaaCompliance: "yes" });
+    const invalid = await request(t.app)
+      .put("/admin/v1/settings")
+      .set(await adminAuth())
+      .send({ hipaaCompliance: "yes" });
     expect(invalid.status).toBe(400);
     expect(invalid.body.field).toBe("hipaaCompliance");
   });

@@ -82,7 +82,10 @@ describe("token service through openid-client v6", () => {
 
   it("refuses a wrong secret with invalid_client through the library", async () => {
     const cfg = await discover({ ...scim, secret: "wrong" }, "basic");
-    const err = await oidc.clientCredentialsGrant(cfg).then(() => null, (e: unknown) => e);
+    const err = await oidc.clientCredentialsGrant(cfg).then(
+      () => null,
+      (e: unknown) => e,
+    );
     // RFC 6749 §5.2: a failed HTTP Basic authentication answers 401 with a Basic challenge, which the library surfaces.
     expect(err).toMatchObject({ status: 401, code: "OAUTH_WWW_AUTHENTICATE_CHALLENGE", cause: [{ scheme: "basic" }] });
   });

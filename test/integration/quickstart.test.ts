@@ -42,11 +42,18 @@ describe("README quick start", () => {
 
   it("bootstraps an admin, creates a SCIM client and gets its 450-day token", async () => {
     if (!existsSync(join(repo, "dist/cli/main.js"))) throw new Error("dist/ is missing: run `npm run build` (npm test does)");
-    for (const entry of ["bin", "dist", "config", "migrations", "node_modules", "package.json"]) symlinkSync(join(repo, entry), join(dir, entry));
+    for (const entry of ["bin", "dist", "config", "migrations", "node_modules", "package.json"])
+      symlinkSync(join(repo, entry), join(dir, entry));
     const script = `set -euo pipefail\n${quickstartBlock()}`;
     const port = await freePort();
     // A queue prefix of its own: other bridges may share this Redis.
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), LOG_LEVEL: "warn", QUEUE_PREFIX: `quickstart${process.pid}` };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      QUEUE_PREFIX: `quickstart${process.pid}`,
+    };
     const child = spawn("bash", ["-c", script], { cwd: dir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     pid = child.pid!;
     let out = "";

@@ -32,7 +32,8 @@ if (!proto[guarded]) {
   const connect = proto.connect;
   proto.connect = function (this: net.Socket, ...args: ConnectArgs) {
     const host = hostOf(args);
-    if (host !== null && !isLoopback(host)) throw new Error(`test network guard: outbound connection to ${host} refused (tests use loopback only)`);
+    if (host !== null && !isLoopback(host))
+      throw new Error(`test network guard: outbound connection to ${host} refused (tests use loopback only)`);
     return connect.apply(this, args);
   } as net.Socket["connect"];
   proto[guarded] = true;

@@ -1,5 +1,25 @@
 import { describe, expect, it } from "@jest/globals";
-import { DEFAULT_TOKEN_SECONDS, MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_ORDINARY_TOKEN_SECONDS, MAX_REDIRECT_URIS, MAX_SCIM_TOKEN_SECONDS, MIN_TOKEN_SECONDS, SERVER_SET_FIELDS, decideDuration, durationError, isAllDivisions, isScimRestricted, maxTokenSeconds, normalizeGrants, parseClientInput, redirectUriError, validateClient, type ClientFields, type GrantType } from "../../src/oauth/client-rules.js";
+import {
+  DEFAULT_TOKEN_SECONDS,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_ORDINARY_TOKEN_SECONDS,
+  MAX_REDIRECT_URIS,
+  MAX_SCIM_TOKEN_SECONDS,
+  MIN_TOKEN_SECONDS,
+  SERVER_SET_FIELDS,
+  decideDuration,
+  durationError,
+  isAllDivisions,
+  isScimRestricted,
+  maxTokenSeconds,
+  normalizeGrants,
+  parseClientInput,
+  redirectUriError,
+  validateClient,
+  type ClientFields,
+  type GrantType,
+} from "../../src/oauth/client-rules.js";
 import type { FieldError } from "../../src/errors/domain-error.js";
 import { SCIM_INTEGRATION_PERMISSIONS } from "../../src/authz/permissions.js";
 
@@ -21,7 +41,7 @@ describe("parseClientInput", () => {
   it.each<[string, unknown]>([
     ["null", null],
     ["an array", [{ name: "x" }]],
-    ["a string", "{\"name\":\"x\"}"],
+    ["a string", '{"name":"x"}'],
     ["a number", 42],
     ["undefined", undefined],
     ["a boolean", true],
@@ -164,23 +184,41 @@ describe("normalizeGrants", () => {
     ["all-divisions kept", [{ roleId: "r1", divisionId: "*" }], [{ roleId: "r1", divisionId: "*" }]],
     [
       "exact duplicates collapse",
-      [{ roleId: "r1", divisionId: "d2" }, { roleId: "r1", divisionId: "d2" }],
+      [
+        { roleId: "r1", divisionId: "d2" },
+        { roleId: "r1", divisionId: "d2" },
+      ],
       [{ roleId: "r1", divisionId: "d2" }],
     ],
     [
       "empty division and explicit home collapse",
-      [{ roleId: "r1", divisionId: "" }, { roleId: "r1", divisionId: HOME }],
+      [
+        { roleId: "r1", divisionId: "" },
+        { roleId: "r1", divisionId: HOME },
+      ],
       [{ roleId: "r1", divisionId: HOME }],
     ],
     [
       "same role in different divisions stays",
-      [{ roleId: "r1", divisionId: "d2" }, { roleId: "r1", divisionId: "" }],
-      [{ roleId: "r1", divisionId: "d2" }, { roleId: "r1", divisionId: HOME }],
+      [
+        { roleId: "r1", divisionId: "d2" },
+        { roleId: "r1", divisionId: "" },
+      ],
+      [
+        { roleId: "r1", divisionId: "d2" },
+        { roleId: "r1", divisionId: HOME },
+      ],
     ],
     [
       "different roles in same division stay",
-      [{ roleId: "r1", divisionId: "d2" }, { roleId: "r2", divisionId: "d2" }],
-      [{ roleId: "r1", divisionId: "d2" }, { roleId: "r2", divisionId: "d2" }],
+      [
+        { roleId: "r1", divisionId: "d2" },
+        { roleId: "r2", divisionId: "d2" },
+      ],
+      [
+        { roleId: "r1", divisionId: "d2" },
+        { roleId: "r2", divisionId: "d2" },
+      ],
     ],
   ])("%s", (_label, grants, expected) => {
     expect(normalizeGrants(grants, HOME)).toEqual(expected);
@@ -258,7 +296,11 @@ describe("decideDuration", () => {
     ["create, explicit -> explicit", { explicit: 600, restrictedBefore: false, restrictedAfter: false }, 600],
     ["create with restrictedBefore=true (no current) -> no reset", { restrictedBefore: true, restrictedAfter: false }, 86_400],
     ["update, restriction unchanged (ordinary) -> keep current", { current: 3600, restrictedBefore: false, restrictedAfter: false }, 3600],
-    ["update, restriction unchanged (restricted) -> keep long current", { current: 38_880_000, restrictedBefore: true, restrictedAfter: true }, 38_880_000],
+    [
+      "update, restriction unchanged (restricted) -> keep long current",
+      { current: 38_880_000, restrictedBefore: true, restrictedAfter: true },
+      38_880_000,
+    ],
     ["update, restriction gained -> keep current", { current: 172_800, restrictedBefore: false, restrictedAfter: true }, 172_800],
     ["update, unchanged, explicit -> explicit", { current: 3600, explicit: 7200, restrictedBefore: true, restrictedAfter: true }, 7200],
   ])("%s", (_label, args, seconds) => {
@@ -342,7 +384,13 @@ describe("validateClient", () => {
   });
   const uris = (n: number) => Array.from({ length: n }, (_, i) => `https://app.example.com/cb/${i}`);
   const browser = (grant: GrantType, over: Partial<ClientFields> = {}) =>
-    base({ authorizedGrantType: grant, roleDivisions: [], registeredRedirectUri: ["https://app.example.com/cb"], scope: ["users:read"], ...over });
+    base({
+      authorizedGrantType: grant,
+      roleDivisions: [],
+      registeredRedirectUri: ["https://app.example.com/cb"],
+      scope: ["users:read"],
+      ...over,
+    });
 
   it.each<[string, ClientFields, boolean]>([
     ["valid CLIENT-CREDENTIALS", base(), false],
@@ -374,7 +422,10 @@ describe("validateClient", () => {
   });
 
   it("checks every redirect URI and names the bad one by index", () => {
-    const errs = validateClient(browser("CODE", { registeredRedirectUri: ["https://ok.example/cb", "http://bad.example/cb", "/rel"] }), false);
+    const errs = validateClient(
+      browser("CODE", { registeredRedirectUri: ["https://ok.example/cb", "http://bad.example/cb", "/rel"] }),
+      false,
+    );
     expect(fields(errs)).toEqual(["registeredRedirectUri[1]", "registeredRedirectUri[2]"]);
   });
 
@@ -387,10 +438,18 @@ describe("validateClient", () => {
     ["roles on a TOKEN client", browser("TOKEN", { roleDivisions: [{ roleId: "r1", divisionId: "d1" }] }), "roleDivisions"],
     ["roles on a SAML2-BEARER client", base({ authorizedGrantType: "SAML2-BEARER" }), "roleDivisions"],
     ["scope on a CLIENT-CREDENTIALS client", base({ scope: ["users:read"] }), "scope"],
-    ["redirect URIs on a CLIENT-CREDENTIALS client", base({ registeredRedirectUri: ["https://app.example.com/cb"] }), "registeredRedirectUri"],
-    ["redirect URIs on a SAML2-BEARER client", base({ authorizedGrantType: "SAML2-BEARER", roleDivisions: [], registeredRedirectUri: ["https://a.example/cb"] }), "registeredRedirectUri"],
+    [
+      "redirect URIs on a CLIENT-CREDENTIALS client",
+      base({ registeredRedirectUri: ["https://app.example.com/cb"] }),
+      "registeredRedirectUri",
+    ],
+    [
+      "redirect URIs on a SAML2-BEARER client",
+      base({ authorizedGrantType: "SAML2-BEARER", roleDivisions: [], registeredRedirectUri: ["https://a.example/cb"] }),
+      "registeredRedirectUri",
+    ],
     ["scope token with a space", browser("CODE", { scope: ["users read"] }), "scope[0]"],
-    ["scope token with a double quote", browser("CODE", { scope: ["ok", "a\"b"] }), "scope[1]"],
+    ["scope token with a double quote", browser("CODE", { scope: ["ok", 'a"b'] }), "scope[1]"],
     ["scope token with a backslash", browser("CODE", { scope: ["a\\b"] }), "scope[0]"],
     ["empty scope token", browser("CODE", { scope: [""] }), "scope[0]"],
     ["non-ASCII scope token", browser("CODE", { scope: ["usérs"] }), "scope[0]"],

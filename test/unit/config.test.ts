@@ -4,12 +4,24 @@ import { ConfigError, loadConfig } from "../../src/config/config.js";
 describe("configuration", () => {
   it("has working defaults (the embedded store, dry-run target, port 8080)", () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ PORT: 8080, DATABASE_URL: "", DATA_DIR: "./data", TARGET: "dry-run", REDIS_URL: "redis://127.0.0.1:6379", GENESYS_REGION: "mypurecloud.com" });
+    expect(c).toMatchObject({
+      PORT: 8080,
+      DATABASE_URL: "",
+      DATA_DIR: "./data",
+      TARGET: "dry-run",
+      REDIS_URL: "redis://127.0.0.1:6379",
+      GENESYS_REGION: "mypurecloud.com",
+    });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
   it("takes environment overrides, typed", () => {
-    const c = loadConfig({ PORT: "9000", TRUST_PROXY: "true", DATABASE_URL: "postgresql://u@db/x", PUBLIC_URL: "https://scim.example.com/" });
+    const c = loadConfig({
+      PORT: "9000",
+      TRUST_PROXY: "true",
+      DATABASE_URL: "postgresql://u@db/x",
+      PUBLIC_URL: "https://scim.example.com/",
+    });
     expect(c.PORT).toBe(9000);
     expect(c.TRUST_PROXY).toBe(true);
     expect(c.DATABASE_URL).toBe("postgresql://u@db/x");

@@ -19,9 +19,11 @@ const ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const GEN = "urn:ietf:params:scim:schemas:extension:genesys:purecloud:2.0:User";
 
 /** The JSON array of a multi-valued attribute whose path is parameter `$n` (filter-sql's arrayOf). */
-const arr = (n: number) => `(case jsonb_typeof(r.resource #> $${n}::text[]) when 'array' then r.resource #> $${n}::text[] else '[]'::jsonb end)`;
+const arr = (n: number) =>
+  `(case jsonb_typeof(r.resource #> $${n}::text[]) when 'array' then r.resource #> $${n}::text[] else '[]'::jsonb end)`;
 /** SQL true when the membership row `m` names a user in the divisions bound at `$n` (division-scope.ts). */
-const visible = (n: number) => `(m.member_type = 'Group' or exists (select 1 from scim_users vu where vu.id = m.member_id and vu.division_id = any($${n}::text[])))`;
+const visible = (n: number) =>
+  `(m.member_type = 'Group' or exists (select 1 from scim_users vu where vu.id = m.member_id and vu.division_id = any($${n}::text[])))`;
 
 interface Compiled {
   sql: string;
@@ -74,8 +76,8 @@ describe("compileFilter: comparison operators on an indexed, lower-cased column 
     ['userName lt "m"', "(r.user_name_lc < lower($1))", ["m"]],
     ['userName le "m"', "(r.user_name_lc <= lower($1))", ["m"]],
     ["userName pr", "(r.user_name_lc is not null and r.user_name_lc <> '')", []],
-    ['userName eq null', "(r.user_name_lc is null)", []],
-    ['userName ne null', "(r.user_name_lc is not null)", []],
+    ["userName eq null", "(r.user_name_lc is null)", []],
+    ["userName ne null", "(r.user_name_lc is not null)", []],
     // LIKE wildcards and the escape character in the value are escaped
     ['userName co "a%b_c\\\\d"', "(r.user_name_lc like '%' || lower($1) || '%')", ["a\\%b\\_c\\\\d"]],
     ['userName sw "100%"', "(r.user_name_lc like lower($1) || '%')", ["100\\%"]],
@@ -99,15 +101,30 @@ describe("compileFilter: case sensitivity", () => {
     ["caseExact sw", 'externalId sw "Ab"', "(r.external_id like $1 || '%')", ["Ab"]],
     ["id is compared exactly", 'id eq "ABC"', "(r.id = $1)", ["ABC"]],
     ["id ne", 'id ne "ABC"', "(r.id is null or r.id <> $1)", ["ABC"]],
-    ["a case-insensitive JSON attribute: both sides lower-cased", 'title eq "Boss"', "(lower(r.resource #>> $1::text[]) = lower($2))", [["title"], "Boss"]],
-    ["a caseExact multi-valued value (x509Certificates, binary)", 'x509Certificates.value eq "abc"', `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (e ->> $2 = $3))`, [["x509Certificates"], "value", "abc"]],
+    [
+      "a case-insensitive JSON attribute: both sides lower-cased",
+      'title eq "Boss"',
+      "(lower(r.resource #>> $1::text[]) = lower($2))",
+      [["title"], "Boss"],
+    ],
+    [
+      "a caseExact multi-valued value (x509Certificates, binary)",
+      'x509Certificates.value eq "abc"',
+      `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (e ->> $2 = $3))`,
+      [["x509Certificates"], "value", "abc"],
+    ],
     [
       "a caseExact sub-attribute of an extension (Genesys externalIds.value)",
       `${GEN}:externalIds.value eq "Abc"`,
       `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (e ->> $2 = $3))`,
       [[GEN, "externalIds"], "value", "Abc"],
     ],
-    ["values keep their case; names do not matter", 'TITLE EQ "BoSS"', "(lower(r.resource #>> $1::text[]) = lower($2))", [["title"], "BoSS"]],
+    [
+      "values keep their case; names do not matter",
+      'TITLE EQ "BoSS"',
+      "(lower(r.resource #>> $1::text[]) = lower($2))",
+      [["title"], "BoSS"],
+    ],
   ])("%s: %s", (_label, filter, sql, params) => {
     expect(compileUsers(filter)).toEqual({ sql, params });
   });
@@ -126,7 +143,14 @@ describe("compileFilter: attributes stored in the resource JSON", () => {
     ["name pr", "(jsonb_typeof(r.resource #> $1::text[]) = 'object' and r.resource #> $2::text[] <> '{}'::jsonb)", [["name"], ["name"]]],
     [`${ENT}:employeeNumber eq "7"`, "(lower(r.resource #>> $1::text[]) = lower($2))", [[ENT, "employeeNumber"], "7"]],
     [`${ENT}:manager.value eq "m1"`, "(lower(r.resource #>> $1::text[]) = lower($2))", [[ENT, "manager", "value"], "m1"]],
-    [`${ENT}:manager pr`, "(jsonb_typeof(r.resource #> $1::text[]) = 'object' and r.resource #> $2::text[] <> '{}'::jsonb)", [[ENT, "manager"], [ENT, "manager"]]],
+    [
+      `${ENT}:manager pr`,
+      "(jsonb_typeof(r.resource #> $1::text[]) = 'object' and r.resource #> $2::text[] <> '{}'::jsonb)",
+      [
+        [ENT, "manager"],
+        [ENT, "manager"],
+      ],
+    ],
   ])("%s", (filter, sql, params) => {
     expect(compileUsers(filter)).toEqual({ sql, params });
   });
@@ -142,15 +166,39 @@ describe("compileFilter: multi-valued attributes", () => {
     ["emails.value eq 5", "exists (select 1 from unnest(r.email_values) v where (v = lower($1)))", ["5"]],
     ["emails.value pr", "(cardinality(r.email_values) > 0)", []],
     // other sub-attributes from the JSON: some element satisfies the test
-    ['emails.type eq "work"', `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (lower(e ->> $2) = lower($3)))`, [["emails"], "type", "work"]],
-    ["emails.display pr", `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (e ->> $2 is not null and e ->> $2 <> ''))`, [["emails"], "display"]],
+    [
+      'emails.type eq "work"',
+      `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (lower(e ->> $2) = lower($3)))`,
+      [["emails"], "type", "work"],
+    ],
+    [
+      "emails.display pr",
+      `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (e ->> $2 is not null and e ->> $2 <> ''))`,
+      [["emails"], "display"],
+    ],
     // a complex attribute without a sub-attribute compares its value
-    ['emails eq "a@x"', `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (lower(e ->> $2) = lower($3)))`, [["emails"], "value", "a@x"]],
-    ['phoneNumbers eq "1"', `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (lower(e ->> $2) = lower($3)))`, [["phoneNumbers"], "value", "1"]],
+    [
+      'emails eq "a@x"',
+      `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (lower(e ->> $2) = lower($3)))`,
+      [["emails"], "value", "a@x"],
+    ],
+    [
+      'phoneNumbers eq "1"',
+      `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (lower(e ->> $2) = lower($3)))`,
+      [["phoneNumbers"], "value", "1"],
+    ],
     ["emails pr", `(jsonb_array_length(${arr(1)}) > 0)`, [["emails"]]],
     ["x509Certificates pr", `(jsonb_array_length(${arr(1)}) > 0)`, [["x509Certificates"]]],
-    [`${GEN}:routingSkills.proficiency gt 4.5`, `exists (select 1 from jsonb_array_elements(${arr(1)}) e where ((e ->> $2)::numeric > $3::numeric))`, [[GEN, "routingSkills"], "proficiency", 4.5]],
-    [`${GEN}:routingSkills.proficiency ne 3`, `exists (select 1 from jsonb_array_elements(${arr(1)}) e where ((e ->> $2)::numeric is distinct from $3::numeric))`, [[GEN, "routingSkills"], "proficiency", 3]],
+    [
+      `${GEN}:routingSkills.proficiency gt 4.5`,
+      `exists (select 1 from jsonb_array_elements(${arr(1)}) e where ((e ->> $2)::numeric > $3::numeric))`,
+      [[GEN, "routingSkills"], "proficiency", 4.5],
+    ],
+    [
+      `${GEN}:routingSkills.proficiency ne 3`,
+      `exists (select 1 from jsonb_array_elements(${arr(1)}) e where ((e ->> $2)::numeric is distinct from $3::numeric))`,
+      [[GEN, "routingSkills"], "proficiency", 3],
+    ],
   ])("%s", (filter, sql, params) => {
     expect(compileUsers(filter)).toEqual({ sql, params });
   });
@@ -158,7 +206,11 @@ describe("compileFilter: multi-valued attributes", () => {
 
 describe("compileFilter: value paths", () => {
   it.each<[string, string, unknown[]]>([
-    ['emails[type eq "work"]', `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (lower(e ->> $2) = lower($3)))`, [["emails"], "type", "work"]],
+    [
+      'emails[type eq "work"]',
+      `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (lower(e ->> $2) = lower($3)))`,
+      [["emails"], "type", "work"],
+    ],
     // Entra ID's form: one element has type work and that element's value
     [
       'emails[type eq "work"].value eq "x@y.com"',
@@ -175,8 +227,16 @@ describe("compileFilter: value paths", () => {
       `exists (select 1 from jsonb_array_elements(${arr(1)}) e where ((lower(e ->> $2) = lower($3)) or (lower(e ->> $4) = lower($5))))`,
       [["emails"], "type", "work", "type", "home"],
     ],
-    ["emails[not (primary eq true)]", `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (not coalesce(((e ->> $2)::boolean = $3), false)))`, [["emails"], "primary", true]],
-    ["roles[value pr]", `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (e ->> $2 is not null and e ->> $2 <> ''))`, [["roles"], "value"]],
+    [
+      "emails[not (primary eq true)]",
+      `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (not coalesce(((e ->> $2)::boolean = $3), false)))`,
+      [["emails"], "primary", true],
+    ],
+    [
+      "roles[value pr]",
+      `exists (select 1 from jsonb_array_elements(${arr(1)}) e where (e ->> $2 is not null and e ->> $2 <> ''))`,
+      [["roles"], "value"],
+    ],
     [
       `${GEN}:routingSkills[name eq "x" and proficiency ge 3]`,
       `exists (select 1 from jsonb_array_elements(${arr(1)}) e where ((lower(e ->> $2) = lower($3)) and ((e ->> $4)::numeric >= $5::numeric)))`,
@@ -220,10 +280,18 @@ describe("compileFilter: booleans and dateTimes", () => {
 
 describe("compileFilter: and / or / not", () => {
   it.each<[string, string, unknown[]]>([
-    ['userName eq "a" and title eq "b"', "((r.user_name_lc = lower($1)) and (lower(r.resource #>> $2::text[]) = lower($3)))", ["a", ["title"], "b"]],
+    [
+      'userName eq "a" and title eq "b"',
+      "((r.user_name_lc = lower($1)) and (lower(r.resource #>> $2::text[]) = lower($3)))",
+      ["a", ["title"], "b"],
+    ],
     ['userName eq "a" or userName eq "b"', "((r.user_name_lc = lower($1)) or (r.user_name_lc = lower($2)))", ["a", "b"]],
     // and binds tighter than or
-    ['userName eq "a" or userName eq "b" and active eq true', "((r.user_name_lc = lower($1)) or ((r.user_name_lc = lower($2)) and (r.active = $3)))", ["a", "b", true]],
+    [
+      'userName eq "a" or userName eq "b" and active eq true',
+      "((r.user_name_lc = lower($1)) or ((r.user_name_lc = lower($2)) and (r.active = $3)))",
+      ["a", "b", true],
+    ],
     // not reads an unknown (null) comparison as false: a resource without the value matches not (x eq y)
     ['not (userName eq "a")', "(not coalesce((r.user_name_lc = lower($1)), false))", ["a"]],
     ['not (userName eq "a" and active eq true)', "(not coalesce(((r.user_name_lc = lower($1)) and (r.active = $2)), false))", ["a", true]],
@@ -260,8 +328,16 @@ describe("compileFilter: membership (users' groups, groups' members)", () => {
 
   it.each<[string, string, unknown[]]>([
     ['displayName eq "G"', "(r.display_name_lc = lower($1))", ["G"]],
-    ['members.value eq "u1"', "exists (select 1 from scim_group_members m where m.group_id = r.id and true and (m.member_id = $1))", ["u1"]],
-    ['members.type eq "Group"', "exists (select 1 from scim_group_members m where m.group_id = r.id and true and (lower(m.member_type) = lower($1)))", ["Group"]],
+    [
+      'members.value eq "u1"',
+      "exists (select 1 from scim_group_members m where m.group_id = r.id and true and (m.member_id = $1))",
+      ["u1"],
+    ],
+    [
+      'members.type eq "Group"',
+      "exists (select 1 from scim_group_members m where m.group_id = r.id and true and (lower(m.member_type) = lower($1)))",
+      ["Group"],
+    ],
     ["members pr", "exists (select 1 from scim_group_members m where m.group_id = r.id and true and true)", []],
     [
       'members[type eq "User" and value eq "u1"]',
@@ -278,7 +354,11 @@ describe("compileFilter: membership (users' groups, groups' members)", () => {
   });
 
   it.each<[string, string, unknown[]]>([
-    ['members.value eq "u1"', `exists (select 1 from scim_group_members m where m.group_id = r.id and ${visible(1)} and (m.member_id = $2))`, [["d1", "d2"], "u1"]],
+    [
+      'members.value eq "u1"',
+      `exists (select 1 from scim_group_members m where m.group_id = r.id and ${visible(1)} and (m.member_id = $2))`,
+      [["d1", "d2"], "u1"],
+    ],
     [
       'members[value eq "u1" or type eq "group"]',
       `exists (select 1 from scim_group_members m where m.group_id = r.id and ${visible(1)} and ((m.member_id = $2) or (lower(m.member_type) = lower($3))))`,
@@ -351,7 +431,11 @@ describe("compileFilter: refusals (400 invalidFilter)", () => {
   });
 
   it("refuses a nested value path built by hand", () => {
-    const node: FilterNode = { kind: "valuePath", path: { attr: "emails" }, filter: { kind: "valuePath", path: { attr: "type" }, filter: parseFilter('x eq "1"') } };
+    const node: FilterNode = {
+      kind: "valuePath",
+      path: { attr: "emails" },
+      filter: { kind: "valuePath", path: { attr: "type" }, filter: parseFilter('x eq "1"') },
+    };
     expect(refusal(() => compileFilter(node, { catalog: users }, new Params()))).toMatchObject(INVALID_FILTER);
   });
 });
@@ -406,8 +490,16 @@ describe("sortExpression", () => {
     ["name.familyName", "lower(r.resource #>> $1::text[])", [["name", "familyName"]]],
     [`${ENT}:employeeNumber`, "lower(r.resource #>> $1::text[])", [[ENT, "employeeNumber"]]],
     // a multi-valued attribute sorts by its primary (else first) value
-    ["emails", `(select lower(e ->> $2) from jsonb_array_elements(${arr(1)}) e order by (e ->> 'primary') = 'true' desc nulls last limit 1)`, [["emails"], "value"]],
-    ["emails.type", `(select lower(e ->> $2) from jsonb_array_elements(${arr(1)}) e order by (e ->> 'primary') = 'true' desc nulls last limit 1)`, [["emails"], "type"]],
+    [
+      "emails",
+      `(select lower(e ->> $2) from jsonb_array_elements(${arr(1)}) e order by (e ->> 'primary') = 'true' desc nulls last limit 1)`,
+      [["emails"], "value"],
+    ],
+    [
+      "emails.type",
+      `(select lower(e ->> $2) from jsonb_array_elements(${arr(1)}) e order by (e ->> 'primary') = 'true' desc nulls last limit 1)`,
+      [["emails"], "type"],
+    ],
   ])("%s -> %s", (sortBy, sql, params) => {
     const p = new Params();
     expect({ sql: sortExpression(parseAttrPath(sortBy), users, p), params: p.values }).toEqual({ sql, params });

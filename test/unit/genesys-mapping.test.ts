@@ -1,5 +1,13 @@
 import { describe, expect, it } from "@jest/globals";
-import { addressesOf, createBody, desiredFields, fieldChanges, managerScimId, stateOf, type ScimUserResource } from "../../src/sync/genesys-mapping.js";
+import {
+  addressesOf,
+  createBody,
+  desiredFields,
+  fieldChanges,
+  managerScimId,
+  stateOf,
+  type ScimUserResource,
+} from "../../src/sync/genesys-mapping.js";
 import type { GenesysUser } from "../../src/sync/targets/target.js";
 
 const ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";

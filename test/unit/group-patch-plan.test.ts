@@ -28,16 +28,44 @@ function refusal(ops: PatchOperation[]): { status?: unknown; scimType?: unknown 
 
 describe("planGroupPatch: adding members", () => {
   it.each<[string, PatchOperation[], Plan]>([
-    ["an array of {value, display}", [add("members", [{ value: "u1", display: "Ann" }, { value: "u2" }])], { members: [{ kind: "add", refs: [{ value: "u1", display: "Ann" }, { value: "u2" }] }] }],
+    [
+      "an array of {value, display}",
+      [add("members", [{ value: "u1", display: "Ann" }, { value: "u2" }])],
+      { members: [{ kind: "add", refs: [{ value: "u1", display: "Ann" }, { value: "u2" }] }] },
+    ],
     ["one member object, not in an array", [add("members", { value: "u1" })], { members: [{ kind: "add", refs: [{ value: "u1" }] }] }],
     ["bare id strings", [add("members", ["u1", "u2"])], { members: [{ kind: "add", refs: [{ value: "u1" }, { value: "u2" }] }] }],
-    ["Microsoft's displayName for display", [add("members", [{ value: "u1", displayName: "Ann" }])], { members: [{ kind: "add", refs: [{ value: "u1", display: "Ann" }] }] }],
-    ["display wins over displayName", [add("members", [{ value: "u1", display: "A", displayName: "B" }])], { members: [{ kind: "add", refs: [{ value: "u1", display: "A" }] }] }],
+    [
+      "Microsoft's displayName for display",
+      [add("members", [{ value: "u1", displayName: "Ann" }])],
+      { members: [{ kind: "add", refs: [{ value: "u1", display: "Ann" }] }] },
+    ],
+    [
+      "display wins over displayName",
+      [add("members", [{ value: "u1", display: "A", displayName: "B" }])],
+      { members: [{ kind: "add", refs: [{ value: "u1", display: "A" }] }] },
+    ],
     ["path in any case", [add("MEMBERS", [{ value: "u1" }])], { members: [{ kind: "add", refs: [{ value: "u1" }] }] }],
-    ["path with the core schema URN", [add(`${GROUP}:members`, [{ value: "u1" }])], { members: [{ kind: "add", refs: [{ value: "u1" }] }] }],
-    ["path with the core schema URN in another case", [add(`${GROUP.toUpperCase()}:members`, [{ value: "u1" }])], { members: [{ kind: "add", refs: [{ value: "u1" }] }] }],
-    ["no path: an object holding members", [add(undefined, { members: [{ value: "u1" }] })], { members: [{ kind: "add", refs: [{ value: "u1" }] }] }],
-    ["no path: URN-qualified members key", [add(undefined, { [`${GROUP}:members`]: [{ value: "u1" }] })], { members: [{ kind: "add", refs: [{ value: "u1" }] }] }],
+    [
+      "path with the core schema URN",
+      [add(`${GROUP}:members`, [{ value: "u1" }])],
+      { members: [{ kind: "add", refs: [{ value: "u1" }] }] },
+    ],
+    [
+      "path with the core schema URN in another case",
+      [add(`${GROUP.toUpperCase()}:members`, [{ value: "u1" }])],
+      { members: [{ kind: "add", refs: [{ value: "u1" }] }] },
+    ],
+    [
+      "no path: an object holding members",
+      [add(undefined, { members: [{ value: "u1" }] })],
+      { members: [{ kind: "add", refs: [{ value: "u1" }] }] },
+    ],
+    [
+      "no path: URN-qualified members key",
+      [add(undefined, { [`${GROUP}:members`]: [{ value: "u1" }] })],
+      { members: [{ kind: "add", refs: [{ value: "u1" }] }] },
+    ],
     ["an empty array adds nothing but is still a change", [add("members", [])], { members: [{ kind: "add", refs: [] }] }],
   ])("%s", (_label, ops, plan) => {
     expect(planGroupPatch(ops)).toEqual(plan);
@@ -46,12 +74,20 @@ describe("planGroupPatch: adding members", () => {
 
 describe("planGroupPatch: removing members", () => {
   it.each<[string, PatchOperation[], Plan]>([
-    ["by value (Entra ID's form)", [remove("members", [{ value: "u1" }, { value: "u2" }])], { members: [{ kind: "removeValues", values: ["u1", "u2"] }] }],
+    [
+      "by value (Entra ID's form)",
+      [remove("members", [{ value: "u1" }, { value: "u2" }])],
+      { members: [{ kind: "removeValues", values: ["u1", "u2"] }] },
+    ],
     ["by bare ids", [remove("members", ["u1"])], { members: [{ kind: "removeValues", values: ["u1"] }] }],
     ["all: path members without a value", [remove("members")], { members: [{ kind: "removeAll" }] }],
     ["all, URN-qualified path", [remove(`${GROUP}:members`)], { members: [{ kind: "removeAll" }] }],
     ["by a value filter", [remove('members[value eq "u1"]')], { members: [{ kind: "removeWhere", filter: memberCmp("value", "u1") }] }],
-    ["by a value filter, URN-qualified, any case", [remove(`${GROUP}:Members[Value eq "u1"]`)], { members: [{ kind: "removeWhere", filter: memberCmp("value", "u1") }] }],
+    [
+      "by a value filter, URN-qualified, any case",
+      [remove(`${GROUP}:Members[Value eq "u1"]`)],
+      { members: [{ kind: "removeWhere", filter: memberCmp("value", "u1") }] },
+    ],
     [
       "by a compound value filter",
       [remove('members[type eq "User" and value eq "u1"]')],
@@ -64,10 +100,22 @@ describe("planGroupPatch: removing members", () => {
 
 describe("planGroupPatch: replacing members", () => {
   it.each<[string, PatchOperation[], Plan]>([
-    ["replace: remove all, then add", [replace("members", [{ value: "u1" }, { value: "u2" }])], { members: [{ kind: "removeAll" }, { kind: "add", refs: [{ value: "u1" }, { value: "u2" }] }] }],
-    ["replace with an empty list empties the group", [replace("members", [])], { members: [{ kind: "removeAll" }, { kind: "add", refs: [] }] }],
+    [
+      "replace: remove all, then add",
+      [replace("members", [{ value: "u1" }, { value: "u2" }])],
+      { members: [{ kind: "removeAll" }, { kind: "add", refs: [{ value: "u1" }, { value: "u2" }] }] },
+    ],
+    [
+      "replace with an empty list empties the group",
+      [replace("members", [])],
+      { members: [{ kind: "removeAll" }, { kind: "add", refs: [] }] },
+    ],
     ["replace with null empties the group", [replace("members", null)], { members: [{ kind: "removeAll" }, { kind: "add", refs: [] }] }],
-    ["no-path replace holding members", [replace(undefined, { members: ["u1"] })], { members: [{ kind: "removeAll" }, { kind: "add", refs: [{ value: "u1" }] }] }],
+    [
+      "no-path replace holding members",
+      [replace(undefined, { members: ["u1"] })],
+      { members: [{ kind: "removeAll" }, { kind: "add", refs: [{ value: "u1" }] }] },
+    ],
   ])("%s", (_label, ops, plan) => {
     expect(planGroupPatch(ops)).toEqual(plan);
   });
@@ -78,15 +126,23 @@ describe("planGroupPatch: displayName and externalId", () => {
     ["replace displayName", [replace("displayName", "Sales")], { displayName: "Sales", members: [] }],
     ["add displayName", [add("displayname", "Sales")], { displayName: "Sales", members: [] }],
     ["URN-qualified displayName", [replace(`${GROUP}:displayName`, "Sales")], { displayName: "Sales", members: [] }],
-    ["no-path replace (Okta's form), echoed id/schemas/meta ignored", [replace(undefined, { id: "g1", schemas: [GROUP], meta: { resourceType: "Group" }, displayName: "Sales" })], { displayName: "Sales", members: [] }],
+    [
+      "no-path replace (Okta's form), echoed id/schemas/meta ignored",
+      [replace(undefined, { id: "g1", schemas: [GROUP], meta: { resourceType: "Group" }, displayName: "Sales" })],
+      { displayName: "Sales", members: [] },
+    ],
     ["the last displayName wins", [replace("displayName", "A"), replace("displayName", "B")], { displayName: "B", members: [] }],
     ["displayName keeps surrounding spaces", [replace("displayName", " Sales ")], { displayName: " Sales ", members: [] }],
     ["replace externalId", [replace("externalId", "ext-1")], { externalId: "ext-1", members: [] }],
     ["remove externalId", [remove("externalId")], { externalId: null, members: [] }],
     ["replace externalId with null clears it", [replace("externalId", null)], { externalId: null, members: [] }],
-    ["displayName and members in one no-path op", [replace(undefined, { displayName: "Sales", members: [{ value: "u1" }] })], { displayName: "Sales", members: [{ kind: "removeAll" }, { kind: "add", refs: [{ value: "u1" }] }] }],
+    [
+      "displayName and members in one no-path op",
+      [replace(undefined, { displayName: "Sales", members: [{ value: "u1" }] })],
+      { displayName: "Sales", members: [{ kind: "removeAll" }, { kind: "add", refs: [{ value: "u1" }] }] },
+    ],
     ["path id is read-only, ignored", [replace("id", "other")], { members: [] }],
-    ["path meta is read-only, ignored", [replace("meta", { version: "W/\"9\"" })], { members: [] }],
+    ["path meta is read-only, ignored", [replace("meta", { version: 'W/"9"' })], { members: [] }],
     ["no operations: an empty plan", [], { members: [] }],
   ])("%s", (_label, ops, plan) => {
     expect(planGroupPatch(ops)).toEqual(plan);
@@ -95,27 +151,57 @@ describe("planGroupPatch: displayName and externalId", () => {
 
 describe("planGroupPatch: coalescing", () => {
   it.each<[string, PatchOperation[], Plan]>([
-    ["runs of adds become one add, in order", [add("members", [{ value: "u1" }]), add("members", [{ value: "u2" }]), add("members", ["u3"])], { members: [{ kind: "add", refs: [{ value: "u1" }, { value: "u2" }, { value: "u3" }] }] }],
-    ["runs of removals by value become one", [remove("members", [{ value: "u1" }]), remove("members", [{ value: "u2" }])], { members: [{ kind: "removeValues", values: ["u1", "u2"] }] }],
+    [
+      "runs of adds become one add, in order",
+      [add("members", [{ value: "u1" }]), add("members", [{ value: "u2" }]), add("members", ["u3"])],
+      { members: [{ kind: "add", refs: [{ value: "u1" }, { value: "u2" }, { value: "u3" }] }] },
+    ],
+    [
+      "runs of removals by value become one",
+      [remove("members", [{ value: "u1" }]), remove("members", [{ value: "u2" }])],
+      { members: [{ kind: "removeValues", values: ["u1", "u2"] }] },
+    ],
     [
       "an add then a removal of the same member stay in order",
       [add("members", ["u1"]), remove("members", ["u1"])],
-      { members: [{ kind: "add", refs: [{ value: "u1" }] }, { kind: "removeValues", values: ["u1"] }] },
+      {
+        members: [
+          { kind: "add", refs: [{ value: "u1" }] },
+          { kind: "removeValues", values: ["u1"] },
+        ],
+      },
     ],
     [
       "add, remove, add: three runs",
       [add("members", ["u1"]), remove("members", ["u2"]), add("members", ["u3"])],
-      { members: [{ kind: "add", refs: [{ value: "u1" }] }, { kind: "removeValues", values: ["u2"] }, { kind: "add", refs: [{ value: "u3" }] }] },
+      {
+        members: [
+          { kind: "add", refs: [{ value: "u1" }] },
+          { kind: "removeValues", values: ["u2"] },
+          { kind: "add", refs: [{ value: "u3" }] },
+        ],
+      },
     ],
     [
       "removals by filter are not merged",
       [remove('members[value eq "u1"]'), remove('members[value eq "u2"]')],
-      { members: [{ kind: "removeWhere", filter: memberCmp("value", "u1") }, { kind: "removeWhere", filter: memberCmp("value", "u2") }] },
+      {
+        members: [
+          { kind: "removeWhere", filter: memberCmp("value", "u1") },
+          { kind: "removeWhere", filter: memberCmp("value", "u2") },
+        ],
+      },
     ],
     [
       "a filter removal splits a run of removals by value",
       [remove("members", ["u1"]), remove('members[value eq "u2"]'), remove("members", ["u3"])],
-      { members: [{ kind: "removeValues", values: ["u1"] }, { kind: "removeWhere", filter: memberCmp("value", "u2") }, { kind: "removeValues", values: ["u3"] }] },
+      {
+        members: [
+          { kind: "removeValues", values: ["u1"] },
+          { kind: "removeWhere", filter: memberCmp("value", "u2") },
+          { kind: "removeValues", values: ["u3"] },
+        ],
+      },
     ],
     ["two remove-alls are not merged", [remove("members"), remove("members")], { members: [{ kind: "removeAll" }, { kind: "removeAll" }] }],
     [

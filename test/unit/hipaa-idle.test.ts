@@ -31,16 +31,66 @@ describe("idleRisk", () => {
   type Use = { issuedAtMs: number; lastUsedAtMs: number; uses: number };
   type Risk = { idleSeconds: number; gapSeconds: number | null; atRisk: boolean };
   it.each<[string, Use, number, Risk]>([
-    ["never used: no gap, idle since issue below the limit", { issuedAtMs: T0, lastUsedAtMs: T0, uses: 0 }, T0 + s(600), { idleSeconds: 600, gapSeconds: null, atRisk: false }],
-    ["never used: idle past the limit", { issuedAtMs: T0, lastUsedAtMs: T0, uses: 0 }, T0 + s(901), { idleSeconds: 901, gapSeconds: null, atRisk: true }],
-    ["used every 60 s", { issuedAtMs: T0, lastUsedAtMs: T0 + s(600), uses: 10 }, T0 + s(630), { idleSeconds: 30, gapSeconds: 60, atRisk: false }],
-    ["one use 300 s after issue", { issuedAtMs: T0, lastUsedAtMs: T0 + s(300), uses: 1 }, T0 + s(300), { idleSeconds: 0, gapSeconds: 300, atRisk: false }],
-    ["average gap exactly 900 s: not at risk", { issuedAtMs: T0, lastUsedAtMs: T0 + s(1800), uses: 2 }, T0 + s(1800), { idleSeconds: 0, gapSeconds: 900, atRisk: false }],
-    ["average gap 900.001 s: at risk", { issuedAtMs: T0, lastUsedAtMs: T0 + 1_800_002, uses: 2 }, T0 + 1_800_002, { idleSeconds: 0, gapSeconds: 900.001, atRisk: true }],
-    ["used once an hour: at risk though used just now", { issuedAtMs: T0, lastUsedAtMs: T0 + s(7200), uses: 2 }, T0 + s(7200), { idleSeconds: 0, gapSeconds: 3600, atRisk: true }],
-    ["idle exactly 900 s: not at risk", { issuedAtMs: T0, lastUsedAtMs: T0 + s(60), uses: 1 }, T0 + s(960), { idleSeconds: 900, gapSeconds: 60, atRisk: false }],
-    ["idle 900.001 s: at risk", { issuedAtMs: T0, lastUsedAtMs: T0 + s(60), uses: 1 }, T0 + s(60) + 900_001, { idleSeconds: 900.001, gapSeconds: 60, atRisk: true }],
-    ["frequent uses but idle since: at risk", { issuedAtMs: T0, lastUsedAtMs: T0 + s(100), uses: 100 }, T0 + s(1100), { idleSeconds: 1000, gapSeconds: 1, atRisk: true }],
+    [
+      "never used: no gap, idle since issue below the limit",
+      { issuedAtMs: T0, lastUsedAtMs: T0, uses: 0 },
+      T0 + s(600),
+      { idleSeconds: 600, gapSeconds: null, atRisk: false },
+    ],
+    [
+      "never used: idle past the limit",
+      { issuedAtMs: T0, lastUsedAtMs: T0, uses: 0 },
+      T0 + s(901),
+      { idleSeconds: 901, gapSeconds: null, atRisk: true },
+    ],
+    [
+      "used every 60 s",
+      { issuedAtMs: T0, lastUsedAtMs: T0 + s(600), uses: 10 },
+      T0 + s(630),
+      { idleSeconds: 30, gapSeconds: 60, atRisk: false },
+    ],
+    [
+      "one use 300 s after issue",
+      { issuedAtMs: T0, lastUsedAtMs: T0 + s(300), uses: 1 },
+      T0 + s(300),
+      { idleSeconds: 0, gapSeconds: 300, atRisk: false },
+    ],
+    [
+      "average gap exactly 900 s: not at risk",
+      { issuedAtMs: T0, lastUsedAtMs: T0 + s(1800), uses: 2 },
+      T0 + s(1800),
+      { idleSeconds: 0, gapSeconds: 900, atRisk: false },
+    ],
+    [
+      "average gap 900.001 s: at risk",
+      { issuedAtMs: T0, lastUsedAtMs: T0 + 1_800_002, uses: 2 },
+      T0 + 1_800_002,
+      { idleSeconds: 0, gapSeconds: 900.001, atRisk: true },
+    ],
+    [
+      "used once an hour: at risk though used just now",
+      { issuedAtMs: T0, lastUsedAtMs: T0 + s(7200), uses: 2 },
+      T0 + s(7200),
+      { idleSeconds: 0, gapSeconds: 3600, atRisk: true },
+    ],
+    [
+      "idle exactly 900 s: not at risk",
+      { issuedAtMs: T0, lastUsedAtMs: T0 + s(60), uses: 1 },
+      T0 + s(960),
+      { idleSeconds: 900, gapSeconds: 60, atRisk: false },
+    ],
+    [
+      "idle 900.001 s: at risk",
+      { issuedAtMs: T0, lastUsedAtMs: T0 + s(60), uses: 1 },
+      T0 + s(60) + 900_001,
+      { idleSeconds: 900.001, gapSeconds: 60, atRisk: true },
+    ],
+    [
+      "frequent uses but idle since: at risk",
+      { issuedAtMs: T0, lastUsedAtMs: T0 + s(100), uses: 100 },
+      T0 + s(1100),
+      { idleSeconds: 1000, gapSeconds: 1, atRisk: true },
+    ],
   ])("%s", (_label, use, nowMs, expected) => {
     expect(idleRisk(use, nowMs)).toEqual(expected);
   });

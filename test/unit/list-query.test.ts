@@ -126,7 +126,7 @@ describe("parseListParams: filter", () => {
     ["empty: no filter", "", undefined],
     ["blank: no filter", "   ", undefined],
     ["passed to the filter parser", 'userName eq "bjensen"', { kind: "compare", path: { attr: "username" }, op: "eq", value: "bjensen" }],
-    ["with surrounding spaces", '  title pr  ', { kind: "present", path: { attr: "title" } }],
+    ["with surrounding spaces", "  title pr  ", { kind: "present", path: { attr: "title" } }],
     [
       "a compound filter",
       'userName sw "a" and active eq true',

@@ -46,6 +46,8 @@ describe("the tests' outbound-network guard", () => {
       () => null,
       (err: unknown) => err as Error,
     );
-    expect(String((failure?.cause as Error | undefined)?.message)).toMatch(/test network guard: outbound connection to 192\.0\.2\.1 refused/);
+    expect(String((failure?.cause as Error | undefined)?.message)).toMatch(
+      /test network guard: outbound connection to 192\.0\.2\.1 refused/,
+    );
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "@jest/globals";
-import { COMPARE_OPS, parseAttrPath, parseFilter, type AttrPath, type CompareOp, type FilterNode, type FilterValue } from "../../src/scim/filter.js";
+import {
+  COMPARE_OPS,
+  parseAttrPath,
+  parseFilter,
+  type AttrPath,
+  type CompareOp,
+  type FilterNode,
+  type FilterValue,
+} from "../../src/scim/filter.js";
 import { ScimError } from "../../src/scim/scim-error.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -8,12 +16,21 @@ const CORE_LC = "urn:ietf:params:scim:schemas:core:2.0:user";
 
 // Tree builders: attribute paths as the parser returns them (lower-cased names).
 const path = (attr: string, sub?: string, schema?: string): AttrPath => ({ schema, attr, sub });
-const cmp = (p: AttrPath | string, op: CompareOp, value: FilterValue): FilterNode => ({ kind: "compare", path: typeof p === "string" ? path(p) : p, op, value });
+const cmp = (p: AttrPath | string, op: CompareOp, value: FilterValue): FilterNode => ({
+  kind: "compare",
+  path: typeof p === "string" ? path(p) : p,
+  op,
+  value,
+});
 const pr = (p: AttrPath | string): FilterNode => ({ kind: "present", path: typeof p === "string" ? path(p) : p });
 const and = (left: FilterNode, right: FilterNode): FilterNode => ({ kind: "and", left, right });
 const or = (left: FilterNode, right: FilterNode): FilterNode => ({ kind: "or", left, right });
 const not = (expr: FilterNode): FilterNode => ({ kind: "not", expr });
-const vp = (p: AttrPath | string, filter: FilterNode): FilterNode => ({ kind: "valuePath", path: typeof p === "string" ? path(p) : p, filter });
+const vp = (p: AttrPath | string, filter: FilterNode): FilterNode => ({
+  kind: "valuePath",
+  path: typeof p === "string" ? path(p) : p,
+  filter,
+});
 
 const A = cmp("a", "eq", 1);
 const B = cmp("b", "eq", 2);
@@ -58,7 +75,7 @@ describe("parseFilter: comparison operators", () => {
     ['UserName Sw "J"', cmp("username", "sw", "J")],
     ["Title PR", pr("title")],
     ['Name.FamilyName cO "x"', cmp(path("name", "familyname"), "co", "x")],
-    ['a eq 1 AND b eq 2 Or c eq 3', or(and(A, B), C)],
+    ["a eq 1 AND b eq 2 Or c eq 3", or(and(A, B), C)],
     ["NoT (a eq 1)", not(A)],
     ['EMAILS[TYPE EQ "work"]', vp("emails", cmp("type", "eq", "work"))],
   ])("operators and attribute names in any case: %s", (filter, tree) => {
@@ -159,8 +176,14 @@ describe("parseFilter: value paths", () => {
     ['emails[type eq "work" and value co "@example.com"]', vp("emails", and(work, cmp("value", "co", "@example.com")))],
     ['emails[type eq "work" or type eq "home"]', vp("emails", or(work, cmp("type", "eq", "home")))],
     ['emails[type eq "work" or primary eq true and value pr]', vp("emails", or(work, and(cmp("primary", "eq", true), pr("value"))))],
-    ['emails[(type eq "work" or type eq "home") and not (primary eq true)]', vp("emails", and(or(work, cmp("type", "eq", "home")), not(cmp("primary", "eq", true))))],
-    ['userType eq "Employee" and emails[type eq "work" and value co "@example.com"]', and(cmp("usertype", "eq", "Employee"), vp("emails", and(work, cmp("value", "co", "@example.com"))))],
+    [
+      'emails[(type eq "work" or type eq "home") and not (primary eq true)]',
+      vp("emails", and(or(work, cmp("type", "eq", "home")), not(cmp("primary", "eq", true)))),
+    ],
+    [
+      'userType eq "Employee" and emails[type eq "work" and value co "@example.com"]',
+      and(cmp("usertype", "eq", "Employee"), vp("emails", and(work, cmp("value", "co", "@example.com")))),
+    ],
     ['emails[type eq "work"] or ims[type eq "xmpp"]', or(vp("emails", work), vp("ims", cmp("type", "eq", "xmpp")))],
     // two value paths on the same attribute stay two nodes (two different e-mails may satisfy them)
     ['emails[type eq "work"] and emails[type eq "home"]', and(vp("emails", work), vp("emails", cmp("type", "eq", "home")))],
@@ -183,7 +206,10 @@ describe("parseFilter: value paths", () => {
 describe("parseFilter: URN-prefixed attributes", () => {
   it.each<[string, FilterNode]>([
     [`${ENTERPRISE}:department eq "Sales"`, cmp(path("department", undefined, ENTERPRISE_LC), "eq", "Sales")],
-    [`${ENTERPRISE}:manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d"`, cmp(path("manager", "value", ENTERPRISE_LC), "eq", "26118915-6090-4610-87e4-49d8ca9f808d")],
+    [
+      `${ENTERPRISE}:manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d"`,
+      cmp(path("manager", "value", ENTERPRISE_LC), "eq", "26118915-6090-4610-87e4-49d8ca9f808d"),
+    ],
     [`${ENTERPRISE.toUpperCase()}:DEPARTMENT pr`, pr(path("department", undefined, ENTERPRISE_LC))],
     [`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x"`, cmp(path("username", undefined, CORE_LC), "eq", "x")],
     [`urn:ietf:params:scim:schemas:core:2.0:User:name.familyName sw "J"`, cmp(path("name", "familyname", CORE_LC), "sw", "J")],
@@ -213,22 +239,33 @@ describe("parseAttrPath", () => {
     expect(parseAttrPath(raw)).toEqual(expected);
   });
 
-  it.each(["", "a.b.c", "name.", ".name", "1userName", "user name", "user@name", "emails[type", `${ENTERPRISE}:`, `${ENTERPRISE}:manager.value.x`, `${ENTERPRISE}:9lives`])(
-    "refuses %j with invalidFilter",
-    (raw) => {
-      let thrown: unknown;
-      try {
-        parseAttrPath(raw);
-      } catch (err) {
-        thrown = err;
-      }
-      expect(thrown).toBeInstanceOf(ScimError);
-      expect(thrown).toMatchObject({ status: 400, scimType: "invalidFilter" });
-    },
-  );
+  it.each([
+    "",
+    "a.b.c",
+    "name.",
+    ".name",
+    "1userName",
+    "user name",
+    "user@name",
+    "emails[type",
+    `${ENTERPRISE}:`,
+    `${ENTERPRISE}:manager.value.x`,
+    `${ENTERPRISE}:9lives`,
+  ])("refuses %j with invalidFilter", (raw) => {
+    let thrown: unknown;
+    try {
+      parseAttrPath(raw);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ScimError);
+    expect(thrown).toMatchObject({ status: 400, scimType: "invalidFilter" });
+  });
 
   it("throws the caller's error for a bad path", () => {
-    expect(() => parseAttrPath("a.b.c", (d) => new ScimError(400, "invalidValue", `sortBy: ${d}`))).toThrow(/sortBy: invalid attribute path "a\.b\.c"/);
+    expect(() => parseAttrPath("a.b.c", (d) => new ScimError(400, "invalidValue", `sortBy: ${d}`))).toThrow(
+      /sortBy: invalid attribute path "a\.b\.c"/,
+    );
     let thrown: unknown;
     try {
       parseAttrPath("a.b.c", (d) => new ScimError(400, "invalidValue", d));
@@ -243,78 +280,86 @@ describe("parseFilter: malformed filters are refused with 400 invalidFilter", ()
   const MAX = 4096;
   const sized = (n: number) => `userName eq "${"a".repeat(n - 'userName eq ""'.length)}"`;
 
-  it.each(([
-    ["empty filter", ""],
-    ["blank filter", "   \t "],
-    ["missing value", "userName eq"],
-    ["missing value before and", 'userName eq and title pr'],
-    ["missing value before )", '(userName eq)'],
-    ["missing value before ]", "emails[type eq]"],
-    ["a value-less operator given a bracket", "userName eq ["],
-    ["missing operator", "userName"],
-    ["missing operator before and", 'userName and title pr'],
-    ["unknown operator", 'userName xx "a"'],
-    ["unknown operator like", 'userName like "a%"'],
-    ["symbolic operator", 'userName = "a"'],
-    ["pr given a value", 'userName pr "a"'],
-    ["two comparisons without a logical operator", 'userName eq "a" title eq "b"'],
-    ["trailing and", 'userName eq "a" and'],
-    ["trailing or", 'userName eq "a" or'],
-    ["trailing not", 'userName eq "a" and not'],
-    ["leading and", 'and userName eq "a"'],
-    ["leading or", 'or userName eq "a"'],
-    ["doubled and", 'userName eq "a" and and title pr'],
-    ["and or", 'userName eq "a" and or title pr'],
-    ["missing closing parenthesis", '(userName eq "a"'],
-    ["missing closing parenthesis, nested", '((userName eq "a") or title pr'],
-    ["extra closing parenthesis", 'userName eq "a")'],
-    ["closing before opening", ')userName eq "a"('],
-    ["empty parentheses", "()"],
-    ["not with empty parentheses", "not ()"],
-    ["missing closing bracket", 'emails[type eq "work"'],
-    ["missing closing bracket before and", 'emails[type eq "work" and userName pr'],
-    ["extra closing bracket", 'emails[type eq "work"]]'],
-    ["stray closing bracket", 'userName eq "a"]'],
-    ["empty brackets", "emails[]"],
-    ["bracket closing a parenthesis", '(emails[type eq "work")]'],
-    ["not without parentheses", 'not userName eq "a"'],
-    ["not without parentheses after and", 'title pr and not userName eq "a"'],
-    ["not around a bare value path", 'not emails[type eq "work"]'],
-    ["nested value path", 'emails[value[type eq "x"]]'],
-    ["nested value path after and", 'emails[type eq "work" and x[y eq 1]]'],
-    ["value path on a sub-attribute", 'name.givenName[type eq "x"]'],
-    ["dotted path inside a value path", 'emails[value.x eq "a"]'],
-    ["URN path inside a value path", `emails[${ENTERPRISE}:department eq "a"]`],
-    ["two value paths in a row", 'emails[type eq "work"][value eq "x"]'],
-    ["Entra form without operator", 'emails[type eq "work"].value'],
-    ["Entra form without value", 'emails[type eq "work"].value eq'],
-    ["Entra form with a bad sub-attribute", 'emails[type eq "work"].1x eq "a"'],
-    ["Entra form with a dotted sub-attribute", 'emails[type eq "work"].value.x eq "a"'],
-    ["unterminated string", 'userName eq "abc'],
-    ["unterminated string after an escaped quote", 'userName eq "abc\\"'],
-    ["unterminated string inside brackets", 'emails[value eq "x]'],
-    ["lone quote", '"'],
-    ["invalid JSON escape", 'userName eq "a\\x"'],
-    ["truncated unicode escape", 'userName eq "\\u12"'],
-    ["a string where the attribute should be", '"userName" eq "a"'],
-    ["a bad attribute name", '1userName eq "a"'],
-    ["too many dots", 'a.b.c eq "a"'],
-    ["logical word as value: and", "userName eq and"],
-    ["logical word as value: or", "userName eq or"],
-    ["logical word as value: not", "userName eq not"],
-    ["over-long filter", sized(MAX + 1)],
-    ["much over-long filter", `userName eq "${"x".repeat(100_000)}"`],
-  ] as Array<[string, string]>).map(([name, filter]) => [name, JSON.stringify(filter.length > 80 ? `${filter.slice(0, 40)}…(${filter.length} characters)` : filter), filter] as const))(
-    "%s: %s",
-    (_name, _shown, filter) => {
+  it.each(
+    (
+      [
+        ["empty filter", ""],
+        ["blank filter", "   \t "],
+        ["missing value", "userName eq"],
+        ["missing value before and", "userName eq and title pr"],
+        ["missing value before )", "(userName eq)"],
+        ["missing value before ]", "emails[type eq]"],
+        ["a value-less operator given a bracket", "userName eq ["],
+        ["missing operator", "userName"],
+        ["missing operator before and", "userName and title pr"],
+        ["unknown operator", 'userName xx "a"'],
+        ["unknown operator like", 'userName like "a%"'],
+        ["symbolic operator", 'userName = "a"'],
+        ["pr given a value", 'userName pr "a"'],
+        ["two comparisons without a logical operator", 'userName eq "a" title eq "b"'],
+        ["trailing and", 'userName eq "a" and'],
+        ["trailing or", 'userName eq "a" or'],
+        ["trailing not", 'userName eq "a" and not'],
+        ["leading and", 'and userName eq "a"'],
+        ["leading or", 'or userName eq "a"'],
+        ["doubled and", 'userName eq "a" and and title pr'],
+        ["and or", 'userName eq "a" and or title pr'],
+        ["missing closing parenthesis", '(userName eq "a"'],
+        ["missing closing parenthesis, nested", '((userName eq "a") or title pr'],
+        ["extra closing parenthesis", 'userName eq "a")'],
+        ["closing before opening", ')userName eq "a"('],
+        ["empty parentheses", "()"],
+        ["not with empty parentheses", "not ()"],
+        ["missing closing bracket", 'emails[type eq "work"'],
+        ["missing closing bracket before and", 'emails[type eq "work" and userName pr'],
+        ["extra closing bracket", 'emails[type eq "work"]]'],
+        ["stray closing bracket", 'userName eq "a"]'],
+        ["empty brackets", "emails[]"],
+        ["bracket closing a parenthesis", '(emails[type eq "work")]'],
+        ["not without parentheses", 'not userName eq "a"'],
+        ["not without parentheses after and", 'title pr and not userName eq "a"'],
+        ["not around a bare value path", 'not emails[type eq "work"]'],
+        ["nested value path", 'emails[value[type eq "x"]]'],
+        ["nested value path after and", 'emails[type eq "work" and x[y eq 1]]'],
+        ["value path on a sub-attribute", 'name.givenName[type eq "x"]'],
+        ["dotted path inside a value path", 'emails[value.x eq "a"]'],
+        ["URN path inside a value path", `emails[${ENTERPRISE}:department eq "a"]`],
+        ["two value paths in a row", 'emails[type eq "work"][value eq "x"]'],
+        ["Entra form without operator", 'emails[type eq "work"].value'],
+        ["Entra form without value", 'emails[type eq "work"].value eq'],
+        ["Entra form with a bad sub-attribute", 'emails[type eq "work"].1x eq "a"'],
+        ["Entra form with a dotted sub-attribute", 'emails[type eq "work"].value.x eq "a"'],
+        ["unterminated string", 'userName eq "abc'],
+        ["unterminated string after an escaped quote", 'userName eq "abc\\"'],
+        ["unterminated string inside brackets", 'emails[value eq "x]'],
+        ["lone quote", '"'],
+        ["invalid JSON escape", 'userName eq "a\\x"'],
+        ["truncated unicode escape", 'userName eq "\\u12"'],
+        ["a string where the attribute should be", '"userName" eq "a"'],
+        ["a bad attribute name", '1userName eq "a"'],
+        ["too many dots", 'a.b.c eq "a"'],
+        ["logical word as value: and", "userName eq and"],
+        ["logical word as value: or", "userName eq or"],
+        ["logical word as value: not", "userName eq not"],
+        ["over-long filter", sized(MAX + 1)],
+        ["much over-long filter", `userName eq "${"x".repeat(100_000)}"`],
+      ] as Array<[string, string]>
+    ).map(
+      ([name, filter]) =>
+        [name, JSON.stringify(filter.length > 80 ? `${filter.slice(0, 40)}…(${filter.length} characters)` : filter), filter] as const,
+    ),
+  )("%s: %s", (_name, _shown, filter) => {
     const err = refusal(filter);
     expect(err).toBeInstanceOf(ScimError);
     expect(err.status).toBe(400);
     expect(err.scimType).toBe("invalidFilter");
     expect(err.detail.length).toBeGreaterThan(0);
-    expect(err.toJSON()).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "400", scimType: "invalidFilter" });
-    },
-  );
+    expect(err.toJSON()).toMatchObject({
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+      status: "400",
+      scimType: "invalidFilter",
+    });
+  });
 
   it("accepts a filter of exactly the maximum length and refuses one character more", () => {
     expect(sized(MAX)).toHaveLength(MAX);

@@ -36,7 +36,10 @@ export function bearerAuth(deps: Pick<AppDeps, "store" | "clock" | "metrics" | "
     if (!token) {
       deps.metrics.tokenChecks.inc({ outcome: "missing" });
       const description = header ? "the Authorization header is not a Bearer token" : "no bearer token";
-      res.setHeader("WWW-Authenticate", header ? `Bearer realm="${REALM}", error="invalid_request", error_description="${description}"` : `Bearer realm="${REALM}"`);
+      res.setHeader(
+        "WWW-Authenticate",
+        header ? `Bearer realm="${REALM}", error="invalid_request", error_description="${description}"` : `Bearer realm="${REALM}"`,
+      );
       renderFailure(res, 401, description);
       return;
     }

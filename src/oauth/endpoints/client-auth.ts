@@ -24,20 +24,30 @@ export function readClientCredentials(req: Request, form: Record<string, string>
   const header = req.headers.authorization;
   const inBody = form.client_id !== undefined || form.client_secret !== undefined;
   if (header) {
-    if (inBody) throw new OAuthError(400, "invalid_request", "use one client authentication method: HTTP Basic or client_id/client_secret in the body, not both");
+    if (inBody)
+      throw new OAuthError(
+        400,
+        "invalid_request",
+        "use one client authentication method: HTTP Basic or client_id/client_secret in the body, not both",
+      );
     const m = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
     const decoded = m ? Buffer.from(m[1]!, "base64").toString("utf8") : "";
     const colon = decoded.indexOf(":");
     if (colon < 1) throw new OAuthError(401, "invalid_client", "malformed HTTP Basic client authentication", "basic header unparseable");
     try {
-      const creds = { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)), method: "client_secret_basic" as const };
+      const creds = {
+        clientId: formDecode(decoded.slice(0, colon)),
+        secret: formDecode(decoded.slice(colon + 1)),
+        method: "client_secret_basic" as const,
+      };
       if (isUnstorable(creds.clientId) || isUnstorable(creds.secret)) throw new URIError("unstorable");
       return creds;
     } catch {
       throw new OAuthError(401, "invalid_client", "malformed HTTP Basic client authentication", "bad percent-encoding");
     }
   }
-  if (!form.client_id) throw new OAuthError(401, "invalid_client", "client authentication required (HTTP Basic or client_id and client_secret)");
+  if (!form.client_id)
+    throw new OAuthError(401, "invalid_client", "client authentication required (HTTP Basic or client_id and client_secret)");
   if (!form.client_secret) throw new OAuthError(401, "invalid_client", "client_secret is required: this server has no public clients");
   return { clientId: form.client_id, secret: form.client_secret, method: "client_secret_post" };
 }
@@ -51,7 +61,8 @@ export function readForm(req: Request): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(body)) {
     if (typeof v !== "string") throw new OAuthError(400, "invalid_request", `parameter ${k} is repeated`);
-    if (isUnstorable(k) || isUnstorable(v)) throw new OAuthError(400, "invalid_request", "parameters may not contain U+0000 or an unpaired UTF-16 surrogate");
+    if (isUnstorable(k) || isUnstorable(v))
+      throw new OAuthError(400, "invalid_request", "parameters may not contain U+0000 or an unpaired UTF-16 surrogate");
     out[k] = v;
   }
   return out;
@@ -73,7 +84,14 @@ export function clientAuthenticator(store: Queryable, throttle: AuthThrottle) {
       throw err;
     }
     const wait = await throttle.retryAfter(creds.clientId, address);
-    if (wait > 0) throw new OAuthError(429, "temporarily_unavailable", `too many failed client authentications; retry after ${wait} s`, `client ${creds.clientId} throttled from ${address}`, wait);
+    if (wait > 0)
+      throw new OAuthError(
+        429,
+        "temporarily_unavailable",
+        `too many failed client authentications; retry after ${wait} s`,
+        `client ${creds.clientId} throttled from ${address}`,
+        wait,
+      );
     const client = await authenticateClient(store, creds.clientId, creds.secret);
     if (!client) {
       await throttle.failed(creds.clientId, address);

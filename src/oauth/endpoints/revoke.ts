@@ -16,7 +16,8 @@ export function revocationEndpoint(deps: Pick<AppDeps, "store">, authenticate: A
     if (!params.token) throw new OAuthError(400, "invalid_request", "token is required");
     const grants = (await loadClientAccess(deps.store, caller.id))?.grants ?? [];
     // another client's token: bridge:token:revoke, and the grant rule (could the caller grant the owner's roles?)
-    const mayRevokeOthers = async (ownerId: string) => mayDo(grants, "bridge:token:revoke") && ungrantable(grants, await heldGrantsOf(deps.store, ownerId)).length === 0;
+    const mayRevokeOthers = async (ownerId: string) =>
+      mayDo(grants, "bridge:token:revoke") && ungrantable(grants, await heldGrantsOf(deps.store, ownerId)).length === 0;
     const revoked = await revokeToken(deps.store, params.token, { clientId: caller.id, mayRevokeOthers });
     log.info({ clientId: caller.id, revoked }, "revocation");
     res.setHeader("Cache-Control", "no-store");

@@ -14,7 +14,11 @@ export function oauthRouter(deps: AppDeps): Router {
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: 16 * 1024, parameterLimit: 50 });
   const throttle = new AuthThrottle(
-    { perClient: deps.config.AUTH_FAILURES_PER_CLIENT, perAddress: deps.config.AUTH_FAILURES_PER_ADDRESS, windowSeconds: deps.config.AUTH_FAILURE_WINDOW_SECONDS },
+    {
+      perClient: deps.config.AUTH_FAILURES_PER_CLIENT,
+      perAddress: deps.config.AUTH_FAILURES_PER_ADDRESS,
+      windowSeconds: deps.config.AUTH_FAILURE_WINDOW_SECONDS,
+    },
     deps.redis,
     `${deps.config.QUEUE_PREFIX}:auth-failures`,
   );

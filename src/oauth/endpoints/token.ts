@@ -5,14 +5,22 @@ import { readForm, type AuthenticateClient } from "./client-auth.js";
 import { issueToken } from "../token-service.js";
 
 /** `POST /oauth/token`: RFC 6749 §4.4, the client-credentials grant. */
-export function tokenEndpoint(deps: Pick<AppDeps, "store" | "clock" | "metrics" | "config">, authenticate: AuthenticateClient): RequestHandler {
+export function tokenEndpoint(
+  deps: Pick<AppDeps, "store" | "clock" | "metrics" | "config">,
+  authenticate: AuthenticateClient,
+): RequestHandler {
   return async (req, res) => {
     const log = req.log.child({ category: "oauth" });
     try {
       const params = readForm(req);
       if (!params.grant_type) throw new OAuthError(400, "invalid_request", "grant_type is required");
       const client = await authenticate(req, params);
-      if (params.grant_type !== "client_credentials") throw new OAuthError(400, "unsupported_grant_type", `grant_type ${JSON.stringify(params.grant_type)} is not supported; use client_credentials`);
+      if (params.grant_type !== "client_credentials")
+        throw new OAuthError(
+          400,
+          "unsupported_grant_type",
+          `grant_type ${JSON.stringify(params.grant_type)} is not supported; use client_credentials`,
+        );
       if (params.scope !== undefined && params.scope.trim() !== "") {
         throw new OAuthError(400, "invalid_scope", "client-credentials clients carry roles, not scopes: omit scope");
       }

@@ -33,15 +33,31 @@ export class DryRunTarget implements DirectoryTarget {
   }
 
   private async save(kind: string, id: string, data: unknown): Promise<void> {
-    await this.db.query("insert into dry_run_directory(kind, id, data) values ($1,$2,$3::jsonb) on conflict (kind, id) do update set data = excluded.data", [kind, id, JSON.stringify(data)]);
+    await this.db.query(
+      "insert into dry_run_directory(kind, id, data) values ($1,$2,$3::jsonb) on conflict (kind, id) do update set data = excluded.data",
+      [kind, id, JSON.stringify(data)],
+    );
   }
 
   async createUser(ctx: CallContext, body: CreateUserBody): Promise<GenesysUser> {
     await this.plan(ctx, "POST", "/api/v2/users", body);
     const existing = await this.findUsersByEmail(ctx, body.email, ["active", "inactive", "deleted"]);
-    if (existing.length) throw new TargetError("conflict", `POST /api/v2/users: 409 general.conflict email ${body.email} is in use`, 409, undefined, "general.conflict");
+    if (existing.length)
+      throw new TargetError(
+        "conflict",
+        `POST /api/v2/users: 409 general.conflict email ${body.email} is in use`,
+        409,
+        undefined,
+        "general.conflict",
+      );
     const { divisionId, ...rest } = body;
-    const user: GenesysUser = { ...rest, id: randomUUID(), state: body.state ?? "active", version: 1, division: divisionId ? { id: divisionId } : undefined };
+    const user: GenesysUser = {
+      ...rest,
+      id: randomUUID(),
+      state: body.state ?? "active",
+      version: 1,
+      division: divisionId ? { id: divisionId } : undefined,
+    };
     await this.save("user", user.id, user);
     return user;
   }
@@ -56,9 +72,19 @@ export class DryRunTarget implements DirectoryTarget {
     await this.plan(ctx, "PATCH", `/api/v2/users/${id}`, body);
     const u = await this.load<GenesysUser>("user", id);
     if (!u) throw new TargetError("not_found", `PATCH /api/v2/users/${id}: 404 not.found`, 404);
-    if (u.version !== body.version) throw new TargetError("version_conflict", `PATCH /api/v2/users/${id}: 409 the version ${body.version} does not match the current version ${u.version}`, 409);
+    if (u.version !== body.version)
+      throw new TargetError(
+        "version_conflict",
+        `PATCH /api/v2/users/${id}: 409 the version ${body.version} does not match the current version ${u.version}`,
+        409,
+      );
     const { version: _v, manager, ...changes } = body;
-    const next: GenesysUser = { ...u, ...changes, ...(manager !== undefined ? { manager: manager ? { id: manager } : null } : {}), version: u.version + 1 };
+    const next: GenesysUser = {
+      ...u,
+      ...changes,
+      ...(manager !== undefined ? { manager: manager ? { id: manager } : null } : {}),
+      version: u.version + 1,
+    };
     await this.save("user", id, next);
     return next;
   }
@@ -70,7 +96,10 @@ export class DryRunTarget implements DirectoryTarget {
   }
 
   async findUsersByEmail(_ctx: CallContext, email: string, states: Array<GenesysUser["state"]>): Promise<GenesysUser[]> {
-    const rows = await this.db.query<{ data: GenesysUser }>("select data from dry_run_directory where kind = 'user' and lower(data->>'email') = lower($1)", [email]);
+    const rows = await this.db.query<{ data: GenesysUser }>(
+      "select data from dry_run_directory where kind = 'user' and lower(data->>'email') = lower($1)",
+      [email],
+    );
     return rows.map((r) => r.data).filter((u) => states.includes(u.state));
   }
 
@@ -84,12 +113,17 @@ export class DryRunTarget implements DirectoryTarget {
 
   /** The dry run's divisions are the bridge's own: each local division stands for itself. */
   async listDivisions(): Promise<GenesysDivision[]> {
-    const rows = await this.db.query<{ id: string; name: string; description: string; home: boolean }>("select id, name, description, home from divisions order by name");
+    const rows = await this.db.query<{ id: string; name: string; description: string; home: boolean }>(
+      "select id, name, description, home from divisions order by name",
+    );
     return rows.map((r) => ({ id: r.id, name: r.name, description: r.description, homeDivision: r.home }));
   }
 
   async findGroupByName(_ctx: CallContext, name: string): Promise<GenesysGroup | null> {
-    const rows = await this.db.query<{ data: GenesysGroup }>("select data from dry_run_directory where kind = 'group' and lower(data->>'name') = lower($1)", [name]);
+    const rows = await this.db.query<{ data: GenesysGroup }>(
+      "select data from dry_run_directory where kind = 'group' and lower(data->>'name') = lower($1)",
+      [name],
+    );
     return rows[0]?.data ?? null;
   }
 
@@ -116,12 +150,18 @@ export class DryRunTarget implements DirectoryTarget {
     }
     if (g) {
       const members = [...new Set([...g.members, ...userIds])];
-      await this.save("group", groupId, { ...g, members, memberCount: members.length, version: g.version + Math.ceil(userIds.length / 50) });
+      await this.save("group", groupId, {
+        ...g,
+        members,
+        memberCount: members.length,
+        version: g.version + Math.ceil(userIds.length / 50),
+      });
     }
   }
 
   async removeGroupMembers(ctx: CallContext, groupId: string, userIds: string[]): Promise<void> {
-    for (let i = 0; i < userIds.length; i += 50) await this.plan(ctx, "DELETE", `/api/v2/groups/${groupId}/members?ids=${userIds.slice(i, i + 50).join(",")}`);
+    for (let i = 0; i < userIds.length; i += 50)
+      await this.plan(ctx, "DELETE", `/api/v2/groups/${groupId}/members?ids=${userIds.slice(i, i + 50).join(",")}`);
     const g = await this.load<GenesysGroup & { members: string[] }>("group", groupId);
     if (g) {
       const members = g.members.filter((m) => !userIds.includes(m));

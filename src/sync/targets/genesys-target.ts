@@ -57,7 +57,14 @@ export function retryAfterMs(headers: Pick<Headers, "get">, now: number): number
       parts = { d: m[2]!, mon: m[1]!, y: m[6]!, h: m[3]!, mi: m[4]!, s: m[5]! };
     }
     if (!parts) return null;
-    const [d, mon, y, h, mi, s] = [Number(parts.d), months.indexOf(parts.mon), Number(parts.y), Number(parts.h), Number(parts.mi), Number(parts.s)];
+    const [d, mon, y, h, mi, s] = [
+      Number(parts.d),
+      months.indexOf(parts.mon),
+      Number(parts.y),
+      Number(parts.h),
+      Number(parts.mi),
+      Number(parts.s),
+    ];
     // second 60 is a leap second (read as the next minute); 31 Nov or 25:00:00 is no date
     if (d < 1 || h > 23 || mi > 59 || s > 60) return null;
     const at = new Date(0);
@@ -85,7 +92,12 @@ export class GenesysTarget implements DirectoryTarget {
 
   constructor(private readonly opts: GenesysTargetOptions) {
     this.now = opts.clock ?? systemClock;
-    this.config = new oidc.Configuration({ issuer: opts.loginUrl, token_endpoint: `${opts.loginUrl}/oauth/token` }, opts.clientId, undefined, oidc.ClientSecretBasic(opts.clientSecret));
+    this.config = new oidc.Configuration(
+      { issuer: opts.loginUrl, token_endpoint: `${opts.loginUrl}/oauth/token` },
+      opts.clientId,
+      undefined,
+      oidc.ClientSecretBasic(opts.clientSecret),
+    );
     if (opts.loginUrl.startsWith("http:")) oidc.allowInsecureRequests(this.config);
   }
 
@@ -100,7 +112,8 @@ export class GenesysTarget implements DirectoryTarget {
         return t.access_token;
       } catch (err) {
         const status = (err as { status?: number }).status;
-        if (status && status >= 400 && status < 500) throw new TargetError("permanent", `Genesys login refused the bridge's client credentials: ${(err as Error).message}`, status);
+        if (status && status >= 400 && status < 500)
+          throw new TargetError("permanent", `Genesys login refused the bridge's client credentials: ${(err as Error).message}`, status);
         throw new TargetError("transient", `Genesys login unreachable: ${(err as Error).message}`);
       } finally {
         this.tokenRequest = null;
@@ -164,7 +177,12 @@ export class GenesysTarget implements DirectoryTarget {
 
   async getUser(_ctx: CallContext, id: string, opts: { includeDeleted?: boolean } = {}): Promise<GenesysUser | null> {
     try {
-      return (await this.request<GenesysUser>("GET", `/api/v2/users/${encodeURIComponent(id)}?expand=employerInfo${opts.includeDeleted ? "&state=deleted" : ""}`)).body;
+      return (
+        await this.request<GenesysUser>(
+          "GET",
+          `/api/v2/users/${encodeURIComponent(id)}?expand=employerInfo${opts.includeDeleted ? "&state=deleted" : ""}`,
+        )
+      ).body;
     } catch (err) {
       if (err instanceof TargetError && err.kind === "not_found") return null;
       throw err;
@@ -209,7 +227,9 @@ export class GenesysTarget implements DirectoryTarget {
   }
 
   async createGroup(_ctx: CallContext, name: string): Promise<GenesysGroup> {
-    return (await this.request<GenesysGroup>("POST", "/api/v2/groups", { name, type: "official", visibility: "public", rulesVisible: true })).body;
+    return (
+      await this.request<GenesysGroup>("POST", "/api/v2/groups", { name, type: "official", visibility: "public", rulesVisible: true })
+    ).body;
   }
 
   async getGroup(_ctx: CallContext, id: string): Promise<GenesysGroup | null> {
@@ -229,7 +249,10 @@ export class GenesysTarget implements DirectoryTarget {
   async addGroupMembers(_ctx: CallContext, groupId: string, version: number, userIds: string[]): Promise<void> {
     let v = version;
     for (let i = 0; i < userIds.length; i += 50) {
-      await this.request("POST", `/api/v2/groups/${encodeURIComponent(groupId)}/members`, { memberIds: userIds.slice(i, i + 50), version: v });
+      await this.request("POST", `/api/v2/groups/${encodeURIComponent(groupId)}/members`, {
+        memberIds: userIds.slice(i, i + 50),
+        version: v,
+      });
       const g = await this.getGroup(_ctx, groupId);
       v = g?.version ?? v + 1;
     }
@@ -237,7 +260,13 @@ export class GenesysTarget implements DirectoryTarget {
 
   async removeGroupMembers(_ctx: CallContext, groupId: string, userIds: string[]): Promise<void> {
     for (let i = 0; i < userIds.length; i += 50) {
-      await this.request("DELETE", `/api/v2/groups/${encodeURIComponent(groupId)}/members?ids=${userIds.slice(i, i + 50).map(encodeURIComponent).join(",")}`);
+      await this.request(
+        "DELETE",
+        `/api/v2/groups/${encodeURIComponent(groupId)}/members?ids=${userIds
+          .slice(i, i + 50)
+          .map(encodeURIComponent)
+          .join(",")}`,
+      );
     }
   }
 

@@ -50,7 +50,13 @@ export class FakeGenesysError extends Error {
     readonly status: number,
     message: string,
     readonly code: string = codeForStatus(status),
-    readonly extra: { entityId?: string; entityName?: string; fieldName?: string; messageParams?: Record<string, string>; headers?: Record<string, string> } = {},
+    readonly extra: {
+      entityId?: string;
+      entityName?: string;
+      fieldName?: string;
+      messageParams?: Record<string, string>;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(message);
     this.name = "FakeGenesysError";
@@ -64,7 +70,10 @@ export class FakeGenesysError extends Error {
       messageWithParams: this.message,
       messageParams: this.extra.messageParams ?? {},
       contextId,
-      details: this.extra.fieldName || this.extra.entityId ? [{ errorCode: this.code, fieldName: this.extra.fieldName, entityId: this.extra.entityId, entityName: this.extra.entityName }] : [],
+      details:
+        this.extra.fieldName || this.extra.entityId
+          ? [{ errorCode: this.code, fieldName: this.extra.fieldName, entityId: this.extra.entityId, entityName: this.extra.entityName }]
+          : [],
       errors: [],
     };
     if (this.extra.entityId) body.entityId = this.extra.entityId;
@@ -73,7 +82,12 @@ export class FakeGenesysError extends Error {
   }
 }
 
-export const badRequest = (message: string, fieldName?: string): FakeGenesysError => new FakeGenesysError(400, message, "bad.request", { fieldName });
+export const badRequest = (message: string, fieldName?: string): FakeGenesysError =>
+  new FakeGenesysError(400, message, "bad.request", { fieldName });
 export const notFound = (what: string, id?: string): FakeGenesysError =>
-  new FakeGenesysError(404, id ? `The requested ${what} ${id} was not found.` : `The requested ${what} was not found.`, "not.found", { entityId: id, entityName: what });
-export const conflict = (message: string, entityId?: string): FakeGenesysError => new FakeGenesysError(409, message, "general.conflict", { entityId });
+  new FakeGenesysError(404, id ? `The requested ${what} ${id} was not found.` : `The requested ${what} was not found.`, "not.found", {
+    entityId: id,
+    entityName: what,
+  });
+export const conflict = (message: string, entityId?: string): FakeGenesysError =>
+  new FakeGenesysError(409, message, "general.conflict", { entityId });

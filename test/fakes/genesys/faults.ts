@@ -65,7 +65,12 @@ export class FakeFaults {
    * `message` until the returned function (or clearRejections) lifts the rule: a test shows the
    * bridge failing fast, then succeeding once "the cause is fixed".
    */
-  rejectUser(match: UserRejectionMatch, status = 400, message = "The user was rejected by the directory.", code: string = codeForStatus(status)): () => void {
+  rejectUser(
+    match: UserRejectionMatch,
+    status = 400,
+    message = "The user was rejected by the directory.",
+    code: string = codeForStatus(status),
+  ): () => void {
     const fn =
       typeof match === "string"
         ? (w: UserWrite) => [w.body.email, w.user?.email].some((e) => typeof e === "string" && e.toLowerCase() === match.toLowerCase())
@@ -97,11 +102,22 @@ export class FakeFaults {
       const s = this.limited.retryAfterSeconds;
       const headers: Record<string, string> = { "inin-ratelimit-reset": String(s) };
       if (this.limited.header) headers["retry-after"] = String(s);
-      return { error: new FakeGenesysError(429, `Rate limit exceeded the maximum. Retry the request in [${s}] seconds`, "too.many.requests.retry.after", { messageParams: { retryAfter: String(s) } }), headers };
+      return {
+        error: new FakeGenesysError(
+          429,
+          `Rate limit exceeded the maximum. Retry the request in [${s}] seconds`,
+          "too.many.requests.retry.after",
+          { messageParams: { retryAfter: String(s) } },
+        ),
+        headers,
+      };
     }
     if (this.errors.remaining > 0 && this.errors.afterProcessing === (phase === "after")) {
       this.errors.remaining--;
-      return { error: new FakeGenesysError(this.errors.status, "The service is currently unavailable.", codeForStatus(this.errors.status)), headers: { "inin-ratelimit-reset": String(resetSeconds) } };
+      return {
+        error: new FakeGenesysError(this.errors.status, "The service is currently unavailable.", codeForStatus(this.errors.status)),
+        headers: { "inin-ratelimit-reset": String(resetSeconds) },
+      };
     }
     return null;
   }
@@ -110,7 +126,11 @@ export class FakeFaults {
   takeLoginFault(): FakeGenesysError | null {
     if (this.loginFailures.remaining <= 0) return null;
     this.loginFailures.remaining--;
-    return new FakeGenesysError(this.loginFailures.status, "The login service is currently unavailable.", codeForStatus(this.loginFailures.status));
+    return new FakeGenesysError(
+      this.loginFailures.status,
+      "The login service is currently unavailable.",
+      codeForStatus(this.loginFailures.status),
+    );
   }
 
   /** Internal: the first rule a user write meets, as the error to answer. */

@@ -35,8 +35,13 @@ interface Route {
 
 const ID = "([^/]+)";
 const expandOf = (q: URLSearchParams): string[] => q.getAll("expand").flatMap((e) => e.split(",").map((s) => s.trim()));
-const idsOf = (q: URLSearchParams): string[] => q.getAll("id").flatMap((e) => e.split(",").map((s) => s.trim())).filter(Boolean);
-const bodyObject = (body: unknown): Record<string, unknown> => (typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {});
+const idsOf = (q: URLSearchParams): string[] =>
+  q
+    .getAll("id")
+    .flatMap((e) => e.split(",").map((s) => s.trim()))
+    .filter(Boolean);
+const bodyObject = (body: unknown): Record<string, unknown> =>
+  typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
 
 export function buildRoutes({ org, faults, paging, memberCallStatus, maxMembersPerCall }: RouteDeps): Route[] {
   const route = (method: string, path: string, handle: Route["handle"]): Route => ({ method, pattern: new RegExp(`^${path}$`), handle });
@@ -52,7 +57,15 @@ export function buildRoutes({ org, faults, paging, memberCallStatus, maxMembersP
       const ids = idsOf(query);
       const users = org.listUsers(query.get("state")).filter((u) => ids.length === 0 || ids.includes(u.id));
       const expand = expandOf(query);
-      return { status: 200, body: paginate(users.map((u) => org.userView(u, expand)), "/api/v2/users", query, paging) };
+      return {
+        status: 200,
+        body: paginate(
+          users.map((u) => org.userView(u, expand)),
+          "/api/v2/users",
+          query,
+          paging,
+        ),
+      };
     }),
     route("POST", "/api/v2/users", ({ body, query }) => {
       rejectCheck("POST", body);
@@ -80,7 +93,8 @@ export function buildRoutes({ org, faults, paging, memberCallStatus, maxMembersP
     }),
     route("GET", `/api/v2/users/${ID}`, ({ params, query }) => {
       const state = query.get("state");
-      if (state !== null && state !== "active" && state !== "deleted") throw badRequest(`The state ${state} is not one of active, deleted.`, "state");
+      if (state !== null && state !== "active" && state !== "deleted")
+        throw badRequest(`The state ${state} is not one of active, deleted.`, "state");
       return { status: 200, body: org.userView(org.getUser(params[0]!, state === "deleted"), expandOf(query)) };
     }),
     route("PATCH", `/api/v2/users/${ID}`, ({ params, body, query }) => {
@@ -96,10 +110,23 @@ export function buildRoutes({ org, faults, paging, memberCallStatus, maxMembersP
     route("GET", "/api/v2/authorization/divisions", ({ query }) => {
       const ids = idsOf(query);
       const name = query.get("name");
-      const divisions = [...org.divisions.values()].filter((d) => (ids.length === 0 || ids.includes(d.id)) && (name === null || d.name.toLowerCase() === name.toLowerCase()));
-      return { status: 200, body: paginate(divisions.map((d) => org.divisionView(d)), "/api/v2/authorization/divisions", query, paging) };
+      const divisions = [...org.divisions.values()].filter(
+        (d) => (ids.length === 0 || ids.includes(d.id)) && (name === null || d.name.toLowerCase() === name.toLowerCase()),
+      );
+      return {
+        status: 200,
+        body: paginate(
+          divisions.map((d) => org.divisionView(d)),
+          "/api/v2/authorization/divisions",
+          query,
+          paging,
+        ),
+      };
     }),
-    route("GET", "/api/v2/authorization/divisions/home", () => ({ status: 200, body: org.divisionView(org.divisions.get(org.homeDivisionId)!) })),
+    route("GET", "/api/v2/authorization/divisions/home", () => ({
+      status: 200,
+      body: org.divisionView(org.divisions.get(org.homeDivisionId)!),
+    })),
     route("GET", `/api/v2/authorization/divisions/${ID}`, ({ params }) => {
       const d = org.divisions.get(params[0]!);
       if (!d) throw new FakeGenesysError(404, `The requested division ${params[0]} was not found.`, "not.found", { entityId: params[0] });
@@ -111,7 +138,15 @@ export function buildRoutes({ org, faults, paging, memberCallStatus, maxMembersP
     }),
 
     // ---- groups ----
-    route("GET", "/api/v2/groups", ({ query }) => ({ status: 200, body: paginate([...org.groups.values()].map((g) => org.groupView(g)), "/api/v2/groups", query, paging) })),
+    route("GET", "/api/v2/groups", ({ query }) => ({
+      status: 200,
+      body: paginate(
+        [...org.groups.values()].map((g) => org.groupView(g)),
+        "/api/v2/groups",
+        query,
+        paging,
+      ),
+    })),
     route("POST", "/api/v2/groups", ({ body }) => ({ status: 200, body: org.groupView(org.createGroup(body)) })),
     route("GET", `/api/v2/groups/${ID}`, ({ params }) => ({ status: 200, body: org.groupView(org.group(params[0]!)) })),
     route("DELETE", `/api/v2/groups/${ID}`, ({ params }) => {
@@ -120,7 +155,12 @@ export function buildRoutes({ org, faults, paging, memberCallStatus, maxMembersP
     }),
     route("GET", `/api/v2/groups/${ID}/members`, ({ params, query }) => ({
       status: 200,
-      body: paginate(org.members(params[0]!).map((u) => org.userView(u, expandOf(query))), `/api/v2/groups/${params[0]}/members`, query, paging),
+      body: paginate(
+        org.members(params[0]!).map((u) => org.userView(u, expandOf(query))),
+        `/api/v2/groups/${params[0]}/members`,
+        query,
+        paging,
+      ),
     })),
     route("POST", `/api/v2/groups/${ID}/members`, ({ params, body }) => {
       org.addMembers(params[0]!, body, maxMembersPerCall);

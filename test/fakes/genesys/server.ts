@@ -97,7 +97,10 @@ const formDecode = (s: string): string => decodeURIComponent(s.replace(/\+/g, " 
 
 /** The token endpoint's error: OAuth fields for openid-client, plus Genesys's documented body. */
 function loginError(err: FakeGenesysError, oauthError: string, contextId: string): Reply {
-  return { status: err.status, body: { error: oauthError, error_description: err.message, description: err.message, ...err.toBody(contextId) } };
+  return {
+    status: err.status,
+    body: { error: oauthError, error_description: err.message, description: err.message, ...err.toBody(contextId) },
+  };
 }
 
 export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<FakeGenesys> {
@@ -116,8 +119,18 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
   });
   if (typeof opts.divisions === "number") org.seedDivisions(opts.divisions);
   else for (const name of opts.divisions ?? []) org.addDivision(name);
-  const paging: PagingOptions = { defaultPageSize: opts.defaultPageSize ?? 25, maxPageSize: opts.maxPageSize ?? 100, nextUriOnLastPage: opts.nextUriOnLastPage ?? false };
-  const routes = buildRoutes({ org, faults, paging, memberCallStatus: opts.memberCallStatus ?? 202, maxMembersPerCall: opts.maxMembersPerCall ?? 50 });
+  const paging: PagingOptions = {
+    defaultPageSize: opts.defaultPageSize ?? 25,
+    maxPageSize: opts.maxPageSize ?? 100,
+    nextUriOnLastPage: opts.nextUriOnLastPage ?? false,
+  };
+  const routes = buildRoutes({
+    org,
+    faults,
+    paging,
+    memberCallStatus: opts.memberCallStatus ?? 202,
+    maxMembersPerCall: opts.maxMembersPerCall ?? 50,
+  });
   const allowedPerMinute = opts.rateLimitPerMinute ?? 300;
   const maxBodyBytes = opts.maxBodyBytes ?? 512_000;
   const tokens = new Map<string, number>(); // token → expiry (ms, fake clock)
@@ -136,7 +149,11 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
     w.count++;
     const resetSeconds = Math.max(1, Math.ceil((w.start + 60_000 - t) / 1000));
     return {
-      headers: { "inin-ratelimit-allowed": String(allowedPerMinute), "inin-ratelimit-count": String(w.count), "inin-ratelimit-reset": String(resetSeconds) },
+      headers: {
+        "inin-ratelimit-allowed": String(allowedPerMinute),
+        "inin-ratelimit-count": String(w.count),
+        "inin-ratelimit-reset": String(resetSeconds),
+      },
       over: w.count > allowedPerMinute,
       resetSeconds,
     };
@@ -148,27 +165,58 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
     const fault = faults.takeLoginFault();
     if (fault) return { reply: loginError(fault, "temporarily_unavailable", contextId), logged };
     if (!(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
-      return { reply: loginError(badRequest("The token request must be application/x-www-form-urlencoded."), "invalid_request", contextId), logged };
+      return {
+        reply: loginError(badRequest("The token request must be application/x-www-form-urlencoded."), "invalid_request", contextId),
+        logged,
+      };
     }
     const auth = req.headers.authorization ?? "";
     const m = /^Basic\s+(\S+)$/i.exec(auth);
     const [user, pass] = m ? Buffer.from(m[1]!, "base64").toString("utf8").split(/:(.*)/s) : [];
     if (user === undefined || pass === undefined || formDecode(user) !== clientId || formDecode(pass) !== clientSecret) {
-      return { reply: loginError(new FakeGenesysError(401, "Client authentication failed: bad client id or secret (HTTP Basic required).", "bad.credentials"), "invalid_client", contextId), logged };
+      return {
+        reply: loginError(
+          new FakeGenesysError(401, "Client authentication failed: bad client id or secret (HTTP Basic required).", "bad.credentials"),
+          "invalid_client",
+          contextId,
+        ),
+        logged,
+      };
     }
     if (form.get("grant_type") !== "client_credentials") {
-      return { reply: loginError(badRequest(`The grant type ${form.get("grant_type") ?? "(none)"} is not supported.`, "grant_type"), "unsupported_grant_type", contextId), logged };
+      return {
+        reply: loginError(
+          badRequest(`The grant type ${form.get("grant_type") ?? "(none)"} is not supported.`, "grant_type"),
+          "unsupported_grant_type",
+          contextId,
+        ),
+        logged,
+      };
     }
     const accessToken = randomBytes(32).toString("base64url");
     const ttl = faults.tokenTtlSeconds;
     tokens.set(accessToken, now() + ttl * 1000);
-    return { reply: { status: 200, body: { access_token: accessToken, token_type: "bearer", expires_in: ttl }, headers: { "cache-control": "no-store" } }, logged };
+    return {
+      reply: {
+        status: 200,
+        body: { access_token: accessToken, token_type: "bearer", expires_in: ttl },
+        headers: { "cache-control": "no-store" },
+      },
+      logged,
+    };
   }
 
   type Window = ReturnType<typeof rateWindow>;
 
   /** Body → token → queued faults → limit → route → faults after processing. */
-  function api(req: IncomingMessage, method: string, url: URL, raw: Buffer, bearer: string | undefined, window: Window): { reply: Reply; logged: unknown } {
+  function api(
+    req: IncomingMessage,
+    method: string,
+    url: URL,
+    raw: Buffer,
+    bearer: string | undefined,
+    window: Window,
+  ): { reply: Reply; logged: unknown } {
     let body: unknown = undefined;
     let logged: unknown = undefined;
     try {
@@ -182,7 +230,8 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
           if (raw.length <= maxBodyBytes) throw badRequest("The request body is not valid JSON.");
         }
       }
-      if (!bearer) throw new FakeGenesysError(401, "No authentication bearer token specified in authorization header.", "authentication.required");
+      if (!bearer)
+        throw new FakeGenesysError(401, "No authentication bearer token specified in authorization header.", "authentication.required");
       const expiry = tokens.get(bearer);
       if (expiry === undefined || expiry <= now()) {
         if (expiry !== undefined) tokens.delete(bearer);
@@ -191,14 +240,23 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
       const before = faults.takeApiFault("before", window.resetSeconds);
       if (before) return { reply: { status: before.error.status, body: before.error, headers: before.headers }, logged };
       if (opts.enforceRateLimit && window.over) {
-        const e = new FakeGenesysError(429, `Rate limit exceeded the maximum [${allowedPerMinute}] requests within [60] seconds`, "too.many.requests.retry.after");
+        const e = new FakeGenesysError(
+          429,
+          `Rate limit exceeded the maximum [${allowedPerMinute}] requests within [60] seconds`,
+          "too.many.requests.retry.after",
+        );
         return { reply: { status: 429, body: e, headers: { "retry-after": String(window.resetSeconds) } }, logged };
       }
-      if (raw.length > maxBodyBytes) throw new FakeGenesysError(413, `The request body is ${raw.length} bytes; at most ${maxBodyBytes} are accepted.`);
+      if (raw.length > maxBodyBytes)
+        throw new FakeGenesysError(413, `The request body is ${raw.length} bytes; at most ${maxBodyBytes} are accepted.`);
       const found = matchRoute(routes, method, url.pathname);
       if (!("route" in found)) {
         throw found.allowed.length
-          ? new FakeGenesysError(405, `${method} is not allowed on ${url.pathname}; allowed: ${found.allowed.join(", ")}.`, "method.not.allowed")
+          ? new FakeGenesysError(
+              405,
+              `${method} is not allowed on ${url.pathname}; allowed: ${found.allowed.join(", ")}.`,
+              "method.not.allowed",
+            )
           : new FakeGenesysError(404, `No resource at ${url.pathname}.`, "not.found");
       }
       const reply = found.route.handle({ params: found.params, query: url.searchParams, body });
@@ -278,7 +336,12 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
       tokens.clear();
     },
     countCalls(method, path, where) {
-      return calls.filter((c) => c.method === method.toUpperCase() && (typeof path === "string" ? c.path.split("?")[0] === path : path.test(c.path)) && (!where || where(c))).length;
+      return calls.filter(
+        (c) =>
+          c.method === method.toUpperCase() &&
+          (typeof path === "string" ? c.path.split("?")[0] === path : path.test(c.path)) &&
+          (!where || where(c)),
+      ).length;
     },
     clearCalls() {
       calls.length = 0;

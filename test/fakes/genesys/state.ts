@@ -120,8 +120,16 @@ function checkEmail(email: string): string {
 function checkAddresses(v: unknown): FakeAddress[] {
   if (!Array.isArray(v)) throw badRequest("The field addresses must be an array.", "addresses");
   return v.map((a, i) => {
-    if (!isObject(a) || typeof a.address !== "string" || !ADDRESS_MEDIA.includes(a.mediaType as string) || !ADDRESS_TYPES.includes(a.type as string)) {
-      throw badRequest(`addresses[${i}] must have an address, a mediaType of ${ADDRESS_MEDIA.join("|")} and a type of ${ADDRESS_TYPES.join("|")}.`, `addresses[${i}]`);
+    if (
+      !isObject(a) ||
+      typeof a.address !== "string" ||
+      !ADDRESS_MEDIA.includes(a.mediaType as string) ||
+      !ADDRESS_TYPES.includes(a.type as string)
+    ) {
+      throw badRequest(
+        `addresses[${i}] must have an address, a mediaType of ${ADDRESS_MEDIA.join("|")} and a type of ${ADDRESS_TYPES.join("|")}.`,
+        `addresses[${i}]`,
+      );
     }
     const out: FakeAddress = { address: a.address, mediaType: a.mediaType as FakeAddress["mediaType"], type: a.type as string };
     if (a.extension !== undefined && a.extension !== null) out.extension = String(a.extension);
@@ -139,7 +147,8 @@ function checkEmployerInfo(v: unknown): FakeEmployerInfo | undefined {
     if (typeof x !== "string") throw badRequest(`The field employerInfo.${k} must be a string.`, `employerInfo.${k}`);
     out[k] = x;
   }
-  if (out.dateHire !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(out.dateHire)) throw badRequest("employerInfo.dateHire must be an ISO-8601 date (yyyy-MM-dd).", "employerInfo.dateHire");
+  if (out.dateHire !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(out.dateHire))
+    throw badRequest("employerInfo.dateHire must be an ISO-8601 date (yyyy-MM-dd).", "employerInfo.dateHire");
   return out;
 }
 
@@ -174,7 +183,13 @@ export class FakeGenesysOrg {
   }
 
   divisionView(d: FakeDivisionRecord): Record<string, unknown> {
-    return { id: d.id, name: d.name, description: d.description, homeDivision: d.homeDivision, selfUri: `/api/v2/authorization/divisions/${d.id}` };
+    return {
+      id: d.id,
+      name: d.name,
+      description: d.description,
+      homeDivision: d.homeDivision,
+      selfUri: `/api/v2/authorization/divisions/${d.id}`,
+    };
   }
 
   private division(id: string): FakeDivisionRecord {
@@ -230,7 +245,11 @@ export class FakeGenesysOrg {
 
   private emailTaken(email: string, exceptId?: string): void {
     const other = this.userByEmail(email);
-    if (other && other.id !== exceptId) throw conflict(`A user with the email address ${email} already exists${other.state === "deleted" ? " (the user is deleted)" : ""}.`, other.id);
+    if (other && other.id !== exceptId)
+      throw conflict(
+        `A user with the email address ${email} already exists${other.state === "deleted" ? " (the user is deleted)" : ""}.`,
+        other.id,
+      );
   }
 
   /** Bumps the version and queues the new state for the search index. */
@@ -357,7 +376,8 @@ export class FakeGenesysOrg {
   /** GET /api/v2/users?state=active|inactive|deleted|any (default active). */
   listUsers(state: string | null): FakeUserRecord[] {
     const s = state ?? "active";
-    if (s !== "any" && !USER_STATES.includes(s as UserState)) throw badRequest(`The state ${s} is not one of active, inactive, deleted, any.`, "state");
+    if (s !== "any" && !USER_STATES.includes(s as UserState))
+      throw badRequest(`The state ${s} is not one of active, inactive, deleted, any.`, "state");
     return [...this.users.values()].filter((u) => s === "any" || u.state === s);
   }
 
@@ -367,17 +387,23 @@ export class FakeGenesysOrg {
    * users are left out [guess]. Answers what the lagging index has seen.
    */
   searchUsers(body: unknown): FakeUserRecord[] {
-    if (!isObject(body) || !Array.isArray(body.query) || body.query.length === 0) throw badRequest("The search request needs a non-empty query array.", "query");
+    if (!isObject(body) || !Array.isArray(body.query) || body.query.length === 0)
+      throw badRequest("The search request needs a non-empty query array.", "query");
     const criteria = body.query.map((c, i) => {
       if (!isObject(c)) throw badRequest(`query[${i}] must be an object.`, `query[${i}]`);
       const type = c.type;
-      if (type !== "EXACT" && type !== "CONTAINS" && type !== "STARTS_WITH") throw badRequest(`query[${i}].type ${String(type)} is not supported by the fake (EXACT, CONTAINS, STARTS_WITH).`, `query[${i}].type`);
+      if (type !== "EXACT" && type !== "CONTAINS" && type !== "STARTS_WITH")
+        throw badRequest(
+          `query[${i}].type ${String(type)} is not supported by the fake (EXACT, CONTAINS, STARTS_WITH).`,
+          `query[${i}].type`,
+        );
       const fields = Array.isArray(c.fields) ? c.fields : typeof c.field === "string" ? [c.field] : undefined;
       if (!fields || fields.length === 0 || fields.some((f) => typeof f !== "string" || !(f in SEARCH_FIELDS))) {
         throw badRequest(`query[${i}].fields must name fields among ${Object.keys(SEARCH_FIELDS).join(", ")}.`, `query[${i}].fields`);
       }
       const values = Array.isArray(c.values) ? c.values : c.value !== undefined ? [c.value] : undefined;
-      if (!values || values.length === 0 || values.some((v) => typeof v !== "string")) throw badRequest(`query[${i}] needs a value or values.`, `query[${i}].value`);
+      if (!values || values.length === 0 || values.some((v) => typeof v !== "string"))
+        throw badRequest(`query[${i}] needs a value or values.`, `query[${i}].value`);
       return { type, fields: fields as string[], values: (values as string[]).map(lower) };
     });
     const hasState = criteria.some((c) => c.fields.includes("state"));
@@ -432,7 +458,8 @@ export class FakeGenesysOrg {
     const name = requiredString(body, "name");
     if (body.type !== "official" && body.type !== "social") throw badRequest("The field type is required: official or social.", "type");
     if (typeof body.rulesVisible !== "boolean") throw badRequest("The field rulesVisible is required: true or false.", "rulesVisible");
-    if (body.visibility !== "public" && body.visibility !== "owners" && body.visibility !== "members") throw badRequest("The field visibility is required: public, owners or members.", "visibility");
+    if (body.visibility !== "public" && body.visibility !== "owners" && body.visibility !== "members")
+      throw badRequest("The field visibility is required: public, owners or members.", "visibility");
     const same = [...this.groups.values()].find((g) => lower(g.name) === lower(name));
     if (same) throw conflict(`A group named ${name} already exists.`, same.id);
     const g: FakeGroupRecord = {
@@ -463,7 +490,8 @@ export class FakeGenesysOrg {
   }
 
   private memberIdList(ids: unknown, field: string, max: number): string[] {
-    if (!Array.isArray(ids) || ids.length === 0 || ids.some((x) => typeof x !== "string" || x === "")) throw badRequest(`The field ${field} must be a non-empty list of user ids.`, field);
+    if (!Array.isArray(ids) || ids.length === 0 || ids.some((x) => typeof x !== "string" || x === ""))
+      throw badRequest(`The field ${field} must be a non-empty list of user ids.`, field);
     if (ids.length > max) throw badRequest(`At most ${max} ${field} can be given in one request; got ${ids.length}.`, field);
     return ids as string[];
   }

@@ -35,7 +35,17 @@ function atMost(p: Promise<unknown>, ms: number): Promise<boolean> {
 /** Waits (bounded) until every queue's connection answers: BullMQ's queue connections reconnect a second or more after Redis returns. */
 async function queuesReachable(queues: SyncQueues): Promise<void> {
   await waitUntil(
-    async () => (await Promise.all([queues.user, queues.group, queues.divisions].map((q) => q.getJobCounts().then(() => true, () => false)))).every(Boolean),
+    async () =>
+      (
+        await Promise.all(
+          [queues.user, queues.group, queues.divisions].map((q) =>
+            q.getJobCounts().then(
+              () => true,
+              () => false,
+            ),
+          ),
+        )
+      ).every(Boolean),
     "the queues to reach Redis",
     60_000,
   ).catch(() => undefined);
@@ -68,13 +78,17 @@ describe("the app while Redis is stopped", () => {
   const token = async (c: { id: string; secret: string }) => {
     const res = await fetch(`${srv.url}/oauth/token`, {
       method: "POST",
-      headers: { authorization: `Basic ${Buffer.from(`${c.id}:${c.secret}`).toString("base64")}`, "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${c.id}:${c.secret}`).toString("base64")}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
       body: "grant_type=client_credentials",
     });
     expect(res.status).toBe(200);
     return ((await res.json()) as { access_token: string }).access_token;
   };
-  const asAdmin = (path: string, method = "GET") => fetch(`${srv.url}${path}`, { method, headers: { authorization: `Bearer ${adminToken}` } });
+  const asAdmin = (path: string, method = "GET") =>
+    fetch(`${srv.url}${path}`, { method, headers: { authorization: `Bearer ${adminToken}` } });
 
   beforeAll(async () => {
     ts = await openTestStore();
@@ -231,7 +245,10 @@ describe("the division-sync schedule after Redis comes back empty", () => {
   };
 
   it("registers the schedule again", async () => {
-    const config = loadConfig({}, { DATA_DIR: dataDir, PORT: 0, HOST: "127.0.0.1", REDIS_URL: scratch.url, QUEUE_PREFIX: prefix, LOG_LEVEL: "silent" });
+    const config = loadConfig(
+      {},
+      { DATA_DIR: dataDir, PORT: 0, HOST: "127.0.0.1", REDIS_URL: scratch.url, QUEUE_PREFIX: prefix, LOG_LEVEL: "silent" },
+    );
     running = await startServer(config, { api: true, worker: true }, createLogger("info", capture));
     await waitUntil(scheduled, "the divisions-sync scheduler to be registered");
 
@@ -268,14 +285,23 @@ describe("`scim-bridge serve` stopped while Redis is down", () => {
   });
 
   it("finishes its shutdown: closes the store and logs it stopped", async () => {
-    serve = await startServeProcess({ PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, REDIS_URL: scratch.url, QUEUE_PREFIX: `rfserve${process.pid}` }, ["--api-only"]);
+    serve = await startServeProcess(
+      { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, REDIS_URL: scratch.url, QUEUE_PREFIX: `rfserve${process.pid}` },
+      ["--api-only"],
+    );
     expect(existsSync(join(dataDir, "scim-bridge.pid"))).toBe(true);
     // readiness is the store's; Redis is reported in the body: wait until this bridge has seen Redis up
-    await waitUntil(async () => ((await (await fetch(`${serve!.url}/readyz`)).json()) as { checks?: { redis?: string } }).checks?.redis === "ok", "the served bridge to reach Redis");
+    await waitUntil(
+      async () => ((await (await fetch(`${serve!.url}/readyz`)).json()) as { checks?: { redis?: string } }).checks?.redis === "ok",
+      "the served bridge to reach Redis",
+    );
     await scratch.stop();
     await waitUntil(async () => serve!.log().includes("Redis lost"), "the served bridge to see Redis gone");
     await serve.stop(); // SIGTERM; resolves on exit
-    expect({ stopped: serve.log().includes('"msg":"stopped"'), pidFileLeft: existsSync(join(dataDir, "scim-bridge.pid")) }).toEqual({ stopped: true, pidFileLeft: false });
+    expect({ stopped: serve.log().includes('"msg":"stopped"'), pidFileLeft: existsSync(join(dataDir, "scim-bridge.pid")) }).toEqual({
+      stopped: true,
+      pidFileLeft: false,
+    });
   });
 });
 
@@ -287,7 +313,18 @@ describe("`scim-bridge jobs failed` without Redis", () => {
 
   it("exits 1 with one line naming Redis", async () => {
     const port = await sparePort(); // nothing listens there
-    const r = runCli({ PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, REDIS_URL: `redis://default:${PASSWORD}@127.0.0.1:${port}`, QUEUE_PREFIX: `rfcli${process.pid}`, LOG_LEVEL: "warn" }, "jobs", "failed");
+    const r = runCli(
+      {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: dataDir,
+        REDIS_URL: `redis://default:${PASSWORD}@127.0.0.1:${port}`,
+        QUEUE_PREFIX: `rfcli${process.pid}`,
+        LOG_LEVEL: "warn",
+      },
+      "jobs",
+      "failed",
+    );
     expect(r.code).toBe(1);
     const lines = r.err.split("\n").filter(Boolean);
     expect(lines).toHaveLength(1);

@@ -40,14 +40,24 @@ describe("`scim-bridge serve` on a port already in use", () => {
 
   it("exits non-zero naming the port, and never says it listens", async () => {
     const child = spawn(process.execPath, [BIN, "serve"], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info", QUEUE_PREFIX: `startup${process.pid}` },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "info",
+        QUEUE_PREFIX: `startup${process.pid}`,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
     try {
       await waitUntil(async () => child.exitCode !== null || child.signalCode !== null, "serve to exit");
       const { code, signal } = await exited;
@@ -81,7 +91,15 @@ describe("`npm start`", () => {
     const npm = spawn("npm", ["start"], {
       cwd: REPO,
       detached: true,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", QUEUE_PREFIX: prefix },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: dataDir,
+        PORT: "0",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "info",
+        QUEUE_PREFIX: prefix,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let log = "";
@@ -91,7 +109,11 @@ describe("`npm start`", () => {
     let serverPid: number | undefined;
     try {
       // `prestart` builds first: generous
-      await waitUntil(async () => log.includes("scim-bridge listening") || npm.exitCode !== null, "`npm start` to build and listen", 240_000);
+      await waitUntil(
+        async () => log.includes("scim-bridge listening") || npm.exitCode !== null,
+        "`npm start` to build and listen",
+        240_000,
+      );
       expect(log).toContain("scim-bridge listening");
 
       const children = execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(npm.pid)], { encoding: "utf8" })

@@ -20,14 +20,24 @@ const PASSWORD = "pgs3cret";
 /** `scim-bridge serve` spawned directly: startServeProcess waits for "listening", which must never come here. */
 function spawnServe(env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, [BIN, "serve"], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", QUEUE_PREFIX: `storefaults${process.pid}`, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      QUEUE_PREFIX: `storefaults${process.pid}`,
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   let err = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     exited,
@@ -111,14 +121,24 @@ describe("a running app whose database stops answering, then refuses, then comes
 
   const basic = (c: { id: string; secret: string }) => `Basic ${Buffer.from(`${c.id}:${c.secret}`).toString("base64")}`;
   const tokenRequest = (c: { id: string; secret: string }) =>
-    fetch(`${srv.url}/oauth/token`, { method: "POST", headers: { authorization: basic(c), "content-type": "application/x-www-form-urlencoded" }, body: "grant_type=client_credentials" });
+    fetch(`${srv.url}/oauth/token`, {
+      method: "POST",
+      headers: { authorization: basic(c), "content-type": "application/x-www-form-urlencoded" },
+      body: "grant_type=client_credentials",
+    });
   const getUsers = () => fetch(`${srv.url}/scim/v2/Users`, { headers: { authorization: `Bearer ${scimToken}` } });
   const getClients = () => fetch(`${srv.url}/admin/v1/clients`, { headers: { authorization: `Bearer ${adminToken}` } });
 
   beforeAll(async () => {
     ts = await openTestStore("postgres");
     proxy = await TcpProxy.start();
-    viaProxy = await openPgStore({ connectionString: proxy.url(TEST_DATABASE_URL), schema: ts.schema, timeoutMs: 1000, startupTimeoutMs: 0, max: 5 });
+    viaProxy = await openPgStore({
+      connectionString: proxy.url(TEST_DATABASE_URL),
+      schema: ts.schema,
+      timeoutMs: 1000,
+      startupTimeoutMs: 0,
+      max: 5,
+    });
     srv = await startTestServer(viaProxy, { STORE_TIMEOUT_MS: 1000, STORE_STARTUP_TIMEOUT_MS: 0 });
     admin = await bootstrapAdmin(ts.store);
     scim = await scimClient(ts.store);
@@ -238,7 +258,9 @@ describe("two replicas migrating one fresh schema at once", () => {
     const [a, b] = await Promise.all(stores.map((s) => migrate(s)));
     const versions = listMigrations().map((m) => m.version);
     expect([...a!, ...b!].sort()).toEqual([...versions].sort());
-    const rows = await stores[0]!.query<{ version: string; n: number }>("select version, count(*)::int as n from schema_migrations group by version order by version");
+    const rows = await stores[0]!.query<{ version: string; n: number }>(
+      "select version, count(*)::int as n from schema_migrations group by version order by version",
+    );
     expect(rows).toEqual([...versions].sort().map((version) => ({ version, n: 1 })));
     // and both see a migrated store
     expect(await migrate(stores[1]!)).toEqual([]);

@@ -63,9 +63,12 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
     expect(await snapshot(ts.store)).toBe(before);
     return res;
   }
-  const scimRefused = (send: () => Promise<Reply>, status: number, scimType: string | null) => refused(send, (res) => expectScimError(res, status, scimType));
-  const adminRefused = (send: () => Promise<Reply>, status: number, error: string) => refused(send, (res) => expectAdminError(res, status, error));
-  const oauthRefused = (send: () => Promise<Reply>, status: number, error: string) => refused(send, (res) => expectOAuthError(res, status, error));
+  const scimRefused = (send: () => Promise<Reply>, status: number, scimType: string | null) =>
+    refused(send, (res) => expectScimError(res, status, scimType));
+  const adminRefused = (send: () => Promise<Reply>, status: number, error: string) =>
+    refused(send, (res) => expectAdminError(res, status, error));
+  const oauthRefused = (send: () => Promise<Reply>, status: number, error: string) =>
+    refused(send, (res) => expectOAuthError(res, status, error));
   const adminGet = (path: string) => keep(`GET ${path}`, http().get(path).set("authorization", `Bearer ${adminToken}`));
   const adminPost = (path: string, body: string, contentType = "application/json") =>
     keep(`POST ${path}`, http().post(path).set("authorization", `Bearer ${adminToken}`).set("content-type", contentType).send(body));
@@ -80,7 +83,13 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
     adminToken = await tokenAt(srv.url, admin);
     scimOAuthClient = await scimClient(ts.store);
     scim = scimAt(srv.url, await tokenAt(srv.url, scimOAuthClient), transcript);
-    const u = await scim.post("/Users", user("existing@example.com", { name: { givenName: "Ex", familyName: "Isting" }, emails: [{ value: "existing@example.com", type: "work" }] }));
+    const u = await scim.post(
+      "/Users",
+      user("existing@example.com", {
+        name: { givenName: "Ex", familyName: "Isting" },
+        emails: [{ value: "existing@example.com", type: "work" }],
+      }),
+    );
     expect(u.status).toBe(201);
     userId = u.body.id;
     const g = await scim.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Existing Group", members: [{ value: userId }] });
@@ -108,7 +117,10 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
         const ok = await scim.post("/Users", user(`good.${label.replace(/ /g, "")}@example.com`));
         expect(ok.status).toBe(201);
         // a surrogate with its pair is ordinary text (U+1F600), stored and returned as sent
-        const emoji = await scim.post("/Users", user(`smile.${label.replace(/ /g, "")}.\ud83d\ude00@example.com`, { displayName: "\ud83d\ude00 \u00e9" }));
+        const emoji = await scim.post(
+          "/Users",
+          user(`smile.${label.replace(/ /g, "")}.\ud83d\ude00@example.com`, { displayName: "\ud83d\ude00 \u00e9" }),
+        );
         expect(emoji.status).toBe(201);
         expect((await scim.get(`/Users/${emoji.body.id}`)).body.displayName).toBe("\u{1F600} \u00e9");
       });
@@ -117,9 +129,23 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
         const raw = JSON.stringify(user("nested@example.com", { name: { givenName: `Gi${ch}ven`, familyName: "F" } }));
         expect(raw).toContain(escape);
         await scimRefused(() => scim.post("/Users", raw), 400, "invalidValue");
-        await scimRefused(() => scim.post("/Users", user("nested2@example.com", { emails: [{ value: `x${ch}@example.com`, type: "work" }] })), 400, "invalidValue");
-        await scimRefused(() => scim.put(`/Users/${userId}`, user("existing@example.com", { name: { givenName: `P${ch}ut` } })), 400, "invalidValue");
-        const ok = await scim.put(`/Users/${userId}`, user("existing@example.com", { name: { givenName: "Ex", familyName: "Isting" }, emails: [{ value: "existing@example.com", type: "work" }] }));
+        await scimRefused(
+          () => scim.post("/Users", user("nested2@example.com", { emails: [{ value: `x${ch}@example.com`, type: "work" }] })),
+          400,
+          "invalidValue",
+        );
+        await scimRefused(
+          () => scim.put(`/Users/${userId}`, user("existing@example.com", { name: { givenName: `P${ch}ut` } })),
+          400,
+          "invalidValue",
+        );
+        const ok = await scim.put(
+          `/Users/${userId}`,
+          user("existing@example.com", {
+            name: { givenName: "Ex", familyName: "Isting" },
+            emails: [{ value: "existing@example.com", type: "work" }],
+          }),
+        );
         expect(ok.status).toBe(200);
         expect(ok.body.name.givenName).toBe("Ex");
       });
@@ -129,18 +155,50 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
         expect(raw).toContain(escape);
         await scimRefused(() => scim.post("/Users", raw), 400, "invalidValue");
         await scimRefused(() => scim.post("/Users", JSON.stringify({ ...user("key2@example.com"), [`x${ch}`]: "y" })), 400, "invalidValue");
-        await scimRefused(() => scim.post("/Users", JSON.stringify({ ...user("key3@example.com"), schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { [`depart${ch}ment`]: "D" } })), 400, "invalidValue");
-        await scimRefused(() => scim.patch(`/Users/${userId}`, JSON.stringify(patchOp({ op: "add", value: { [`nick${ch}Name`]: "N" } }))), 400, "invalidValue");
+        await scimRefused(
+          () =>
+            scim.post(
+              "/Users",
+              JSON.stringify({
+                ...user("key3@example.com"),
+                schemas: [USER_SCHEMA, ENTERPRISE],
+                [ENTERPRISE]: { [`depart${ch}ment`]: "D" },
+              }),
+            ),
+          400,
+          "invalidValue",
+        );
+        await scimRefused(
+          () => scim.patch(`/Users/${userId}`, JSON.stringify(patchOp({ op: "add", value: { [`nick${ch}Name`]: "N" } }))),
+          400,
+          "invalidValue",
+        );
       });
 
       it(`${label} in a PATCH value or path (user and group): 400 invalidValue; the PATCH without it works`, async () => {
         const raw = JSON.stringify(patchOp({ op: "replace", path: "displayName", value: `Dis${ch}play` }));
         expect(raw).toContain(escape);
         await scimRefused(() => scim.patch(`/Users/${userId}`, raw), 400, "invalidValue");
-        await scimRefused(() => scim.patch(`/Users/${userId}`, patchOp({ op: "add", value: { name: { givenName: ch } } })), 400, "invalidValue");
-        await scimRefused(() => scim.patch(`/Users/${userId}`, patchOp({ op: "replace", path: `display${ch}Name`, value: "x" })), 400, "invalidValue");
-        await scimRefused(() => scim.patch(`/Groups/${groupId}`, patchOp({ op: "replace", path: "displayName", value: `G${ch}` })), 400, "invalidValue");
-        await scimRefused(() => scim.patch(`/Groups/${groupId}`, patchOp({ op: "add", path: "members", value: [{ value: `${userId}${ch}` }] })), 400, "invalidValue");
+        await scimRefused(
+          () => scim.patch(`/Users/${userId}`, patchOp({ op: "add", value: { name: { givenName: ch } } })),
+          400,
+          "invalidValue",
+        );
+        await scimRefused(
+          () => scim.patch(`/Users/${userId}`, patchOp({ op: "replace", path: `display${ch}Name`, value: "x" })),
+          400,
+          "invalidValue",
+        );
+        await scimRefused(
+          () => scim.patch(`/Groups/${groupId}`, patchOp({ op: "replace", path: "displayName", value: `G${ch}` })),
+          400,
+          "invalidValue",
+        );
+        await scimRefused(
+          () => scim.patch(`/Groups/${groupId}`, patchOp({ op: "add", path: "members", value: [{ value: `${userId}${ch}` }] })),
+          400,
+          "invalidValue",
+        );
         const ok = await scim.patch(`/Users/${userId}`, patchOp({ op: "replace", path: "displayName", value: `Display ${label}` }));
         expect(ok.status).toBe(204);
         expect((await scim.get(`/Users/${userId}`)).body.displayName).toBe(`Display ${label}`);
@@ -157,8 +215,16 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
       for (const type of ["Users", "Groups"]) {
         await scimRefused(() => scim.get(`/${type}/%00`), 400, "invalidValue");
         await scimRefused(() => scim.get(`/${type}/abc%00def`), 400, "invalidValue");
-        await scimRefused(() => scim.put(`/${type}/%00`, type === "Users" ? user("p@example.com") : { schemas: [GROUP_SCHEMA], displayName: "P" }), 400, "invalidValue");
-        await scimRefused(() => scim.patch(`/${type}/%00`, patchOp({ op: "replace", path: "displayName", value: "x" })), 400, "invalidValue");
+        await scimRefused(
+          () => scim.put(`/${type}/%00`, type === "Users" ? user("p@example.com") : { schemas: [GROUP_SCHEMA], displayName: "P" }),
+          400,
+          "invalidValue",
+        );
+        await scimRefused(
+          () => scim.patch(`/${type}/%00`, patchOp({ op: "replace", path: "displayName", value: "x" })),
+          400,
+          "invalidValue",
+        );
         await scimRefused(() => scim.delete(`/${type}/%00`), 400, "invalidValue");
         // U+D800 written as UTF-8 bytes (CESU-style) is not valid UTF-8 (RFC 3629 §3)
         await scimRefused(() => scim.get(`/${type}/%ED%A0%80`), 400, "invalidSyntax");
@@ -177,7 +243,16 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
     });
 
     it("NUL in another query parameter: 400 invalidValue; the parameter without it works", async () => {
-      for (const q of ["attributes=userName%00", "excludedAttributes=%00", "sortBy=userName%00", "sortOrder=ascending%00", "startIndex=1%00", "count=%001", "unknownParameter=%00", "a%00=1"]) {
+      for (const q of [
+        "attributes=userName%00",
+        "excludedAttributes=%00",
+        "sortBy=userName%00",
+        "sortOrder=ascending%00",
+        "startIndex=1%00",
+        "count=%001",
+        "unknownParameter=%00",
+        "a%00=1",
+      ]) {
         await scimRefused(() => scim.get(`/Users?${q}`), 400, "invalidValue");
       }
       await scimRefused(() => scim.get(`/Users/${userId}?attributes=%00`), 400, "invalidValue");
@@ -195,7 +270,11 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
         const raw = JSON.stringify({ name: `Role${ch}Name`, permissions: ["directory:user:view"] });
         expect(raw).toContain(escape);
         await adminRefused(() => adminPost("/admin/v1/roles", raw), 400, "invalid_request");
-        await adminRefused(() => adminPost("/admin/v1/roles", JSON.stringify({ name: "R", description: ch, permissions: [] })), 400, "invalid_request");
+        await adminRefused(
+          () => adminPost("/admin/v1/roles", JSON.stringify({ name: "R", description: ch, permissions: [] })),
+          400,
+          "invalid_request",
+        );
         await adminRefused(() => adminPost("/admin/v1/divisions", JSON.stringify({ name: `D${ch}` })), 400, "invalid_request");
       }
       const audit = await adminGet(`/admin/v1/audit?targetId=${encodeURIComponent(admin.id)}`);
@@ -207,19 +286,50 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
 
     it("OAuth: NUL in a client_secret_post form is 400 invalid_request; NUL in an HTTP Basic id is 401 invalid_client (RFC 6749 §5.2); the clean forms get a token", async () => {
       const { id, secret } = scimOAuthClient;
-      await oauthRefused(() => tokenForm(`grant_type=client_credentials&client_id=a%00b&client_secret=${encodeURIComponent(secret)}`), 400, "invalid_request");
-      await oauthRefused(() => tokenForm(`grant_type=client_credentials&client_id=${encodeURIComponent(id)}&client_secret=x%00y`), 400, "invalid_request");
-      await oauthRefused(() => tokenForm(`grant_type=client%00credentials&client_id=${encodeURIComponent(id)}&client_secret=${encodeURIComponent(secret)}`), 400, "invalid_request");
-      await oauthRefused(() => keep("POST /oauth/introspect", http().post("/oauth/introspect").type("form").send(`client_id=${encodeURIComponent(id)}&client_secret=${encodeURIComponent(secret)}&token=%00`)), 400, "invalid_request");
-      await oauthRefused(() => keep("POST /oauth/revoke", http().post("/oauth/revoke").type("form").send(`client_id=a%00&client_secret=b&token=t`)), 400, "invalid_request");
+      await oauthRefused(
+        () => tokenForm(`grant_type=client_credentials&client_id=a%00b&client_secret=${encodeURIComponent(secret)}`),
+        400,
+        "invalid_request",
+      );
+      await oauthRefused(
+        () => tokenForm(`grant_type=client_credentials&client_id=${encodeURIComponent(id)}&client_secret=x%00y`),
+        400,
+        "invalid_request",
+      );
+      await oauthRefused(
+        () => tokenForm(`grant_type=client%00credentials&client_id=${encodeURIComponent(id)}&client_secret=${encodeURIComponent(secret)}`),
+        400,
+        "invalid_request",
+      );
+      await oauthRefused(
+        () =>
+          keep(
+            "POST /oauth/introspect",
+            http()
+              .post("/oauth/introspect")
+              .type("form")
+              .send(`client_id=${encodeURIComponent(id)}&client_secret=${encodeURIComponent(secret)}&token=%00`),
+          ),
+        400,
+        "invalid_request",
+      );
+      await oauthRefused(
+        () => keep("POST /oauth/revoke", http().post("/oauth/revoke").type("form").send(`client_id=a%00&client_secret=b&token=t`)),
+        400,
+        "invalid_request",
+      );
       // HTTP Basic (RFC 7617): the id is form-encoded (RFC 6749 §2.3.1), so NUL arrives raw or as %00
-      const basic = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`, "utf8").toString("base64")}` });
+      const basic = (user: string, pass: string) => ({
+        authorization: `Basic ${Buffer.from(`${user}:${pass}`, "utf8").toString("base64")}`,
+      });
       for (const badId of ["a\u0000b", "a%00b", `${id}\u0000`]) {
         const res = await oauthRefused(() => tokenForm("grant_type=client_credentials", basic(badId, secret)), 401, "invalid_client");
         expect(res.headers["www-authenticate"]).toMatch(/^Basic /);
       }
       await oauthRefused(() => tokenForm("grant_type=client_credentials", basic(id, `${secret}%00`)), 401, "invalid_client");
-      const post = await tokenForm(`grant_type=client_credentials&client_id=${encodeURIComponent(id)}&client_secret=${encodeURIComponent(secret)}`);
+      const post = await tokenForm(
+        `grant_type=client_credentials&client_id=${encodeURIComponent(id)}&client_secret=${encodeURIComponent(secret)}`,
+      );
       expect(post.status).toBe(200);
       expect(typeof post.body.access_token).toBe("string");
       const viaBasic = await tokenForm("grant_type=client_credentials", basic(id, secret));
@@ -228,7 +338,13 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
   });
 
   describe("filter dates outside xsd:dateTime as the store holds it (RFC 7643 §2.3.5; years 0001..9999)", () => {
-    const bad = ['meta.lastModified gt "0000-01-01T00:00:00Z"', 'meta.lastModified gt "10000-01-01T00:00:00Z"', 'meta.created lt "+010000-01-01T00:00:00Z"', 'meta.created ge "-000001-01-01T00:00:00Z"', 'meta.lastModified eq "2024-13-45T00:00:00Z"'];
+    const bad = [
+      'meta.lastModified gt "0000-01-01T00:00:00Z"',
+      'meta.lastModified gt "10000-01-01T00:00:00Z"',
+      'meta.created lt "+010000-01-01T00:00:00Z"',
+      'meta.created ge "-000001-01-01T00:00:00Z"',
+      'meta.lastModified eq "2024-13-45T00:00:00Z"',
+    ];
     for (const filter of bad) {
       it(`${filter}: 400 invalidFilter, in the query and in a .search body, for users and groups`, async () => {
         await scimRefused(() => scim.get(`/Users?filter=${encodeURIComponent(filter)}`), 400, "invalidFilter");
@@ -258,14 +374,18 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
       expect(all.status).toBe(200);
       const total = all.body.totalResults as number;
       expect(total).toBeGreaterThan(0);
-      for (const q of ["startIndex=9223372036854775808", "startIndex=9223372036854775808&count=1000", "startIndex=99999999999999999999999999"]) {
+      for (const q of [
+        "startIndex=9223372036854775808",
+        "startIndex=9223372036854775808&count=1000",
+        "startIndex=99999999999999999999999999",
+      ]) {
         const res = await scim.get(`/Users?${q}`);
         expect(res.status).toBe(200);
         expect(res.body.totalResults).toBe(total);
         expect(res.body.Resources ?? []).toEqual([]);
         expect(res.body.itemsPerPage).toBe(0);
       }
-      const filtered = await scim.get(`/Users?startIndex=9223372036854775808&filter=${encodeURIComponent('userName pr')}`);
+      const filtered = await scim.get(`/Users?startIndex=9223372036854775808&filter=${encodeURIComponent("userName pr")}`);
       expect(filtered.status).toBe(200);
       expect(filtered.body.totalResults).toBe(total);
       expect(filtered.body.Resources ?? []).toEqual([]);
@@ -290,14 +410,30 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
   });
 
   describe("request bytes that do not decode", () => {
-    const headers = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${scim.token}`, "content-type": "application/scim+json", ...extra });
+    const headers = (extra: Record<string, string> = {}) => ({
+      authorization: `Bearer ${scim.token}`,
+      "content-type": "application/scim+json",
+      ...extra,
+    });
 
     it("/scim/v2/Users/%ZZ (not percent-encoding, RFC 3986 §2.1): 400 invalidSyntax", async () => {
       for (const path of ["/scim/v2/Users/%ZZ", "/scim/v2/Groups/%E0%A4%A", "/scim/v2/Users/abc%"]) {
-        await scimRefused(async () => transcript.keep(`GET ${path}`, await fetchReply(`${srv.url}${path}`, { headers: headers() })), 400, "invalidSyntax");
+        await scimRefused(
+          async () => transcript.keep(`GET ${path}`, await fetchReply(`${srv.url}${path}`, { headers: headers() })),
+          400,
+          "invalidSyntax",
+        );
       }
       await scimRefused(
-        async () => transcript.keep("PATCH %ZZ", await fetchReply(`${srv.url}/scim/v2/Users/%ZZ`, { method: "PATCH", headers: headers(), body: JSON.stringify(patchOp({ op: "replace", path: "displayName", value: "x" })) })),
+        async () =>
+          transcript.keep(
+            "PATCH %ZZ",
+            await fetchReply(`${srv.url}/scim/v2/Users/%ZZ`, {
+              method: "PATCH",
+              headers: headers(),
+              body: JSON.stringify(patchOp({ op: "replace", path: "displayName", value: "x" })),
+            }),
+          ),
         400,
         "invalidSyntax",
       );
@@ -308,18 +444,41 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
     it("a body whose Content-Encoding does not decode: 400 invalidSyntax; a valid gzip (or deflate, or br) body creates the user", async () => {
       for (const encoding of ["gzip", "deflate"]) {
         await scimRefused(
-          async () => transcript.keep(`POST ${encoding} garbage`, await fetchReply(`${srv.url}/scim/v2/Users`, { method: "POST", headers: headers({ "content-encoding": encoding }), body: body(`garbage.${encoding}`) })),
+          async () =>
+            transcript.keep(
+              `POST ${encoding} garbage`,
+              await fetchReply(`${srv.url}/scim/v2/Users`, {
+                method: "POST",
+                headers: headers({ "content-encoding": encoding }),
+                body: body(`garbage.${encoding}`),
+              }),
+            ),
           400,
           "invalidSyntax",
         );
       }
       // a gzip stream cut short
       const cut = gzipSync(Buffer.from(body("truncated"))).subarray(0, 20);
-      await scimRefused(async () => transcript.keep("POST gzip cut", await fetchReply(`${srv.url}/scim/v2/Users`, { method: "POST", headers: headers({ "content-encoding": "gzip" }), body: cut })), 400, "invalidSyntax");
+      await scimRefused(
+        async () =>
+          transcript.keep(
+            "POST gzip cut",
+            await fetchReply(`${srv.url}/scim/v2/Users`, { method: "POST", headers: headers({ "content-encoding": "gzip" }), body: cut }),
+          ),
+        400,
+        "invalidSyntax",
+      );
 
       const encoders = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync } as const;
       for (const [encoding, encode] of Object.entries(encoders)) {
-        const res = transcript.keep(`POST ${encoding}`, await fetchReply(`${srv.url}/scim/v2/Users`, { method: "POST", headers: headers({ "content-encoding": encoding }), body: encode(Buffer.from(body(`zipped.${encoding}`))) }));
+        const res = transcript.keep(
+          `POST ${encoding}`,
+          await fetchReply(`${srv.url}/scim/v2/Users`, {
+            method: "POST",
+            headers: headers({ "content-encoding": encoding }),
+            body: encode(Buffer.from(body(`zipped.${encoding}`))),
+          }),
+        );
         expect(res.status).toBe(201);
         expect(res.body.userName).toBe(`zipped.${encoding}@example.com`);
         expect((await scim.get(`/Users/${res.body.id}`)).status).toBe(200);
@@ -328,7 +487,15 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
 
     it("a body that is not brotli sent as Content-Encoding: br: 400 invalidSyntax, like gzip and deflate", async () => {
       await scimRefused(
-        async () => transcript.keep("POST br garbage", await fetchReply(`${srv.url}/scim/v2/Users`, { method: "POST", headers: headers({ "content-encoding": "br" }), body: body("garbage.br") })),
+        async () =>
+          transcript.keep(
+            "POST br garbage",
+            await fetchReply(`${srv.url}/scim/v2/Users`, {
+              method: "POST",
+              headers: headers({ "content-encoding": "br" }),
+              body: body("garbage.br"),
+            }),
+          ),
         400,
         "invalidSyntax",
       );
@@ -337,7 +504,15 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
     it("an unknown Content-Encoding (compress, x-custom): 415 in SCIM format (RFC 9110 §15.5.16)", async () => {
       for (const encoding of ["compress", "x-custom", "gzip, compress"]) {
         await scimRefused(
-          async () => transcript.keep(`POST ${encoding}`, await fetchReply(`${srv.url}/scim/v2/Users`, { method: "POST", headers: headers({ "content-encoding": encoding }), body: JSON.stringify(user("compress@example.com")) })),
+          async () =>
+            transcript.keep(
+              `POST ${encoding}`,
+              await fetchReply(`${srv.url}/scim/v2/Users`, {
+                method: "POST",
+                headers: headers({ "content-encoding": encoding }),
+                body: JSON.stringify(user("compress@example.com")),
+              }),
+            ),
           415,
           null,
         );
@@ -348,7 +523,11 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
       const { id, secret } = scimOAuthClient;
       const form = `grant_type=client_credentials&client_id=${encodeURIComponent(id)}&client_secret=${encodeURIComponent(secret)}`;
       const post = (encoding: string, body: Buffer | string) =>
-        fetchReply(`${srv.url}/oauth/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-encoding": encoding }, body });
+        fetchReply(`${srv.url}/oauth/token`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", "content-encoding": encoding },
+          body,
+        });
       await oauthRefused(async () => transcript.keep("oauth gzip garbage", await post("gzip", form)), 400, "invalid_request");
       await oauthRefused(async () => transcript.keep("oauth compress", await post("compress", form)), 415, "invalid_request");
       const ok = transcript.keep("oauth gzip", await post("gzip", gzipSync(Buffer.from(form))));
@@ -359,11 +538,22 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
 
     it("admin API: a body that does not decode is 400 {error, message}, an unknown encoding 415", async () => {
       const post = (encoding: string, body: Buffer | string) =>
-        fetchReply(`${srv.url}/admin/v1/roles`, { method: "POST", headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json", "content-encoding": encoding }, body });
+        fetchReply(`${srv.url}/admin/v1/roles`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json", "content-encoding": encoding },
+          body,
+        });
       await adminRefused(async () => transcript.keep("admin gzip garbage", await post("gzip", '{"name":"x"}')), 400, "invalid_request");
-      await adminRefused(async () => transcript.keep("admin deflate garbage", await post("deflate", '{"name":"x"}')), 400, "invalid_request");
+      await adminRefused(
+        async () => transcript.keep("admin deflate garbage", await post("deflate", '{"name":"x"}')),
+        400,
+        "invalid_request",
+      );
       await adminRefused(async () => transcript.keep("admin compress", await post("compress", '{"name":"x"}')), 415, "invalid_request");
-      const ok = transcript.keep("admin gzip", await post("gzip", gzipSync(Buffer.from(JSON.stringify({ name: "Zipped Role", permissions: [] })))));
+      const ok = transcript.keep(
+        "admin gzip",
+        await post("gzip", gzipSync(Buffer.from(JSON.stringify({ name: "Zipped Role", permissions: [] })))),
+      );
       expect(ok.status).toBe(201);
       await adminRefused(async () => transcript.keep("admin br garbage", await post("br", '{"name":"x"}')), 400, "invalid_request");
     });
@@ -385,13 +575,27 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
     it("the same operations with a value work", async () => {
       expect((await scim.patch(`/Users/${userId}`, patchOp({ op: "add", value: { nickName: "Nick" } }))).status).toBe(204);
       expect((await scim.patch(`/Users/${userId}`, patchOp({ op: "replace", path: "displayName", value: "Replaced" }))).status).toBe(204);
-      expect((await scim.patch(`/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: "Replace", path: "displayName", value: "Existing Group" }] })).status).toBe(204);
+      expect(
+        (
+          await scim.patch(`/Groups/${groupId}`, {
+            schemas: [PATCH_OP],
+            Operations: [{ op: "Replace", path: "displayName", value: "Existing Group" }],
+          })
+        ).status,
+      ).toBe(204);
       const got = await scim.get(`/Users/${userId}`);
       expect({ nickName: got.body.nickName, displayName: got.body.displayName }).toEqual({ nickName: "Nick", displayName: "Replaced" });
     });
 
     it("?attributes=, and other empty attribute paths: 400 invalidPath whose detail carries no JavaScript text", async () => {
-      for (const q of ["attributes=,", "attributes=userName,", "attributes=,userName", "excludedAttributes=,", "attributes=%20,%20", "attributes=userName,,displayName"]) {
+      for (const q of [
+        "attributes=,",
+        "attributes=userName,",
+        "attributes=,userName",
+        "excludedAttributes=,",
+        "attributes=%20,%20",
+        "attributes=userName,,displayName",
+      ]) {
         const res = await scimRefused(() => scim.get(`/Users?${q}`), 400, "invalidPath");
         expect(res.body.detail).not.toMatch(ENGINE_TEXT);
         await scimRefused(() => scim.get(`/Users/${userId}?${q}`), 400, "invalidPath");
@@ -413,19 +617,38 @@ describe("input the store cannot hold is refused at the edge (400, never 500)", 
 
     it("SCIM: POST /Users, PATCH, POST .search and POST /Bulk: 400 in SCIM format; the process lives", async () => {
       for (const body of [arrays, objects, inUser]) {
-        await refused(() => scim.post("/Users", body), (r) => expectScimError(r, 400, r.body.scimType ?? null));
+        await refused(
+          () => scim.post("/Users", body),
+          (r) => expectScimError(r, 400, r.body.scimType ?? null),
+        );
       }
-      await refused(() => scim.patch(`/Users/${userId}`, inPatch), (r) => expectScimError(r, 400, r.body.scimType ?? null));
-      await refused(() => scim.patch(`/Groups/${groupId}`, inPatch), (r) => expectScimError(r, 400, r.body.scimType ?? null));
-      await refused(() => scim.post("/Users/.search", objects), (r) => expectScimError(r, 400, r.body.scimType ?? null));
-      await refused(() => scim.post("/Bulk", arrays), (r) => expectScimError(r, 400, r.body.scimType ?? null));
+      await refused(
+        () => scim.patch(`/Users/${userId}`, inPatch),
+        (r) => expectScimError(r, 400, r.body.scimType ?? null),
+      );
+      await refused(
+        () => scim.patch(`/Groups/${groupId}`, inPatch),
+        (r) => expectScimError(r, 400, r.body.scimType ?? null),
+      );
+      await refused(
+        () => scim.post("/Users/.search", objects),
+        (r) => expectScimError(r, 400, r.body.scimType ?? null),
+      );
+      await refused(
+        () => scim.post("/Bulk", arrays),
+        (r) => expectScimError(r, 400, r.body.scimType ?? null),
+      );
       expect((await scim.post("/Users", user("shallow@example.com", { name: { givenName: "Sh", familyName: "Allow" } }))).status).toBe(201);
     });
 
     it("admin POST /admin/v1/roles: 400 {error: invalid_request}; the process lives", async () => {
       await adminRefused(() => adminPost("/admin/v1/roles", arrays), 400, "invalid_request");
       await adminRefused(() => adminPost("/admin/v1/roles", objects), 400, "invalid_request");
-      await adminRefused(() => adminPost("/admin/v1/roles", `{"name":"Deep","permissions":[],"description":${arrays}}`), 400, "invalid_request");
+      await adminRefused(
+        () => adminPost("/admin/v1/roles", `{"name":"Deep","permissions":[],"description":${arrays}}`),
+        400,
+        "invalid_request",
+      );
       const ok = await adminPost("/admin/v1/roles", JSON.stringify({ name: "Shallow Role", permissions: [] }));
       expect(ok.status).toBe(201);
     });

@@ -11,7 +11,8 @@ import type { Store } from "../../../src/store/store.js";
 import { ERROR_SCHEMA } from "../../helpers/scim.js";
 
 /** What a response body must never carry: V8's exception messages and stack frames. */
-export const ENGINE_TEXT = /Cannot read|Cannot set|Cannot convert|Cannot destructure|is not a function|is not iterable|is not defined|undefined or null|Unexpected token|Unexpected end of JSON|Maximum call stack|Invalid time value|Invalid array length|\(reading '|at \w+ \(|at file:|node_modules/;
+export const ENGINE_TEXT =
+  /Cannot read|Cannot set|Cannot convert|Cannot destructure|is not a function|is not iterable|is not defined|undefined or null|Unexpected token|Unexpected end of JSON|Maximum call stack|Invalid time value|Invalid array length|\(reading '|at \w+ \(|at file:|node_modules/;
 
 export const SCIM_JSON = /^application\/scim\+json/;
 export const SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
@@ -106,7 +107,9 @@ export function rawSocket(url: string, requestText: string): Promise<string> {
     const socket = connect(Number(port), hostname);
     socket.on("data", (c: Buffer) => chunks.push(c));
     // the server may close while the request is still being written: what it answered is what counts
-    socket.on("error", (err: NodeJS.ErrnoException) => (chunks.length > 0 || err.code === "EPIPE" || err.code === "ECONNRESET" ? undefined : reject(err)));
+    socket.on("error", (err: NodeJS.ErrnoException) =>
+      chunks.length > 0 || err.code === "EPIPE" || err.code === "ECONNRESET" ? undefined : reject(err),
+    );
     socket.on("close", () => resolve(Buffer.concat(chunks).toString("utf8")));
     socket.write(requestText);
   });
@@ -155,7 +158,11 @@ export function expectOAuthError(res: Reply, status: number, error: string): voi
 
 /** A token from the token endpoint (RFC 6749 §4.4), over the server's real port. */
 export async function tokenAt(url: string, client: { id: string; secret: string }): Promise<string> {
-  const res = await request(url).post("/oauth/token").auth(client.id, client.secret).type("form").send({ grant_type: "client_credentials" });
+  const res = await request(url)
+    .post("/oauth/token")
+    .auth(client.id, client.secret)
+    .type("form")
+    .send({ grant_type: "client_credentials" });
   if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${res.text}`);
   return res.body.access_token as string;
 }

@@ -14,7 +14,19 @@ import { ENTERPRISE, GROUP_SCHEMA, USER_SCHEMA, patchOp, scimClient } from "../.
 import { createRole } from "../../../src/oauth/role-service.js";
 import { createDivision } from "../../../src/authz/divisions.js";
 import { createClient } from "../../../src/oauth/client-registry.js";
-import { BULK_REQUEST, BULK_RESPONSE, LIST_RESPONSE, SEARCH_REQUEST, Transcript, expectScimError, scimAt, snapshot, tokenAt, type Reply, type ScimAt } from "./http.js";
+import {
+  BULK_REQUEST,
+  BULK_RESPONSE,
+  LIST_RESPONSE,
+  SEARCH_REQUEST,
+  Transcript,
+  expectScimError,
+  scimAt,
+  snapshot,
+  tokenAt,
+  type Reply,
+  type ScimAt,
+} from "./http.js";
 
 const GENESYS_TENANT_PATH = "/api/v2/scim/v2";
 
@@ -41,11 +53,16 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
     expect(await snapshot(ts.store)).toBe(before);
     return res;
   }
-  const storedResource = async (id: string) => (await ts.store.query<{ resource: Record<string, unknown> }>("select resource from scim_users where id = $1", [id]))[0]?.resource;
-  const outboxOf = async (id: string) => ts.store.query<{ version: number; op: string }>("select version, op from outbox where resource_id = $1 order by id", [id]);
+  const storedResource = async (id: string) =>
+    (await ts.store.query<{ resource: Record<string, unknown> }>("select resource from scim_users where id = $1", [id]))[0]?.resource;
+  const outboxOf = async (id: string) =>
+    ts.store.query<{ version: number; op: string }>("select version, op from outbox where resource_id = $1 order by id", [id]);
   const agentFor = async (permissions: string[], divisions: string[] = ["*"]) => {
     const role = await createRole(ts.store, system, new Date(), { name: `role ${permissions.join(" ")} ${Math.random()}`, permissions });
-    const client = await createClient(ts.store, system, new Date(), { name: `client ${Math.random()}`, roleDivisions: divisions.map((divisionId) => ({ roleId: role.id, divisionId })) });
+    const client = await createClient(ts.store, system, new Date(), {
+      name: `client ${Math.random()}`,
+      roleDivisions: divisions.map((divisionId) => ({ roleId: role.id, divisionId })),
+    });
     return scimAt(srv.url, await tokenAt(srv.url, client), transcript);
   };
 
@@ -69,7 +86,10 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
     let userId: string;
     let groupId: string;
     beforeAll(async () => {
-      const u = await scim.post("/Users", user("projected@example.com", { externalId: "ext-u", schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { department: "Sales" } }));
+      const u = await scim.post(
+        "/Users",
+        user("projected@example.com", { externalId: "ext-u", schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { department: "Sales" } }),
+      );
       expect(u.status).toBe(201);
       userId = u.body.id;
       const g = await scim.post("/Groups", group("Projected Group", { externalId: "ext-g", members: [{ value: userId }] }));
@@ -96,7 +116,8 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
 
     it("attributes naming a sub-attribute or an extension attribute (RFC 7644 §3.4.2.5) of a user with extension data: 200, with schemas", async () => {
       // on a user without extension data these work
-      const plain = (await scim.post("/Users", user("no.extension@example.com", { name: { givenName: "Plain", familyName: "User" } }))).body.id as string;
+      const plain = (await scim.post("/Users", user("no.extension@example.com", { name: { givenName: "Plain", familyName: "User" } }))).body
+        .id as string;
       const sub = await scim.get(`/Users/${plain}?attributes=name.givenName`);
       expect(sub.status).toBe(200);
       expect(sub.body).toMatchObject({ id: plain, name: { givenName: "Plain" } });
@@ -149,7 +170,10 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
     let parentId: string;
     beforeAll(async () => {
       managerId = (await scim.post("/Users", user("manager@example.com"))).body.id;
-      const report = await scim.post("/Users", user("report@example.com", { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { manager: { value: managerId } } }));
+      const report = await scim.post(
+        "/Users",
+        user("report@example.com", { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { manager: { value: managerId } } }),
+      );
       expect(report.status).toBe(201);
       reportId = report.body.id;
       childId = (await scim.post("/Groups", group("Child Group"))).body.id;
@@ -176,7 +200,9 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
         expect(u.body.groups).toEqual([expect.objectContaining({ value: parentId, $ref: `${abs}/Groups/${parentId}` })]);
         expect(u.body[ENTERPRISE].manager).toEqual(expect.objectContaining({ value: managerId, $ref: `${abs}/Users/${managerId}` }));
         const list = await agent.get(`/Groups?filter=${encodeURIComponent('displayName eq "Parent Group"')}`);
-        expect(list.body.Resources[0].members.map((m: { $ref: string }) => m.$ref).sort()).toEqual([`${abs}/Groups/${childId}`, `${abs}/Users/${reportId}`].sort());
+        expect(list.body.Resources[0].members.map((m: { $ref: string }) => m.$ref).sort()).toEqual(
+          [`${abs}/Groups/${childId}`, `${abs}/Users/${reportId}`].sort(),
+        );
         const child = await agent.get(`/Groups/${childId}`);
         expect(child.body.members).toEqual([]);
       });
@@ -198,15 +224,30 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
   describe("roles[].type and x509Certificates[].type: RFC 7643 §4.1.2 defines no canonical values, so any label is taken", () => {
     it("POST, PUT and PATCH with type custom (and another) are accepted and returned", async () => {
       const cert = Buffer.from("not really a certificate").toString("base64");
-      const made = await scim.post("/Users", user("labels@example.com", { roles: [{ value: "agent", type: "custom" }], x509Certificates: [{ value: cert, type: "custom" }] }));
+      const made = await scim.post(
+        "/Users",
+        user("labels@example.com", { roles: [{ value: "agent", type: "custom" }], x509Certificates: [{ value: cert, type: "custom" }] }),
+      );
       expect(made.status).toBe(201);
       const id = made.body.id as string;
       let got = await scim.get(`/Users/${id}`);
       expect(got.body.roles).toEqual([{ value: "agent", type: "custom" }]);
       expect(got.body.x509Certificates).toEqual([{ value: cert, type: "custom" }]);
-      const put = await scim.put(`/Users/${id}`, user("labels@example.com", { roles: [{ value: "lead", type: "Team Lead (EMEA)" }], x509Certificates: [{ value: cert, type: "signing" }] }));
+      const put = await scim.put(
+        `/Users/${id}`,
+        user("labels@example.com", {
+          roles: [{ value: "lead", type: "Team Lead (EMEA)" }],
+          x509Certificates: [{ value: cert, type: "signing" }],
+        }),
+      );
       expect(put.status).toBe(200);
-      const patched = await scim.patch(`/Users/${id}`, patchOp({ op: "add", path: "roles", value: [{ value: "qa", type: "x-anything" }] }, { op: "add", path: "x509Certificates", value: [{ value: cert, type: "" }] }));
+      const patched = await scim.patch(
+        `/Users/${id}`,
+        patchOp(
+          { op: "add", path: "roles", value: [{ value: "qa", type: "x-anything" }] },
+          { op: "add", path: "x509Certificates", value: [{ value: cert, type: "" }] },
+        ),
+      );
       expect(patched.status).toBe(204);
       got = await scim.get(`/Users/${id}`);
       expect(got.body.roles.map((r: { type: string }) => r.type)).toEqual(["Team Lead (EMEA)", "x-anything"]);
@@ -217,7 +258,13 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
   describe("the enterprise extension as a whole", () => {
     it("PATCH remove with path = the extension's URN removes all its attributes: 204, GET shows no extension, the change reaches the outbox", async () => {
       const managerId = (await scim.post("/Users", user("ext.manager@example.com"))).body.id as string;
-      const made = await scim.post("/Users", user("ext.whole@example.com", { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { employeeNumber: "701", department: "Ops", costCenter: "4130", manager: { value: managerId } } }));
+      const made = await scim.post(
+        "/Users",
+        user("ext.whole@example.com", {
+          schemas: [USER_SCHEMA, ENTERPRISE],
+          [ENTERPRISE]: { employeeNumber: "701", department: "Ops", costCenter: "4130", manager: { value: managerId } },
+        }),
+      );
       expect(made.status).toBe(201);
       const id = made.body.id as string;
       const res = await scim.patch(`/Users/${id}`, patchOp({ op: "remove", path: ENTERPRISE }));
@@ -247,7 +294,10 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
 
     it("an extension value carrying a `schemas` key is accepted (POST, PUT, PATCH with and without a path) and stored without it", async () => {
       const withSchemas = (attrs: Record<string, unknown>) => ({ schemas: [ENTERPRISE], ...attrs });
-      const made = await scim.post("/Users", user("ext.schemas@example.com", { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: withSchemas({ department: "One" }) }));
+      const made = await scim.post(
+        "/Users",
+        user("ext.schemas@example.com", { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: withSchemas({ department: "One" }) }),
+      );
       expect(made.status).toBe(201);
       const id = made.body.id as string;
       expect(await storedResource(id)).toMatchObject({ [ENTERPRISE]: { department: "One" } });
@@ -258,13 +308,41 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
         expect((await storedResource(id))?.[ENTERPRISE]).toEqual({ department });
         expect((await scim.get(`/Users/${id}`)).body[ENTERPRISE]).toEqual({ department });
       };
-      await accepted(() => scim.put(`/Users/${id}`, user("ext.schemas@example.com", { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: withSchemas({ department: "Two" }) })), 200, "Two");
-      await accepted(() => scim.patch(`/Users/${id}`, patchOp({ op: "replace", value: { [ENTERPRISE]: withSchemas({ department: "Three" }) } })), 204, "Three");
-      await accepted(() => scim.patch(`/Users/${id}`, patchOp({ op: "add", value: { [ENTERPRISE]: withSchemas({ department: "Four" }) } })), 204, "Four");
+      await accepted(
+        () =>
+          scim.put(
+            `/Users/${id}`,
+            user("ext.schemas@example.com", { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: withSchemas({ department: "Two" }) }),
+          ),
+        200,
+        "Two",
+      );
+      await accepted(
+        () => scim.patch(`/Users/${id}`, patchOp({ op: "replace", value: { [ENTERPRISE]: withSchemas({ department: "Three" }) } })),
+        204,
+        "Three",
+      );
+      await accepted(
+        () => scim.patch(`/Users/${id}`, patchOp({ op: "add", value: { [ENTERPRISE]: withSchemas({ department: "Four" }) } })),
+        204,
+        "Four",
+      );
       // the same value without `schemas`, with the extension's URN as the path, is accepted
-      await accepted(() => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: ENTERPRISE, value: { department: "Five" } })), 204, "Five");
-      await accepted(() => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: ENTERPRISE, value: withSchemas({ department: "Six" }) })), 204, "Six");
-      await accepted(() => scim.patch(`/Users/${id}`, patchOp({ op: "add", path: ENTERPRISE, value: withSchemas({ department: "Seven" }) })), 204, "Seven");
+      await accepted(
+        () => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: ENTERPRISE, value: { department: "Five" } })),
+        204,
+        "Five",
+      );
+      await accepted(
+        () => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: ENTERPRISE, value: withSchemas({ department: "Six" }) })),
+        204,
+        "Six",
+      );
+      await accepted(
+        () => scim.patch(`/Users/${id}`, patchOp({ op: "add", path: ENTERPRISE, value: withSchemas({ department: "Seven" }) })),
+        204,
+        "Seven",
+      );
     });
   });
 
@@ -272,7 +350,12 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
     const paths = ["/ServiceProviderConfig", "/ResourceTypes", "/ResourceTypes/User", "/Schemas", `/Schemas/${USER_SCHEMA}`];
     for (const path of paths) {
       it(`${path}: POST, PUT, PATCH and DELETE are 405 with Allow: GET, HEAD in SCIM format; GET and HEAD work`, async () => {
-        for (const send of [() => scim.post(path, {}), () => scim.put(path, { schemas: [USER_SCHEMA] }), () => scim.patch(path, patchOp({ op: "replace", path: "patch", value: false })), () => scim.delete(path)]) {
+        for (const send of [
+          () => scim.post(path, {}),
+          () => scim.put(path, { schemas: [USER_SCHEMA] }),
+          () => scim.patch(path, patchOp({ op: "replace", path: "patch", value: false })),
+          () => scim.delete(path),
+        ]) {
           const res = await refused(send, 405, null);
           expect(res.headers.allow).toBe("GET, HEAD");
         }
@@ -281,7 +364,10 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
         const got = await scim.get(path);
         expect(got.status).toBe(200);
         expect(got.headers["content-type"]).toMatch(/^application\/scim\+json/);
-        const head = transcript.keep(`HEAD ${path}`, await request(srv.url).head(`/scim/v2${path}`).set("authorization", `Bearer ${scim.token}`));
+        const head = transcript.keep(
+          `HEAD ${path}`,
+          await request(srv.url).head(`/scim/v2${path}`).set("authorization", `Bearer ${scim.token}`),
+        );
         expect(head.status).toBe(200);
       });
     }
@@ -348,7 +434,12 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
       expect(byName.body.Resources.every((r: { schemas: string[] }) => r.schemas[0] === USER_SCHEMA)).toBe(true);
       const both = await search({ filter: 'displayName sw "Root Group" or displayName eq "Name of root.0@example.com"' });
       expect(both.body.totalResults).toBe(4);
-      expect(both.body.Resources.map((r: { schemas: string[] }) => r.schemas[0])).toEqual([USER_SCHEMA, GROUP_SCHEMA, GROUP_SCHEMA, GROUP_SCHEMA]);
+      expect(both.body.Resources.map((r: { schemas: string[] }) => r.schemas[0])).toEqual([
+        USER_SCHEMA,
+        GROUP_SCHEMA,
+        GROUP_SCHEMA,
+        GROUP_SCHEMA,
+      ]);
       const groupOnly = await search({ filter: 'members pr and displayName sw "Root"' });
       expect(groupOnly.status).toBe(200);
       expect(groupOnly.body.Resources.every((r: { schemas: string[] }) => r.schemas[0] === GROUP_SCHEMA)).toBe(true);
@@ -394,10 +485,13 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
 
   describe("/Bulk (RFC 7644 §3.7)", () => {
     let divA: string;
-    const bulk = (Operations: unknown[], extra: Record<string, unknown> = {}, agent: ScimAt = scim) => agent.post("/Bulk", { schemas: [BULK_REQUEST], Operations, ...extra });
+    const bulk = (Operations: unknown[], extra: Record<string, unknown> = {}, agent: ScimAt = scim) =>
+      agent.post("/Bulk", { schemas: [BULK_REQUEST], Operations, ...extra });
     const idOf = (location: string) => location.split("/").pop()!;
-    const findUser = async (userName: string) => (await scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`)).body.Resources?.[0];
-    const findGroup = async (displayName: string) => (await scim.get(`/Groups?filter=${encodeURIComponent(`displayName eq "${displayName}"`)}`)).body.Resources?.[0];
+    const findUser = async (userName: string) =>
+      (await scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`)).body.Resources?.[0];
+    const findGroup = async (displayName: string) =>
+      (await scim.get(`/Groups?filter=${encodeURIComponent(`displayName eq "${displayName}"`)}`)).body.Resources?.[0];
 
     beforeAll(async () => {
       divA = (await createDivision(ts.store, system, new Date(), { name: "A", description: "division A" })).id;
@@ -435,7 +529,9 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
       expect(u.displayName).toBe("Patched In Bulk");
       const g = await findGroup("Bulk Patched Group");
       expect(g.members.map((m: { value: string }) => m.value)).toEqual([u.id]);
-      const patchResult = res.body.Operations.find((o: { method: string; location?: string }) => o.method === "PATCH" && o.location?.includes("/Users/"));
+      const patchResult = res.body.Operations.find(
+        (o: { method: string; location?: string }) => o.method === "PATCH" && o.location?.includes("/Users/"),
+      );
       expect(patchResult.location).toBe(`${srv.url}/scim/v2/Users/${u.id}`);
       expect(patchResult.version).toBe('W/"2"');
     });
@@ -514,7 +610,8 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
 
     it("each operation obeys rights and division scoping: a client scoped to A cannot create a user in B (403, nothing stored for it); its user in A is created", async () => {
       const onlyA = scimAt(srv.url, await tokenAt(srv.url, await scimClient(ts.store, [divA])), transcript);
-      const inDivision = (userName: string, division: string) => user(userName, { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { division } });
+      const inDivision = (userName: string, division: string) =>
+        user(userName, { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { division } });
       const before = await snapshot(ts.store);
       const res = await bulk(
         [
@@ -583,21 +680,44 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
       const made = await bulk([{ method: "POST", path: "/Users", bulkId: "v", data: user("bulk.versioned@example.com") }]);
       const id = idOf(made.body.Operations[0].location);
       const snap = await snapshot(ts.store);
-      const res = await bulk([{ method: "PUT", path: `/Users/${id}`, version: 'W/"7"', data: user("bulk.versioned@example.com", { displayName: "Stale" }) }]);
+      const res = await bulk([
+        { method: "PUT", path: `/Users/${id}`, version: 'W/"7"', data: user("bulk.versioned@example.com", { displayName: "Stale" }) },
+      ]);
       expect(res.body.Operations[0].status).toBe("412");
       expect(await snapshot(ts.store)).toBe(snap);
-      const ok = await bulk([{ method: "PUT", path: `/Users/${id}`, version: 'W/"1"', data: user("bulk.versioned@example.com", { displayName: "Fresh" }) }]);
+      const ok = await bulk([
+        { method: "PUT", path: `/Users/${id}`, version: 'W/"1"', data: user("bulk.versioned@example.com", { displayName: "Fresh" }) },
+      ]);
       expect(ok.body.Operations[0]).toMatchObject({ status: "200", version: 'W/"2"' });
     });
 
     it("a POST without a bulkId: 400 for the whole request, nothing run; malformed requests likewise", async () => {
-      await refused(() => bulk([{ method: "POST", path: "/Users", bulkId: "ok", data: user("bulk.nobulkid.1@example.com") }, { method: "POST", path: "/Users", data: user("bulk.nobulkid.2@example.com") }]), 400, "invalidValue");
-      await refused(() => bulk([{ method: "POST", path: "/Users", bulkId: "same", data: user("bulk.dup.1@example.com") }, { method: "POST", path: "/Users", bulkId: "same", data: user("bulk.dup.2@example.com") }]), 400, "invalidValue");
+      await refused(
+        () =>
+          bulk([
+            { method: "POST", path: "/Users", bulkId: "ok", data: user("bulk.nobulkid.1@example.com") },
+            { method: "POST", path: "/Users", data: user("bulk.nobulkid.2@example.com") },
+          ]),
+        400,
+        "invalidValue",
+      );
+      await refused(
+        () =>
+          bulk([
+            { method: "POST", path: "/Users", bulkId: "same", data: user("bulk.dup.1@example.com") },
+            { method: "POST", path: "/Users", bulkId: "same", data: user("bulk.dup.2@example.com") },
+          ]),
+        400,
+        "invalidValue",
+      );
       await refused(() => bulk([{ method: "GET", path: "/Users" }]), 400, "invalidSyntax");
       await refused(() => scim.post("/Bulk", { Operations: [] }), 400, "invalidSyntax");
       await refused(() => bulk([], { failOnErrors: 0 }), 400, "invalidValue");
       await refused(() => bulk([{ method: "DELETE" }]), 400, "invalidSyntax");
-      const res = await bulk([{ method: "POST", path: "/Users", bulkId: "path-bad", data: user("bulk.path@example.com") }, { method: "DELETE", path: "/Elsewhere/1" }]);
+      const res = await bulk([
+        { method: "POST", path: "/Users", bulkId: "path-bad", data: user("bulk.path@example.com") },
+        { method: "DELETE", path: "/Elsewhere/1" },
+      ]);
       expect(res.body.Operations.map((o: { status: string }) => o.status)).toEqual(["201", "400"]);
     });
   });
@@ -605,20 +725,39 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
   describe("PATCH replace through a value filter (RFC 7644 §3.5.2.3)", () => {
     let id: string;
     beforeAll(async () => {
-      const made = await scim.post("/Users", user("filtered@example.com", { emails: [{ value: "home@example.com", type: "home" }], phoneNumbers: [{ value: "+1 555 0100", type: "work" }] }));
+      const made = await scim.post(
+        "/Users",
+        user("filtered@example.com", {
+          emails: [{ value: "home@example.com", type: "home" }],
+          phoneNumbers: [{ value: "+1 555 0100", type: "work" }],
+        }),
+      );
       expect(made.status).toBe(201);
       id = made.body.id;
     });
 
     it('replace of emails[type eq "work"].value on a user with no work e-mail adds {type: "work", value}; again, it replaces it', async () => {
-      const res = await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: 'emails[type eq "work"].value', value: "work@example.com" }));
+      const res = await scim.patch(
+        `/Users/${id}`,
+        patchOp({ op: "replace", path: 'emails[type eq "work"].value', value: "work@example.com" }),
+      );
       expect(res.status).toBe(204);
       let got = await scim.get(`/Users/${id}`);
-      expect(got.body.emails).toEqual(expect.arrayContaining([expect.objectContaining({ type: "work", value: "work@example.com" }), expect.objectContaining({ type: "home", value: "home@example.com" })]));
+      expect(got.body.emails).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type: "work", value: "work@example.com" }),
+          expect.objectContaining({ type: "home", value: "home@example.com" }),
+        ]),
+      );
       expect(got.body.emails).toHaveLength(2);
-      expect((await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: 'emails[type eq "work"].value', value: "work2@example.com" }))).status).toBe(204);
+      expect(
+        (await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: 'emails[type eq "work"].value', value: "work2@example.com" })))
+          .status,
+      ).toBe(204);
       got = await scim.get(`/Users/${id}`);
-      expect(got.body.emails.filter((e: { type: string }) => e.type === "work")).toEqual([expect.objectContaining({ value: "work2@example.com" })]);
+      expect(got.body.emails.filter((e: { type: string }) => e.type === "work")).toEqual([
+        expect.objectContaining({ value: "work2@example.com" }),
+      ]);
       expect(got.body.emails).toHaveLength(2);
       // and the stored index answers filters on it
       const found = await scim.get(`/Users?filter=${encodeURIComponent('emails.value eq "work2@example.com"')}`);
@@ -626,32 +765,63 @@ describe("SCIM answers as the RFCs and the published schemas say", () => {
     });
 
     it('replace of phoneNumbers[type eq "mobile"] with an object value adds it with type mobile', async () => {
-      const res = await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: 'phoneNumbers[type eq "mobile"]', value: { value: "+1 555 0199" } }));
+      const res = await scim.patch(
+        `/Users/${id}`,
+        patchOp({ op: "replace", path: 'phoneNumbers[type eq "mobile"]', value: { value: "+1 555 0199" } }),
+      );
       expect(res.status).toBe(204);
       const got = await scim.get(`/Users/${id}`);
-      expect(got.body.phoneNumbers).toEqual(expect.arrayContaining([expect.objectContaining({ type: "mobile", value: "+1 555 0199" }), expect.objectContaining({ type: "work", value: "+1 555 0100" })]));
+      expect(got.body.phoneNumbers).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type: "mobile", value: "+1 555 0199" }),
+          expect.objectContaining({ type: "work", value: "+1 555 0100" }),
+        ]),
+      );
       expect(got.body.phoneNumbers).toHaveLength(2);
     });
 
     it('emails[value eq "nope"].value: 400 noTarget, nothing changed; a filter that matches works', async () => {
-      await refused(() => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: 'emails[value eq "nope"].value', value: "x@example.com" })), 400, "noTarget");
-      await refused(() => scim.patch(`/Users/${id}`, patchOp({ op: "add", path: 'emails[value eq "nope"].type', value: "work" })), 400, "noTarget");
-      const ok = await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: 'emails[value eq "home@example.com"].type', value: "other" }));
+      await refused(
+        () => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: 'emails[value eq "nope"].value', value: "x@example.com" })),
+        400,
+        "noTarget",
+      );
+      await refused(
+        () => scim.patch(`/Users/${id}`, patchOp({ op: "add", path: 'emails[value eq "nope"].type', value: "work" })),
+        400,
+        "noTarget",
+      );
+      const ok = await scim.patch(
+        `/Users/${id}`,
+        patchOp({ op: "replace", path: 'emails[value eq "home@example.com"].type', value: "other" }),
+      );
       expect(ok.status).toBe(204);
-      expect((await scim.get(`/Users/${id}`)).body.emails).toEqual(expect.arrayContaining([expect.objectContaining({ value: "home@example.com", type: "other" })]));
+      expect((await scim.get(`/Users/${id}`)).body.emails).toEqual(
+        expect.arrayContaining([expect.objectContaining({ value: "home@example.com", type: "other" })]),
+      );
     });
 
     it("replace of the very sub-attribute the filter tests (emails[value eq x].value, emails[type eq t].type) works when the filter matches", async () => {
-      const other = (await scim.post("/Users", user("filter.self@example.com", { emails: [{ value: "old@example.com", type: "home" }] }))).body.id as string;
-      const byValue = await scim.patch(`/Users/${other}`, patchOp({ op: "replace", path: 'emails[value eq "old@example.com"].value', value: "new@example.com" }));
+      const other = (await scim.post("/Users", user("filter.self@example.com", { emails: [{ value: "old@example.com", type: "home" }] })))
+        .body.id as string;
+      const byValue = await scim.patch(
+        `/Users/${other}`,
+        patchOp({ op: "replace", path: 'emails[value eq "old@example.com"].value', value: "new@example.com" }),
+      );
       expect({ status: byValue.status, detail: byValue.body?.detail }).toEqual({ status: 204, detail: undefined });
-      expect((await scim.get(`/Users/${other}`)).body.emails).toEqual([expect.objectContaining({ value: "new@example.com", type: "home" })]);
+      expect((await scim.get(`/Users/${other}`)).body.emails).toEqual([
+        expect.objectContaining({ value: "new@example.com", type: "home" }),
+      ]);
       const byType = await scim.patch(`/Users/${other}`, patchOp({ op: "replace", path: 'emails[type eq "home"].type', value: "work" }));
       expect(byType.status).toBe(204);
     });
 
     it('emails[value eq "nope"] with an object value (no sub-attribute): 400 noTarget, nothing added', async () => {
-      await refused(() => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: 'emails[value eq "nope"]', value: { value: "x@example.com" } })), 400, "noTarget");
+      await refused(
+        () => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: 'emails[value eq "nope"]', value: { value: "x@example.com" } })),
+        400,
+        "noTarget",
+      );
     });
   });
 

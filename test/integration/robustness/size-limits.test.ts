@@ -57,8 +57,10 @@ describe("sizes are bounded and advertised", () => {
     expect(await snapshot(ts.store)).toBe(before);
     return res;
   }
-  const scimRefused = (send: () => Promise<Reply>, status: number, scimType: string | null) => refused(send, (res) => expectScimError(res, status, scimType));
-  const memberCount = async (groupId: string) => (await ts.store.query<{ n: number }>("select count(*)::int as n from scim_group_members where group_id = $1", [groupId]))[0]!.n;
+  const scimRefused = (send: () => Promise<Reply>, status: number, scimType: string | null) =>
+    refused(send, (res) => expectScimError(res, status, scimType));
+  const memberCount = async (groupId: string) =>
+    (await ts.store.query<{ n: number }>("select count(*)::int as n from scim_group_members where group_id = $1", [groupId]))[0]!.n;
 
   beforeAll(async () => {
     ts = await openTestStore();
@@ -94,7 +96,12 @@ describe("sizes are bounded and advertised", () => {
 
   describe("Bulk (RFC 7644 §3.7)", () => {
     it("1000 operations (bulk.maxOperations) run: 1000 users are created", async () => {
-      const Operations = Array.from({ length: 1000 }, (_, i) => ({ method: "POST", path: "/Users", bulkId: `u${i}`, data: user(`member.${i}@example.com`) }));
+      const Operations = Array.from({ length: 1000 }, (_, i) => ({
+        method: "POST",
+        path: "/Users",
+        bulkId: `u${i}`,
+        data: user(`member.${i}@example.com`),
+      }));
       const res = await scim.post("/Bulk", { schemas: [BULK_REQUEST], Operations });
       expect(res.status).toBe(200);
       expect(res.body.schemas).toEqual([BULK_RESPONSE]);
@@ -106,10 +113,23 @@ describe("sizes are bounded and advertised", () => {
     });
 
     it("1001 operations: 413 (RFC 7644 §3.7.4) in SCIM format, and none of them runs", async () => {
-      const Operations = Array.from({ length: 1001 }, (_, i) => ({ method: "POST", path: "/Users", bulkId: `x${i}`, data: user(`over.${i}@example.com`) }));
+      const Operations = Array.from({ length: 1001 }, (_, i) => ({
+        method: "POST",
+        path: "/Users",
+        bulkId: `x${i}`,
+        data: user(`over.${i}@example.com`),
+      }));
       const res = await scimRefused(() => scim.post("/Bulk", { schemas: [BULK_REQUEST], Operations }), 413, null);
       expect(res.body.detail).toMatch(/1000/);
-      await scimRefused(() => scim.post("/Bulk", { schemas: [BULK_REQUEST], Operations: Array.from({ length: 1001 }, () => ({ method: "DELETE", path: `/Users/${userIds[0]}` })) }), 413, null);
+      await scimRefused(
+        () =>
+          scim.post("/Bulk", {
+            schemas: [BULK_REQUEST],
+            Operations: Array.from({ length: 1001 }, () => ({ method: "DELETE", path: `/Users/${userIds[0]}` })),
+          }),
+        413,
+        null,
+      );
       expect((await scim.get(`/Users/${userIds[0]}`)).status).toBe(200);
     });
   });
@@ -134,7 +154,11 @@ describe("sizes are bounded and advertised", () => {
 
     it("an extension's multi-valued attribute (Genesys externalIds): 101 is 400 tooMany; 100 work", async () => {
       const ids = (n: number) => Array.from({ length: n }, (_, i) => ({ authority: "hr", value: `id-${i}` }));
-      const body = (n: number) => ({ ...user(`ext.${n}@example.com`), schemas: [USER_SCHEMA, GENESYS], [GENESYS]: { externalIds: ids(n) } });
+      const body = (n: number) => ({
+        ...user(`ext.${n}@example.com`),
+        schemas: [USER_SCHEMA, GENESYS],
+        [GENESYS]: { externalIds: ids(n) },
+      });
       const ok = await scim.post("/Users", body(100));
       expect(ok.status).toBe(201);
       expect(ok.body[GENESYS].externalIds).toHaveLength(100);
@@ -143,7 +167,12 @@ describe("sizes are bounded and advertised", () => {
 
     it("through Bulk, the same check answers the operation 400 tooMany; the store unchanged for it", async () => {
       const before = await snapshot(ts.store);
-      const res = await scim.post("/Bulk", { schemas: [BULK_REQUEST], Operations: [{ method: "POST", path: "/Users", bulkId: "many", data: user("bulk.many@example.com", { emails: emails(101, "bulk") }) }] });
+      const res = await scim.post("/Bulk", {
+        schemas: [BULK_REQUEST],
+        Operations: [
+          { method: "POST", path: "/Users", bulkId: "many", data: user("bulk.many@example.com", { emails: emails(101, "bulk") }) },
+        ],
+      });
       expect(res.status).toBe(200);
       expect(res.body.Operations).toHaveLength(1);
       expect(res.body.Operations[0].status).toBe("400");
@@ -155,14 +184,33 @@ describe("sizes are bounded and advertised", () => {
       const created = await scim.post("/Users", user("grow@example.com", { emails: emails(99, "grow") }));
       expect(created.status).toBe(201);
       const id = created.body.id as string;
-      const ok = await scim.patch(`/Users/${id}`, patchOp({ op: "add", path: "emails", value: [{ value: "grow.99@example.com", type: "home" }] }));
+      const ok = await scim.patch(
+        `/Users/${id}`,
+        patchOp({ op: "add", path: "emails", value: [{ value: "grow.99@example.com", type: "home" }] }),
+      );
       expect(ok.status).toBe(204);
       expect((await scim.get(`/Users/${id}`)).body.emails).toHaveLength(100);
-      await scimRefused(() => scim.patch(`/Users/${id}`, patchOp({ op: "add", path: "emails", value: [{ value: "grow.100@example.com", type: "other" }] })), 400, "tooMany");
-      await scimRefused(() => scim.patch(`/Users/${id}`, patchOp({ op: "add", value: { emails: [{ value: "grow.101@example.com" }] } })), 400, "tooMany");
-      await scimRefused(() => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "emails", value: emails(101, "replaced") })), 400, "tooMany");
+      await scimRefused(
+        () => scim.patch(`/Users/${id}`, patchOp({ op: "add", path: "emails", value: [{ value: "grow.100@example.com", type: "other" }] })),
+        400,
+        "tooMany",
+      );
+      await scimRefused(
+        () => scim.patch(`/Users/${id}`, patchOp({ op: "add", value: { emails: [{ value: "grow.101@example.com" }] } })),
+        400,
+        "tooMany",
+      );
+      await scimRefused(
+        () => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "emails", value: emails(101, "replaced") })),
+        400,
+        "tooMany",
+      );
       const fresh = await scim.post("/Users", user("fresh@example.com"));
-      await scimRefused(() => scim.patch(`/Users/${fresh.body.id}`, patchOp({ op: "add", path: "phoneNumbers", value: phones(101) })), 400, "tooMany");
+      await scimRefused(
+        () => scim.patch(`/Users/${fresh.body.id}`, patchOp({ op: "add", path: "phoneNumbers", value: phones(101) })),
+        400,
+        "tooMany",
+      );
       const after = await scim.get(`/Users/${id}`);
       expect(after.body.emails).toHaveLength(100);
       expect(after.body.emails.map((e: { value: string }) => e.value)).not.toContain("grow.100@example.com");
@@ -213,16 +261,28 @@ describe("sizes are bounded and advertised", () => {
       const ok = await scim.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Ten Thousand", members: members(10_000) });
       expect(ok.status).toBe(201);
       expect(await memberCount(ok.body.id)).toBe(1000);
-      const res = await scimRefused(() => scim.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Too Many", members: members(10_001) }), 400, "tooMany");
+      const res = await scimRefused(
+        () => scim.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Too Many", members: members(10_001) }),
+        400,
+        "tooMany",
+      );
       expect(res.body.detail).toMatch(/10000|10,000/);
     });
 
     it("a PATCH naming 10,001 members in all: 400 tooMany; a group PUT naming 10,001: 400 tooMany, the group unchanged", async () => {
       const g = await scim.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Put Target", members: members(3) });
       expect(g.status).toBe(201);
-      await scimRefused(() => scim.patch(`/Groups/${g.body.id}`, patchOp({ op: "add", path: "members", value: members(10_001) })), 400, "tooMany");
       await scimRefused(
-        () => scim.patch(`/Groups/${g.body.id}`, patchOp({ op: "add", path: "members", value: members(5_001) }, { op: "remove", path: "members", value: members(5_000) })),
+        () => scim.patch(`/Groups/${g.body.id}`, patchOp({ op: "add", path: "members", value: members(10_001) })),
+        400,
+        "tooMany",
+      );
+      await scimRefused(
+        () =>
+          scim.patch(
+            `/Groups/${g.body.id}`,
+            patchOp({ op: "add", path: "members", value: members(5_001) }, { op: "remove", path: "members", value: members(5_000) }),
+          ),
         400,
         "tooMany",
       );
@@ -230,7 +290,11 @@ describe("sizes are bounded and advertised", () => {
       const put = await scim.put(`/Groups/${g.body.id}`, { schemas: [GROUP_SCHEMA], displayName: "Put Target", members: members(10_000) });
       expect(put.status).toBe(200);
       expect(await memberCount(g.body.id)).toBe(1000);
-      await scimRefused(() => scim.put(`/Groups/${g.body.id}`, { schemas: [GROUP_SCHEMA], displayName: "Put Target", members: members(10_001) }), 400, "tooMany");
+      await scimRefused(
+        () => scim.put(`/Groups/${g.body.id}`, { schemas: [GROUP_SCHEMA], displayName: "Put Target", members: members(10_001) }),
+        400,
+        "tooMany",
+      );
       expect(await memberCount(g.body.id)).toBe(1000);
     });
   });
@@ -242,14 +306,29 @@ describe("sizes are bounded and advertised", () => {
       expect(res.body.detail).toMatch(String(BODY_LIMIT));
       await scimRefused(() => scim.put(`/Users/${userIds[0]}`, user("member.0@example.com", { nickName: big })), 413, null);
       await scimRefused(() => scim.patch(`/Users/${userIds[0]}`, patchOp({ op: "replace", path: "nickName", value: big })), 413, null);
-      await scimRefused(() => scim.post("/Bulk", { schemas: [BULK_REQUEST], Operations: [{ method: "POST", path: "/Users", bulkId: "b", data: user("bulkbig@example.com", { nickName: big }) }] }), 413, null);
+      await scimRefused(
+        () =>
+          scim.post("/Bulk", {
+            schemas: [BULK_REQUEST],
+            Operations: [{ method: "POST", path: "/Users", bulkId: "b", data: user("bulkbig@example.com", { nickName: big }) }],
+          }),
+        413,
+        null,
+      );
       const ok = await scim.post("/Users", user("just.under@example.com", { nickName: "x".repeat(BODY_LIMIT - 64 * KB) }));
       expect(ok.status).toBe(201);
     });
 
     it("admin API: 413 {error: payload_too_large, message}", async () => {
       await refused(
-        async () => transcript.keep("admin big", await request(srv.url).post("/admin/v1/roles").set("authorization", `Bearer ${adminToken}`).send({ name: "Big", description: big, permissions: [] })),
+        async () =>
+          transcript.keep(
+            "admin big",
+            await request(srv.url)
+              .post("/admin/v1/roles")
+              .set("authorization", `Bearer ${adminToken}`)
+              .send({ name: "Big", description: big, permissions: [] }),
+          ),
         (res) => expectAdminError(res, 413, "payload_too_large"),
       );
     });
@@ -260,11 +339,26 @@ describe("sizes are bounded and advertised", () => {
 
     it("a 64 KB bearer token on /scim/v2/Users: 431 with SCIM error JSON; a normal token works", async () => {
       for (const path of ["/scim/v2/Users", "/api/v2/scim/v2/Groups", "/scim/v2/ServiceProviderConfig"]) {
-        const res = await refused(async () => transcript.keep(`GET ${path} 64K`, await rawHttp(`${srv.url}${path}`, { headers: { authorization: `Bearer ${filler(64 * KB)}` } })), (r) => expectScimError(r, 431, null));
+        const res = await refused(
+          async () =>
+            transcript.keep(
+              `GET ${path} 64K`,
+              await rawHttp(`${srv.url}${path}`, { headers: { authorization: `Bearer ${filler(64 * KB)}` } }),
+            ),
+          (r) => expectScimError(r, 431, null),
+        );
         expect(res.body.detail).toMatch(/16384/);
       }
       await refused(
-        async () => transcript.keep("POST 64K header", await rawHttp(`${srv.url}/scim/v2/Users`, { method: "POST", headers: { authorization: `Bearer ${scim.token}`, "content-type": "application/scim+json", "x-padding": filler(64 * KB) }, body: JSON.stringify(user("padded@example.com")) })),
+        async () =>
+          transcript.keep(
+            "POST 64K header",
+            await rawHttp(`${srv.url}/scim/v2/Users`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${scim.token}`, "content-type": "application/scim+json", "x-padding": filler(64 * KB) },
+              body: JSON.stringify(user("padded@example.com")),
+            }),
+          ),
         (r) => expectScimError(r, 431, null),
       );
       expect((await scim.get("/Users?count=1")).status).toBe(200);
@@ -276,7 +370,11 @@ describe("sizes are bounded and advertised", () => {
         async () =>
           transcript.keep(
             "POST /oauth/token 100K",
-            await rawHttp(`${srv.url}/oauth/token`, { method: "POST", headers: { authorization: `Basic ${credential}`, "content-type": "application/x-www-form-urlencoded" }, body: "grant_type=client_credentials" }),
+            await rawHttp(`${srv.url}/oauth/token`, {
+              method: "POST",
+              headers: { authorization: `Basic ${credential}`, "content-type": "application/x-www-form-urlencoded" },
+              body: "grant_type=client_credentials",
+            }),
           ),
         (r) => expectOAuthError(r, 431, "invalid_request"),
       );
@@ -285,22 +383,37 @@ describe("sizes are bounded and advertised", () => {
 
     it("a 64 KB header on /admin/v1/clients: 431 {error, message}; the same request without it works", async () => {
       await refused(
-        async () => transcript.keep("GET /admin/v1/clients 64K", await rawHttp(`${srv.url}/admin/v1/clients`, { headers: { authorization: `Bearer ${adminToken}`, "x-padding": filler(64 * KB) } })),
+        async () =>
+          transcript.keep(
+            "GET /admin/v1/clients 64K",
+            await rawHttp(`${srv.url}/admin/v1/clients`, {
+              headers: { authorization: `Bearer ${adminToken}`, "x-padding": filler(64 * KB) },
+            }),
+          ),
         (r) => expectAdminError(r, 431, "request_header_fields_too_large"),
       );
-      const ok = transcript.keep("GET /admin/v1/clients", await request(srv.url).get("/admin/v1/clients").set("authorization", `Bearer ${adminToken}`));
+      const ok = transcript.keep(
+        "GET /admin/v1/clients",
+        await request(srv.url).get("/admin/v1/clients").set("authorization", `Bearer ${adminToken}`),
+      );
       expect(ok.status).toBe(200);
     });
 
     it("many small headers adding up past 16 KB count as one large one", async () => {
       const headers: Record<string, string> = { authorization: `Bearer ${scim.token}` };
       for (let i = 0; i < 40; i++) headers[`x-pad-${i}`] = filler(KB);
-      await refused(async () => transcript.keep("GET 40x1K", await rawHttp(`${srv.url}/scim/v2/Users`, { headers })), (r) => expectScimError(r, 431, null));
+      await refused(
+        async () => transcript.keep("GET 40x1K", await rawHttp(`${srv.url}/scim/v2/Users`, { headers })),
+        (r) => expectScimError(r, 431, null),
+      );
     });
 
     it("headers beyond 256 KB (past even the parser's room): a 431 with a JSON body, not an empty reply; the server answers normally afterwards", async () => {
       for (const path of ["/scim/v2/Users", "/oauth/token", "/admin/v1/clients"]) {
-        const raw = await rawSocket(srv.url, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${scim.token}\r\nX-Padding: ${filler(300 * KB)}\r\n\r\n`);
+        const raw = await rawSocket(
+          srv.url,
+          `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${scim.token}\r\nX-Padding: ${filler(300 * KB)}\r\n\r\n`,
+        );
         const res = transcript.keep(`GET ${path} 300K`, parseRawResponse(raw));
         expect(raw.length).toBeGreaterThan(0);
         expect(res.status).toBe(431);

@@ -77,7 +77,10 @@ describe("change capture: one outbox row per accepted write, in the write's tran
 
   /** The outbox rows written since the last call. */
   async function newOutboxRows(): Promise<OutboxRow[]> {
-    const rows = await ts.store.query<OutboxRow & { id: string | number }>("select id, resource_type, resource_id, version, op from outbox where id > $1 order by id", [mark]);
+    const rows = await ts.store.query<OutboxRow & { id: string | number }>(
+      "select id, resource_type, resource_id, version, op from outbox where id > $1 order by id",
+      [mark],
+    );
     if (rows.length) mark = Number(rows[rows.length - 1]!.id);
     return rows.map(({ resource_type, resource_id, version, op }) => ({ resource_type, resource_id, version, op }));
   }
@@ -120,7 +123,10 @@ describe("change capture: one outbox row per accepted write, in the write's tran
     });
 
     it("PATCH /Users adds one upsert row at the new version", async () => {
-      const res = await scim.patch(`/Users/${userId}`, patchOp({ op: "replace", path: "displayName", value: "Patched" }, { op: "add", path: "title", value: "Agent" }));
+      const res = await scim.patch(
+        `/Users/${userId}`,
+        patchOp({ op: "replace", path: "displayName", value: "Patched" }, { op: "add", path: "title", value: "Agent" }),
+      );
       expect(res.status).toBe(204);
       expect(await newOutboxRows()).toEqual([{ resource_type: "User", resource_id: userId, version: 3, op: "upsert" }]);
       expect((await scim.get(`/Users/${userId}`)).body.meta.version).toBe('W/"3"');
@@ -139,7 +145,11 @@ describe("change capture: one outbox row per accepted write, in the write's tran
       expect(await newOutboxRows()).toEqual([{ resource_type: "User", resource_id: other.body.id, version: 1, op: "upsert" }]);
       const res = await scim.patch(
         `/Groups/${groupId}`,
-        patchOp({ op: "add", path: "members", value: [{ value: other.body.id }] }, { op: "replace", path: "displayName", value: "Capture Group 2" }, { op: "remove", path: `members[value eq "${userId}"]` }),
+        patchOp(
+          { op: "add", path: "members", value: [{ value: other.body.id }] },
+          { op: "replace", path: "displayName", value: "Capture Group 2" },
+          { op: "remove", path: `members[value eq "${userId}"]` },
+        ),
       );
       expect(res.status).toBe(204);
       expect(await newOutboxRows()).toEqual([{ resource_type: "Group", resource_id: groupId, version: 2, op: "upsert" }]);
@@ -165,7 +175,14 @@ describe("change capture: one outbox row per accepted write, in the write's tran
         [412, () => scim.delete(`/Users/${userId}`).set("if-match", 'W/"2"')],
         [400, () => scim.post("/Users", user("atlantis@example.com", "Atlantis"))],
         [400, () => scim.patch(`/Users/${userId}`, patchOp({ op: "replace", path: "favoriteColor", value: "blue" }))],
-        [400, () => scim.patch(`/Groups/${groupId}`, patchOp({ op: "add", path: "members", value: [{ value: userId }] }, { op: "replace", path: "owner", value: "x" }))],
+        [
+          400,
+          () =>
+            scim.patch(
+              `/Groups/${groupId}`,
+              patchOp({ op: "add", path: "members", value: [{ value: userId }] }, { op: "replace", path: "owner", value: "x" }),
+            ),
+        ],
         [403, () => onlyA.post("/Users", user("in.b@example.com", "B"))],
         [403, () => onlyA.patch(`/Users/${userId}`, patchOp({ op: "replace", path: `${ENTERPRISE}:division`, value: "B" }))],
         [404, () => scim.delete("/Users/no-such-user")],
@@ -203,7 +220,14 @@ describe("change capture: one outbox row per accepted write, in the write's tran
         ["PATCH user", () => agent.patch(`/Users/${u.body.id}`, patchOp({ op: "replace", path: "displayName", value: "Lost" }))],
         ["DELETE user", () => agent.delete(`/Users/${u.body.id}`)],
         ["POST group", () => agent.post("/Groups", group("Tx Group 2", [u.body.id]))],
-        ["PATCH group", () => agent.patch(`/Groups/${g.body.id}`, patchOp({ op: "remove", path: "members" }, { op: "replace", path: "displayName", value: "Lost" }))],
+        [
+          "PATCH group",
+          () =>
+            agent.patch(
+              `/Groups/${g.body.id}`,
+              patchOp({ op: "remove", path: "members" }, { op: "replace", path: "displayName", value: "Lost" }),
+            ),
+        ],
         ["PUT group", () => agent.put(`/Groups/${g.body.id}`, group("Lost"))],
         ["DELETE group", () => agent.delete(`/Groups/${g.body.id}`)],
       ];
@@ -245,26 +269,36 @@ describe("change capture: one outbox row per accepted write, in the write's tran
 
       const listTotal = async (agent: Agent) => (await agent.get("/Users?count=1")).body.totalResults as number;
       const [{ n: allUsers }] = (await ts.store.query<{ n: number }>("select count(*)::int as n from scim_users")) as [{ n: number }];
-      const [{ n: aUsers }] = (await ts.store.query<{ n: number }>("select count(*)::int as n from scim_users u join divisions d on d.id = u.division_id where d.name = 'A'")) as [{ n: number }];
+      const [{ n: aUsers }] = (await ts.store.query<{ n: number }>(
+        "select count(*)::int as n from scim_users u join divisions d on d.id = u.division_id where d.name = 'A'",
+      )) as [{ n: number }];
       expect(await listTotal(scim)).toBe(allUsers);
       expect(await listTotal(onlyA)).toBe(aUsers);
 
       // moves: PATCH, PUT, and PUT without a division (back home)
-      expect((await scim.patch(`/Users/${ids["count.a1"]}`, patchOp({ op: "replace", path: `${ENTERPRISE}:division`, value: "B" }))).status).toBe(204);
+      expect(
+        (await scim.patch(`/Users/${ids["count.a1"]}`, patchOp({ op: "replace", path: `${ENTERPRISE}:division`, value: "B" }))).status,
+      ).toBe(204);
       await expectCountsExact();
       expect((await scim.put(`/Users/${ids["count.h1"]}`, user("count.h1@example.com", "A"))).status).toBe(200);
       await expectCountsExact();
       expect((await scim.put(`/Users/${ids["count.b1"]}`, user("count.b1@example.com"))).status).toBe(200);
       await expectCountsExact();
       // a write that keeps the division
-      expect((await scim.patch(`/Users/${ids["count.a2"]}`, patchOp({ op: "replace", path: "displayName", value: "same division" }))).status).toBe(204);
+      expect(
+        (await scim.patch(`/Users/${ids["count.a2"]}`, patchOp({ op: "replace", path: "displayName", value: "same division" }))).status,
+      ).toBe(204);
       await expectCountsExact();
       // a refused move changes nothing
-      expect((await onlyA.patch(`/Users/${ids["count.h1"]}`, patchOp({ op: "replace", path: `${ENTERPRISE}:division`, value: "B" }))).status).toBe(403);
+      expect(
+        (await onlyA.patch(`/Users/${ids["count.h1"]}`, patchOp({ op: "replace", path: `${ENTERPRISE}:division`, value: "B" }))).status,
+      ).toBe(403);
       await expectCountsExact();
 
       expect(await listTotal(scim)).toBe(allUsers);
-      const [{ n: aNow }] = (await ts.store.query<{ n: number }>("select count(*)::int as n from scim_users u join divisions d on d.id = u.division_id where d.name = 'A'")) as [{ n: number }];
+      const [{ n: aNow }] = (await ts.store.query<{ n: number }>(
+        "select count(*)::int as n from scim_users u join divisions d on d.id = u.division_id where d.name = 'A'",
+      )) as [{ n: number }];
       expect(await listTotal(onlyA)).toBe(aNow);
 
       // deletes
@@ -272,7 +306,9 @@ describe("change capture: one outbox row per accepted write, in the write's tran
         expect((await scim.delete(`/Users/${ids[name]}`)).status).toBe(204);
         await expectCountsExact();
       }
-      const groups = (await scim.get(`/Groups?filter=${encodeURIComponent('displayName sw "count group"')}`)).body.Resources as Array<{ id: string }>;
+      const groups = (await scim.get(`/Groups?filter=${encodeURIComponent('displayName sw "count group"')}`)).body.Resources as Array<{
+        id: string;
+      }>;
       expect(groups).toHaveLength(2);
       for (const g of groups) {
         expect((await scim.delete(`/Groups/${g.id}`)).status).toBe(204);
@@ -289,7 +325,9 @@ describe("change capture: one outbox row per accepted write, in the write's tran
     let newcomer: string;
     type Membership = { member_id: string; member_type: string; display: string | null };
     const members = async (): Promise<Membership[]> =>
-      ts.store.query<Membership>("select member_id, member_type, display from scim_group_members where group_id = $1 order by member_id", [groupId]);
+      ts.store.query<Membership>("select member_id, member_type, display from scim_group_members where group_id = $1 order by member_id", [
+        groupId,
+      ]);
 
     beforeAll(async () => {
       const home = await homeDivisionId(ts.store);
@@ -326,7 +364,10 @@ describe("change capture: one outbox row per accepted write, in the write's tran
     it("takes a PATCH member add: exactly one member more, all others intact, one outbox row", async () => {
       const before = await members();
       expect(before).toHaveLength(N);
-      const res = await scim.patch(`/Groups/${groupId}`, patchOp({ op: "add", path: "members", value: [{ value: newcomer, display: "Newcomer" }] }));
+      const res = await scim.patch(
+        `/Groups/${groupId}`,
+        patchOp({ op: "add", path: "members", value: [{ value: newcomer, display: "Newcomer" }] }),
+      );
       expect(res.status).toBe(204);
       const after = await members();
       expect(after).toHaveLength(N + 1);

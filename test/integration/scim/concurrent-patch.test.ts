@@ -32,7 +32,14 @@ describe("concurrent PATCHes of one user", () => {
     const results = await Promise.all(changes.map(([path, value]) => a.patch(`/Users/${id}`, patchOp({ op: "replace", path, value }))));
     expect(results.map((r) => r.status)).toEqual(changes.map(() => 204));
     const user = (await a.get(`/Users/${id}`)).body;
-    expect(user).toMatchObject({ title: "Engineer", nickName: "Racer", locale: "en-GB", preferredLanguage: "en", timezone: "Europe/London", userType: "Employee" });
+    expect(user).toMatchObject({
+      title: "Engineer",
+      nickName: "Racer",
+      locale: "en-GB",
+      preferredLanguage: "en",
+      timezone: "Europe/London",
+      userType: "Employee",
+    });
     expect(user[ENTERPRISE]).toMatchObject({ department: "R&D", costCenter: "42" });
     expect(user.meta.version).toBe('W/"9"');
     const outbox = await ts.store.query<{ version: number }>("select version from outbox where resource_id = $1 order by id", [id]);

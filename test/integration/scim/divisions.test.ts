@@ -34,7 +34,8 @@ describe("SCIM division scoping (docs/architecture.md)", () => {
   let userB: string;
   let userHome: string;
 
-  const divisionOf = async (id: string) => (await ts.store.query<{ division_id: string }>("select division_id from scim_users where id = $1", [id]))[0]?.division_id;
+  const divisionOf = async (id: string) =>
+    (await ts.store.query<{ division_id: string }>("select division_id from scim_users where id = $1", [id]))[0]?.division_id;
 
   type Send = () => PromiseLike<{ status: number; headers: Record<string, string>; body: Record<string, unknown> }>;
   async function refused(status: 403 | 404, send: Send): Promise<void> {
@@ -118,7 +119,12 @@ describe("SCIM division scoping (docs/architecture.md)", () => {
     expect(wide.status).toBe(200);
     expect(wide.body.totalResults).toBe(1);
 
-    const search = await onlyA.post("/Users/.search", { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: 'userName pr', startIndex: 1, count: 10 });
+    const search = await onlyA.post("/Users/.search", {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+      filter: "userName pr",
+      startIndex: 1,
+      count: 10,
+    });
     expect(search.status).toBe(200);
     expect(search.body.totalResults).toBe(1);
     expect(search.body.Resources.map((r: { id: string }) => r.id)).toEqual([userA]);

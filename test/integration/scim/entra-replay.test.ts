@@ -42,7 +42,14 @@ const filterParam = (filter: string) => `filter=${encodeURIComponent(filter)}`;
  * The tutorial's "Create User" request, with the attributes of Entra's default mapping for a SCIM app
  * (displayName, title, enterprise employeeNumber and department; the bridge requires displayName).
  */
-function entraNewUser(n: { userName: string; externalId: string; email: string; givenName: string; familyName: string; department?: string }) {
+function entraNewUser(n: {
+  userName: string;
+  externalId: string;
+  email: string;
+  givenName: string;
+  familyName: string;
+  department?: string;
+}) {
   return {
     schemas: [USER_SCHEMA, ENTERPRISE],
     externalId: n.externalId,
@@ -80,7 +87,13 @@ function expectEmptyList(res: { status: number; body: Record<string, unknown>; h
 async function createUser(entra: Entra, tag: string): Promise<string> {
   const res = await entra.post(
     "/Users",
-    entraNewUser({ userName: `${tag}@contoso.onmicrosoft.com`, externalId: tag, email: `${tag}@contoso.com`, givenName: tag, familyName: "Member" }),
+    entraNewUser({
+      userName: `${tag}@contoso.onmicrosoft.com`,
+      externalId: tag,
+      email: `${tag}@contoso.com`,
+      givenName: tag,
+      familyName: "Member",
+    }),
   );
   if (res.status !== 201) throw new Error(`create ${tag}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
@@ -122,7 +135,10 @@ describe("Entra ID replay", () => {
     });
 
     it("creates the user (POST /Users) and GET returns what was sent", async () => {
-      const res = await entra.post("/Users", entraNewUser({ userName, externalId, email, givenName: "givenName", familyName: "familyName" }));
+      const res = await entra.post(
+        "/Users",
+        entraNewUser({ userName, externalId, email, givenName: "givenName", familyName: "familyName" }),
+      );
       expect(res.status).toBe(201);
       expectScimJson(res);
       id = res.body.id;
@@ -148,7 +164,12 @@ describe("Entra ID replay", () => {
     });
 
     it("refuses the tutorial's create body without displayName (required here: Genesys needs a name) with a SCIM 400, creating nothing", async () => {
-      const { displayName: _omitted, title: _title, [ENTERPRISE]: _ext, ...tutorialBody } = entraNewUser({
+      const {
+        displayName: _omitted,
+        title: _title,
+        [ENTERPRISE]: _ext,
+        ...tutorialBody
+      } = entraNewUser({
         userName: "Test_User_no_display_name",
         externalId: "no-display-name",
         email: "Test_User_no_display_name@testuser.com",
@@ -214,8 +235,11 @@ describe("Entra ID replay", () => {
       expectEmptyList(await entra.get(`/Users?${filterParam(`emails[type eq "work"].value eq "${email}"`)}`));
     });
 
-    it("disables with Replace active \"False\" (a string boolean, without aadOptscim062020), and re-enables with \"True\"", async () => {
-      const off = await entra.patch(`/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: "Replace", path: "active", value: "False" }] });
+    it('disables with Replace active "False" (a string boolean, without aadOptscim062020), and re-enables with "True"', async () => {
+      const off = await entra.patch(`/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: "Replace", path: "active", value: "False" }],
+      });
       expect([200, 204]).toContain(off.status);
       const disabled = await entra.get(`/Users/${id}`);
       expect(disabled.body.active).toBe(false);
@@ -266,10 +290,16 @@ describe("Entra ID replay", () => {
     });
 
     it("adds a single-valued string attribute, in both known-issues forms (Add / add nickName)", async () => {
-      const legacy = await entra.patch(`/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: "Add", path: "nickName", value: "Babs" }] });
+      const legacy = await entra.patch(`/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: "Add", path: "nickName", value: "Babs" }],
+      });
       expect([200, 204]).toContain(legacy.status);
       expect((await entra.get(`/Users/${id}`)).body.nickName).toBe("Babs");
-      const compliant = await entra.patch(`/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: "add", path: "nickName", value: "Barb" }] });
+      const compliant = await entra.patch(`/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: "add", path: "nickName", value: "Barb" }],
+      });
       expect([200, 204]).toContain(compliant.status);
       const read = await entra.get(`/Users/${id}`);
       expect(read.body).toMatchObject({ nickName: "Barb", displayName: "Bjfe", name: { givenName: "Kkom", familyName: "Unua" } });
@@ -277,11 +307,17 @@ describe("Entra ID replay", () => {
 
     it("replaces a single-valued attribute: userName (tutorial: Update User [Single-valued properties])", async () => {
       const newName = "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com";
-      const res = await entra.patch(`/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: "Replace", path: "userName", value: newName }] });
+      const res = await entra.patch(`/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: "Replace", path: "userName", value: newName }],
+      });
       expect([200, 204]).toContain(res.status);
       expect((await entra.get(`/Users/${id}`)).body.userName).toBe(newName);
       expectEmptyList(await entra.get(`/Users?${filterParam(`userName eq "${userName}"`)}`));
-      const res2 = await entra.patch(`/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: "Replace", path: "userName", value: userName }] });
+      const res2 = await entra.patch(`/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: "Replace", path: "userName", value: userName }],
+      });
       expect([200, 204]).toContain(res2.status);
       expect((await entra.get(`/Users/${id}`)).body.userName).toBe(userName);
     });
@@ -296,14 +332,17 @@ describe("Entra ID replay", () => {
       const managed = await entra.get(`/Users/${id}`);
       expect(managed.body[ENTERPRISE]).toMatchObject({ manager: { value: managerId }, department: "Sales", employeeNumber: "Aklq" });
 
-      const remove = await entra.patch(`/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: "Remove", path: `${ENTERPRISE}:manager` }] });
+      const remove = await entra.patch(`/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: "Remove", path: `${ENTERPRISE}:manager` }],
+      });
       expect([200, 204]).toContain(remove.status);
       const unmanaged = await entra.get(`/Users/${id}`);
       expect(unmanaged.body[ENTERPRISE]?.manager).toBeUndefined();
       expect(unmanaged.body[ENTERPRISE]).toMatchObject({ department: "Sales", employeeNumber: "Aklq" });
     });
 
-    it("accepts the manager in Microsoft's older reference form (path \"manager\", a one-element array)", async () => {
+    it('accepts the manager in Microsoft\'s older reference form (path "manager", a one-element array)', async () => {
       const add = await entra.patch(`/Users/${id}`, {
         schemas: [PATCH_OP],
         Operations: [{ op: "Add", path: "manager", value: [{ $ref: `../Users/${managerId}`, value: managerId }] }],
@@ -409,7 +448,17 @@ describe("Entra ID replay", () => {
       expect(await memberIds()).toEqual([u1]);
       const several = await entra.patch(`/Groups/${groupId}`, {
         schemas: [PATCH_OP],
-        Operations: [{ op: "Add", path: "members", value: [{ $ref: null, value: u2 }, { $ref: null, value: u3 }, { $ref: null, value: u4 }] }],
+        Operations: [
+          {
+            op: "Add",
+            path: "members",
+            value: [
+              { $ref: null, value: u2 },
+              { $ref: null, value: u3 },
+              { $ref: null, value: u4 },
+            ],
+          },
+        ],
       });
       expect(several.status).toBe(204);
       expect(await memberIds()).toEqual([u1, u2, u3, u4].sort());
@@ -445,7 +494,10 @@ describe("Entra ID replay", () => {
 
     it("replaces the displayName (tutorial: Update Group [Non-member attributes]); the members stay", async () => {
       const newName = "1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName";
-      const res = await entra.patch(`/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: "Replace", path: "displayName", value: newName }] });
+      const res = await entra.patch(`/Groups/${groupId}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: "Replace", path: "displayName", value: newName }],
+      });
       expect(res.status).toBe(204);
       const read = await entra.get(`/Groups/${groupId}`);
       expect(read.body).toMatchObject({ id: groupId, displayName: newName, externalId });
@@ -486,7 +538,14 @@ describe("Entra ID replay", () => {
     it("creates and reads a user; locations name the tenant URL; /scim/v2 sees the same user", async () => {
       const res = await genesys.post(
         "/Users",
-        entraNewUser({ userName, externalId: "jyoung", email: "jyoung@Contoso.com", givenName: "Joy", familyName: "Young", department: "Support" }),
+        entraNewUser({
+          userName,
+          externalId: "jyoung",
+          email: "jyoung@Contoso.com",
+          givenName: "Joy",
+          familyName: "Young",
+          department: "Support",
+        }),
       );
       expect(res.status).toBe(201);
       expectScimJson(res);
@@ -494,7 +553,13 @@ describe("Entra ID replay", () => {
       expect(res.headers.location).toMatch(new RegExp(`${GENESYS_TENANT_PATH}/Users/${id}$`));
       const read = await genesys.get(`/Users/${id}`);
       expect(read.status).toBe(200);
-      expect(read.body).toMatchObject({ id, userName, externalId: "jyoung", displayName: "Joy Young", [ENTERPRISE]: { department: "Support" } });
+      expect(read.body).toMatchObject({
+        id,
+        userName,
+        externalId: "jyoung",
+        displayName: "Joy Young",
+        [ENTERPRISE]: { department: "Support" },
+      });
       expect(read.body.meta.location).toMatch(new RegExp(`${GENESYS_TENANT_PATH}/Users/${id}$`));
       const viaScim = await entra.get(`/Users/${id}`);
       expect(viaScim.status).toBe(200);
@@ -507,7 +572,10 @@ describe("Entra ID replay", () => {
       const found = await genesys.get(`/Users?${filterParam(`userName eq "${userName}"`)}`);
       expect(found.body.totalResults).toBe(1);
       expect(found.body.Resources[0].id).toBe(id);
-      const off = await genesys.patch(`/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: "Replace", path: "active", value: "False" }] });
+      const off = await genesys.patch(`/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: "Replace", path: "active", value: "False" }],
+      });
       expect([200, 204]).toContain(off.status);
       expect((await genesys.get(`/Users/${id}`)).body.active).toBe(false);
       expect((await entra.get(`/Users/${id}`)).body.active).toBe(false);

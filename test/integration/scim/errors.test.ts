@@ -62,7 +62,10 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
     ts = await openTestStore();
     t = buildTestApp(ts.store, { BODY_LIMIT_BYTES: 64 * 1024 });
     scim = await scimAgent(t.app, ts.store);
-    const u = await scim.post("/Users", user("existing.user@example.com", { emails: [{ value: "existing.user@example.com", type: "work", primary: true }] }));
+    const u = await scim.post(
+      "/Users",
+      user("existing.user@example.com", { emails: [{ value: "existing.user@example.com", type: "work", primary: true }] }),
+    );
     expect(u.status).toBe(201);
     userId = u.body.id;
     const g = await scim.post("/Groups", group("Existing Group", { members: [{ value: userId }] }));
@@ -74,55 +77,127 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
   describe("request syntax", () => {
     it("malformed JSON: 400 invalidSyntax on POST, PUT and PATCH", async () => {
       const auth = { authorization: `Bearer ${scim.token}` };
-      await refused(() => request(t.app).post(`${SCIM}/Users`).set(auth).set("content-type", "application/scim+json").send('{"userName": "a",'), 400, "invalidSyntax");
-      await refused(() => request(t.app).put(`${SCIM}/Users/${userId}`).set(auth).set("content-type", "application/scim+json").send("{userName: a}"), 400, "invalidSyntax");
-      await refused(() => request(t.app).patch(`${SCIM}/Groups/${groupId}`).set(auth).set("content-type", "application/json").send('{"schemas": ['), 400, "invalidSyntax");
+      await refused(
+        () => request(t.app).post(`${SCIM}/Users`).set(auth).set("content-type", "application/scim+json").send('{"userName": "a",'),
+        400,
+        "invalidSyntax",
+      );
+      await refused(
+        () => request(t.app).put(`${SCIM}/Users/${userId}`).set(auth).set("content-type", "application/scim+json").send("{userName: a}"),
+        400,
+        "invalidSyntax",
+      );
+      await refused(
+        () => request(t.app).patch(`${SCIM}/Groups/${groupId}`).set(auth).set("content-type", "application/json").send('{"schemas": ['),
+        400,
+        "invalidSyntax",
+      );
     });
 
     it("a body over the limit: 413", async () => {
       const res = await refused(() => scim.post("/Users", user("big@example.com", { nickName: "x".repeat(70 * 1024) })), 413, null);
       expect(res.body.detail).toMatch(/65536/);
-      await refused(() => scim.post("/Groups", group("Big", { members: Array.from({ length: 2000 }, (_, i) => ({ value: `member-${i}-${"y".repeat(30)}` })) })), 413, null);
+      await refused(
+        () =>
+          scim.post(
+            "/Groups",
+            group("Big", { members: Array.from({ length: 2000 }, (_, i) => ({ value: `member-${i}-${"y".repeat(30)}` })) }),
+          ),
+        413,
+        null,
+      );
     });
 
     it("a wrong content type: 415", async () => {
       const auth = { authorization: `Bearer ${scim.token}` };
       const body = JSON.stringify(user("plain@example.com"));
       await refused(() => request(t.app).post(`${SCIM}/Users`).set(auth).set("content-type", "text/plain").send(body), 415, null);
-      await refused(() => request(t.app).put(`${SCIM}/Users/${userId}`).set(auth).set("content-type", "application/xml").send("<user/>"), 415, null);
-      await refused(() => request(t.app).patch(`${SCIM}/Groups/${groupId}`).set(auth).set("content-type", "application/x-www-form-urlencoded").send("op=remove"), 415, null);
+      await refused(
+        () => request(t.app).put(`${SCIM}/Users/${userId}`).set(auth).set("content-type", "application/xml").send("<user/>"),
+        415,
+        null,
+      );
+      await refused(
+        () =>
+          request(t.app)
+            .patch(`${SCIM}/Groups/${groupId}`)
+            .set(auth)
+            .set("content-type", "application/x-www-form-urlencoded")
+            .send("op=remove"),
+        415,
+        null,
+      );
     });
 
     it("plain application/json is accepted (docs/architecture.md), so the 415 is about the type and not the header's presence", async () => {
-      const res = await request(t.app).get(`${SCIM}/Users/${userId}`).set({ authorization: `Bearer ${scim.token}` }).set("accept", "application/json");
+      const res = await request(t.app)
+        .get(`${SCIM}/Users/${userId}`)
+        .set({ authorization: `Bearer ${scim.token}` })
+        .set("accept", "application/json");
       expect(res.status).toBe(200);
       expect(res.headers["content-type"]).toMatch(SCIM_JSON);
     });
 
-    for (const filter of ['userName eq', 'userName zz "x"', '(userName eq "a"', 'userName eq "a" and', 'emails[type eq "work"', '"a" eq userName', 'userName eq "unterminated']) {
+    for (const filter of [
+      "userName eq",
+      'userName zz "x"',
+      '(userName eq "a"',
+      'userName eq "a" and',
+      'emails[type eq "work"',
+      '"a" eq userName',
+      'userName eq "unterminated',
+    ]) {
       it(`an invalid filter: 400 invalidFilter (${filter})`, async () => {
         await refused(() => scim.get(`/Users?filter=${encodeURIComponent(filter)}`), 400, "invalidFilter");
-        await refused(() => scim.get(`/Groups?filter=${encodeURIComponent(filter.replace("userName", "displayName"))}`), 400, "invalidFilter");
+        await refused(
+          () => scim.get(`/Groups?filter=${encodeURIComponent(filter.replace("userName", "displayName"))}`),
+          400,
+          "invalidFilter",
+        );
       });
     }
     it("an invalid filter in a POST .search: 400 invalidFilter", async () => {
-      await refused(() => scim.post("/Users/.search", { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: "userName eq" }), 400, "invalidFilter");
+      await refused(
+        () => scim.post("/Users/.search", { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: "userName eq" }),
+        400,
+        "invalidFilter",
+      );
     });
   });
 
   describe("PATCH messages", () => {
     it("an unknown attribute path on a user: 400 invalidPath", async () => {
-      await refused(() => scim.patch(`/Users/${userId}`, patchOp({ op: "replace", path: "favoriteColor", value: "blue" })), 400, "invalidPath");
-      await refused(() => scim.patch(`/Users/${userId}`, patchOp({ op: "add", path: "name.middleInitialz", value: "Q" })), 400, "invalidPath");
+      await refused(
+        () => scim.patch(`/Users/${userId}`, patchOp({ op: "replace", path: "favoriteColor", value: "blue" })),
+        400,
+        "invalidPath",
+      );
+      await refused(
+        () => scim.patch(`/Users/${userId}`, patchOp({ op: "add", path: "name.middleInitialz", value: "Q" })),
+        400,
+        "invalidPath",
+      );
       await refused(() => scim.patch(`/Users/${userId}`, patchOp({ op: "remove", path: "shoeSize" })), 400, "invalidPath");
     });
 
     it("an unknown attribute path on a group: 400 invalidPath", async () => {
-      await refused(() => scim.patch(`/Groups/${groupId}`, patchOp({ op: "replace", path: "favoriteColor", value: "blue" })), 400, "invalidPath");
-      await refused(() => scim.patch(`/Groups/${groupId}`, patchOp({ op: "add", path: "members.nickname", value: "x" })), 400, "invalidPath");
+      await refused(
+        () => scim.patch(`/Groups/${groupId}`, patchOp({ op: "replace", path: "favoriteColor", value: "blue" })),
+        400,
+        "invalidPath",
+      );
+      await refused(
+        () => scim.patch(`/Groups/${groupId}`, patchOp({ op: "add", path: "members.nickname", value: "x" })),
+        400,
+        "invalidPath",
+      );
       await refused(() => scim.patch(`/Groups/${groupId}`, patchOp({ op: "remove", path: "owners" })), 400, "invalidPath");
       // and in the path-less form, an unknown key
-      await refused(() => scim.patch(`/Groups/${groupId}`, patchOp({ op: "replace", value: { favoriteColor: "blue" } })), 400, "invalidPath");
+      await refused(
+        () => scim.patch(`/Groups/${groupId}`, patchOp({ op: "replace", value: { favoriteColor: "blue" } })),
+        400,
+        "invalidPath",
+      );
     });
 
     for (const type of ["Users", "Groups"]) {
@@ -133,7 +208,11 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
         ["null", null],
       ] as const) {
         it(`${type}: Operations that is ${what}: 400 invalidSyntax`, async () => {
-          await refused(() => scim.patch(target(), { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations }), 400, "invalidSyntax");
+          await refused(
+            () => scim.patch(target(), { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations }),
+            400,
+            "invalidSyntax",
+          );
         });
       }
 
@@ -164,24 +243,50 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
     });
 
     it("a non-canonical phone type: 400 invalidValue", async () => {
-      const res = await refused(() => scim.post("/Users", user("phone@example.com", { phoneNumbers: [{ value: "+1 555 0100", type: "cellular" }] })), 400, "invalidValue");
+      const res = await refused(
+        () => scim.post("/Users", user("phone@example.com", { phoneNumbers: [{ value: "+1 555 0100", type: "cellular" }] })),
+        400,
+        "invalidValue",
+      );
       expect(res.body.detail).toMatch(/cellular|type/);
-      await refused(() => scim.patch(`/Users/${userId}`, patchOp({ op: "add", path: "phoneNumbers", value: [{ value: "+1 555 0101", type: "work5" }] })), 400, "invalidValue");
+      await refused(
+        () =>
+          scim.patch(`/Users/${userId}`, patchOp({ op: "add", path: "phoneNumbers", value: [{ value: "+1 555 0101", type: "work5" }] })),
+        400,
+        "invalidValue",
+      );
     });
 
     it("proficiency 7 in the Genesys extension's routingSkills: 400 invalidValue", async () => {
       const ext = { [GENESYS]: { routingSkills: [{ name: "Billing", proficiency: 7 }] } };
-      const res = await refused(() => scim.post("/Users", { ...user("skills@example.com"), schemas: [USER_SCHEMA, GENESYS], ...ext }), 400, "invalidValue");
+      const res = await refused(
+        () => scim.post("/Users", { ...user("skills@example.com"), schemas: [USER_SCHEMA, GENESYS], ...ext }),
+        400,
+        "invalidValue",
+      );
       // refused for its range (0..5), not for being a whole number
       expect(res.body.detail).toMatch(/proficiency must be 0\.\.5/);
-      await refused(() => scim.put(`/Users/${userId}`, { ...user("existing.user@example.com"), schemas: [USER_SCHEMA, GENESYS], ...ext }), 400, "invalidValue");
       await refused(
-        () => scim.patch(`/Users/${userId}`, patchOp({ op: "add", path: `${GENESYS}:routingSkills`, value: [{ name: "Billing", proficiency: 7 }] })),
+        () => scim.put(`/Users/${userId}`, { ...user("existing.user@example.com"), schemas: [USER_SCHEMA, GENESYS], ...ext }),
         400,
         "invalidValue",
       );
       await refused(
-        () => scim.post("/Users", { ...user("languages@example.com"), schemas: [USER_SCHEMA, GENESYS], [GENESYS]: { routingLanguages: [{ name: "French", proficiency: -1 }] } }),
+        () =>
+          scim.patch(
+            `/Users/${userId}`,
+            patchOp({ op: "add", path: `${GENESYS}:routingSkills`, value: [{ name: "Billing", proficiency: 7 }] }),
+          ),
+        400,
+        "invalidValue",
+      );
+      await refused(
+        () =>
+          scim.post("/Users", {
+            ...user("languages@example.com"),
+            schemas: [USER_SCHEMA, GENESYS],
+            [GENESYS]: { routingLanguages: [{ name: "French", proficiency: -1 }] },
+          }),
         400,
         "invalidValue",
       );
@@ -189,16 +294,28 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
 
     it("a fractional proficiency out of range (5.5): 400 invalidValue naming the range", async () => {
       const ext = { [GENESYS]: { routingSkills: [{ name: "Billing", proficiency: 5.5 }] } };
-      const res = await refused(() => scim.post("/Users", { ...user("skills.frac@example.com"), schemas: [USER_SCHEMA, GENESYS], ...ext }), 400, "invalidValue");
+      const res = await refused(
+        () => scim.post("/Users", { ...user("skills.frac@example.com"), schemas: [USER_SCHEMA, GENESYS], ...ext }),
+        400,
+        "invalidValue",
+      );
       expect(res.body.detail).toMatch(/proficiency must be 0\.\.5/);
     });
 
     it("proficiency 0..5 is accepted, whole (Genesys's usual 0..5 stars) or fractional, so the 400 is about the range", async () => {
-      const frac = await scim.post("/Users", { ...user("skills.half@example.com"), schemas: [USER_SCHEMA, GENESYS], [GENESYS]: { routingSkills: [{ name: "Billing", proficiency: 2.5 }] } });
+      const frac = await scim.post("/Users", {
+        ...user("skills.half@example.com"),
+        schemas: [USER_SCHEMA, GENESYS],
+        [GENESYS]: { routingSkills: [{ name: "Billing", proficiency: 2.5 }] },
+      });
       expect(frac.status).toBe(201);
       expect(frac.body[GENESYS].routingSkills).toEqual([{ name: "Billing", proficiency: 2.5 }]);
       const skills = [0, 1, 5].map((proficiency, i) => ({ name: `Skill ${i}`, proficiency }));
-      const res = await scim.post("/Users", { ...user("skills.ok@example.com"), schemas: [USER_SCHEMA, GENESYS], [GENESYS]: { routingSkills: skills } });
+      const res = await scim.post("/Users", {
+        ...user("skills.ok@example.com"),
+        schemas: [USER_SCHEMA, GENESYS],
+        [GENESYS]: { routingSkills: skills },
+      });
       expect({ status: res.status, detail: res.body.detail }).toEqual({ status: 201, detail: undefined });
       expect((await scim.get(`/Users/${res.body.id}`)).body[GENESYS].routingSkills).toEqual(skills);
     });
@@ -227,7 +344,11 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
       const res = await refused(() => scim.post("/Users", { ...user("atlantis@example.com"), ...ext }), 400, "invalidValue");
       expect(res.body.detail).toMatch(/Atlantis/);
       await refused(() => scim.put(`/Users/${userId}`, { ...user("existing.user@example.com"), ...ext }), 400, "invalidValue");
-      await refused(() => scim.patch(`/Users/${userId}`, patchOp({ op: "replace", path: `${ENTERPRISE}:division`, value: "Atlantis" })), 400, "invalidValue");
+      await refused(
+        () => scim.patch(`/Users/${userId}`, patchOp({ op: "replace", path: `${ENTERPRISE}:division`, value: "Atlantis" })),
+        400,
+        "invalidValue",
+      );
     });
 
     it("the Genesys phone types work2, work3, work4 and microsoftteams are accepted", async () => {
@@ -237,7 +358,10 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
       const got = await scim.get(`/Users/${res.body.id}`);
       expect(got.status).toBe(200);
       expect(got.body.phoneNumbers.map((p: { type: string }) => p.type)).toEqual(["work2", "work3", "work4", "microsoftteams"]);
-      const patched = await scim.patch(`/Users/${userId}`, patchOp({ op: "add", path: "phoneNumbers", value: [{ value: "+1 555 0199", type: "microsoftteams" }] }));
+      const patched = await scim.patch(
+        `/Users/${userId}`,
+        patchOp({ op: "add", path: "phoneNumbers", value: [{ value: "+1 555 0199", type: "microsoftteams" }] }),
+      );
       expect(patched.status).toBe(204);
       expect((await scim.get(`/Users/${userId}`)).body.phoneNumbers).toEqual([{ value: "+1 555 0199", type: "microsoftteams" }]);
     });
@@ -250,7 +374,11 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
       const other = await scim.post("/Users", user("other.user@example.com"));
       expect(other.status).toBe(201);
       await refused(() => scim.put(`/Users/${other.body.id}`, user("Existing.User@example.com")), 409, "uniqueness");
-      await refused(() => scim.patch(`/Users/${other.body.id}`, patchOp({ op: "replace", path: "userName", value: "existing.USER@example.com" })), 409, "uniqueness");
+      await refused(
+        () => scim.patch(`/Users/${other.body.id}`, patchOp({ op: "replace", path: "userName", value: "existing.USER@example.com" })),
+        409,
+        "uniqueness",
+      );
     });
 
     it("a duplicate group displayName: 409 uniqueness (POST, PUT, PATCH; also in another case)", async () => {
@@ -259,7 +387,11 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
       const other = await scim.post("/Groups", group("Other Group"));
       expect(other.status).toBe(201);
       await refused(() => scim.put(`/Groups/${other.body.id}`, group("Existing Group")), 409, "uniqueness");
-      await refused(() => scim.patch(`/Groups/${other.body.id}`, patchOp({ op: "replace", path: "displayName", value: "EXISTING group" })), 409, "uniqueness");
+      await refused(
+        () => scim.patch(`/Groups/${other.body.id}`, patchOp({ op: "replace", path: "displayName", value: "EXISTING group" })),
+        409,
+        "uniqueness",
+      );
     });
   });
 
@@ -286,7 +418,11 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
       for (const send of [
         () => request(t.app).get(`${SCIM}/Users`),
         () => request(t.app).get(`${SCIM}/Users/${userId}`),
-        () => request(t.app).post(`${SCIM}/Users`).set("content-type", "application/scim+json").send(JSON.stringify(user("anon@example.com"))),
+        () =>
+          request(t.app)
+            .post(`${SCIM}/Users`)
+            .set("content-type", "application/scim+json")
+            .send(JSON.stringify(user("anon@example.com"))),
         () => request(t.app).delete(`${SCIM}/Groups/${groupId}`),
       ]) {
         const res = await refused(send, 401, null);
@@ -304,19 +440,31 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
     });
 
     it("a valid token of a client without SCIM rights (Bridge Admin only): 403", async () => {
-      const adminOnly = await createClient(ts.store, system, new Date(), { name: "admin only", roleDivisions: [{ roleId: (await builtinRoleId(ts.store, "bridge-admin"))!, divisionId: "*" }] });
+      const adminOnly = await createClient(ts.store, system, new Date(), {
+        name: "admin only",
+        roleDivisions: [{ roleId: (await builtinRoleId(ts.store, "bridge-admin"))!, divisionId: "*" }],
+      });
       const auth = { authorization: `Bearer ${await tokenFor(t.app, adminOnly)}` };
       const json = (r: request.Test) => r.set(auth).set("content-type", "application/scim+json");
       for (const send of [
         () => request(t.app).get(`${SCIM}/Users/${userId}`).set(auth),
         () => json(request(t.app).post(`${SCIM}/Users`)).send(JSON.stringify(user("admin.made@example.com"))),
-        () => json(request(t.app).put(`${SCIM}/Users/${userId}`)).send(JSON.stringify(user("existing.user@example.com", { displayName: "Changed" }))),
-        () => json(request(t.app).patch(`${SCIM}/Users/${userId}`)).send(JSON.stringify(patchOp({ op: "replace", path: "displayName", value: "Changed" }))),
+        () =>
+          json(request(t.app).put(`${SCIM}/Users/${userId}`)).send(
+            JSON.stringify(user("existing.user@example.com", { displayName: "Changed" })),
+          ),
+        () =>
+          json(request(t.app).patch(`${SCIM}/Users/${userId}`)).send(
+            JSON.stringify(patchOp({ op: "replace", path: "displayName", value: "Changed" })),
+          ),
         () => request(t.app).delete(`${SCIM}/Users/${userId}`).set(auth),
         () => request(t.app).get(`${SCIM}/Groups/${groupId}`).set(auth),
         () => request(t.app).get(`${SCIM}/Groups`).set(auth),
         () => json(request(t.app).post(`${SCIM}/Groups`)).send(JSON.stringify(group("Admin Made"))),
-        () => json(request(t.app).patch(`${SCIM}/Groups/${groupId}`)).send(JSON.stringify(patchOp({ op: "replace", path: "displayName", value: "Changed" }))),
+        () =>
+          json(request(t.app).patch(`${SCIM}/Groups/${groupId}`)).send(
+            JSON.stringify(patchOp({ op: "replace", path: "displayName", value: "Changed" })),
+          ),
         () => request(t.app).delete(`${SCIM}/Groups/${groupId}`).set(auth),
       ]) {
         await refused(send, 403, null);
@@ -324,10 +472,20 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
     });
 
     it("a client without SCIM rights listing users: 403, not an empty list", async () => {
-      const adminOnly = await createClient(ts.store, system, new Date(), { name: "admin only 2", roleDivisions: [{ roleId: (await builtinRoleId(ts.store, "bridge-admin"))!, divisionId: "*" }] });
+      const adminOnly = await createClient(ts.store, system, new Date(), {
+        name: "admin only 2",
+        roleDivisions: [{ roleId: (await builtinRoleId(ts.store, "bridge-admin"))!, divisionId: "*" }],
+      });
       const auth = { authorization: `Bearer ${await tokenFor(t.app, adminOnly)}` };
       await refused(() => request(t.app).get(`${SCIM}/Users`).set(auth), 403, null);
-      await refused(() => request(t.app).get(`${SCIM}/Users?filter=${encodeURIComponent('userName eq "existing.user@example.com"')}`).set(auth), 403, null);
+      await refused(
+        () =>
+          request(t.app)
+            .get(`${SCIM}/Users?filter=${encodeURIComponent('userName eq "existing.user@example.com"')}`)
+            .set(auth),
+        403,
+        null,
+      );
     });
   });
 
@@ -354,16 +512,30 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
       expect(put.headers.etag).toBe(put.body.meta.version);
       etags.push(put.headers.etag);
       expect(await current()).toBe(etags[1]);
-      await refused(() => scim.put(`/Users/${id}`, user("versioned@example.com", { displayName: "Stale" })).set("if-match", stale), 412, null);
+      await refused(
+        () => scim.put(`/Users/${id}`, user("versioned@example.com", { displayName: "Stale" })).set("if-match", stale),
+        412,
+        null,
+      );
 
       // PATCH
-      await refused(() => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "displayName", value: "Stale" })).set("if-match", stale), 412, null);
-      const patch = await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "displayName", value: "Patched" })).set("if-match", etags[1]!);
+      await refused(
+        () => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "displayName", value: "Stale" })).set("if-match", stale),
+        412,
+        null,
+      );
+      const patch = await scim
+        .patch(`/Users/${id}`, patchOp({ op: "replace", path: "displayName", value: "Patched" }))
+        .set("if-match", etags[1]!);
       expect(patch.status).toBe(204);
       expect(patch.text).toBe("");
       etags.push(await current());
       expect((await scim.get(`/Users/${id}`)).body.displayName).toBe("Patched");
-      await refused(() => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "displayName", value: "Stale" })).set("if-match", etags[1]!), 412, null);
+      await refused(
+        () => scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "displayName", value: "Stale" })).set("if-match", etags[1]!),
+        412,
+        null,
+      );
 
       // a PATCH without If-Match is a write too
       const patch2 = await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "active", value: false }));
@@ -399,8 +571,14 @@ describe("SCIM errors: every class answers a SCIM error body and changes nothing
       expect(await current()).toBe(v2);
       await refused(() => scim.put(`/Groups/${id}`, group("Stale")).set("if-match", v1), 412, null);
 
-      await refused(() => scim.patch(`/Groups/${id}`, patchOp({ op: "replace", path: "displayName", value: "Stale" })).set("if-match", v1), 412, null);
-      const patch = await scim.patch(`/Groups/${id}`, patchOp({ op: "replace", path: "displayName", value: "Versioned Group 2" })).set("if-match", v2);
+      await refused(
+        () => scim.patch(`/Groups/${id}`, patchOp({ op: "replace", path: "displayName", value: "Stale" })).set("if-match", v1),
+        412,
+        null,
+      );
+      const patch = await scim
+        .patch(`/Groups/${id}`, patchOp({ op: "replace", path: "displayName", value: "Versioned Group 2" }))
+        .set("if-match", v2);
       expect(patch.status).toBe(204);
       const v3 = await current();
       expect([v1, v2]).not.toContain(v3);

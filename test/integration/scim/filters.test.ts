@@ -44,28 +44,151 @@ interface Person {
  * afterwards c is replaced at 00:22 (its lastModified moves, its created does not).
  */
 const PEOPLE: Person[] = [
-  { key: "a", userName: "alice", displayName: "Alice Archer", given: "Alice", family: "Archer", title: "Engineer", active: true, externalId: "EXT-A", department: "Engineering",
-    emails: [{ value: "alice@x.example", type: "work", primary: true }, { value: "zalice@y.example", type: "home" }], phones: [{ value: "+1 555 0101", type: "work" }] },
-  { key: "b", userName: "BOB", displayName: "Bob Baker", given: "Bob", family: "Baker", title: "Manager", active: true, externalId: "ext-b", department: "Engineering",
-    emails: [{ value: "bob@y.example", type: "work", primary: true }], phones: [{ value: "+1 555 0102", type: "mobile" }] },
-  { key: "c", userName: "Carol", displayName: "Carol Chen", given: "Carol", family: "Chen", title: "engineer", active: false, externalId: "EXT-C", department: "Sales",
-    emails: [{ value: "ycarol@y.example", type: "work" }, { value: "carol@x.example", type: "home", primary: true }] },
-  { key: "d", userName: "dave", displayName: "Dave Archer", given: "Dave", family: "Archer", active: true, department: "Sales",
-    emails: [{ value: "DAVE@X.EXAMPLE", type: "work" }] },
-  { key: "e", userName: "Erin", displayName: "Erin Eastwood", given: "Erin", family: "Eastwood", title: "Director", active: true, externalId: "EXT-E",
-    phones: [{ value: "+44 20 7946 0000", type: "work" }] },
-  { key: "f", userName: "FRANK", displayName: "Frank Fisher", given: "Frank", family: "Fisher", title: "Engineer", active: false, externalId: "EXT-F", department: "Support",
-    emails: [{ value: "frank@y.example", type: "home" }] },
-  { key: "g", userName: "grace", displayName: "Grace Archer", given: "Grace", family: "Archer", title: "Analyst", active: true, externalId: "EXT-G", department: "Support",
-    emails: [{ value: "grace@x.example", type: "work" }, { value: "agrace@y.example", type: "home", primary: true }] },
-  { key: "h", userName: "Heidi", displayName: "Heidi Hopper", given: "Heidi", family: "Hopper", title: "Engineer", active: true, externalId: "ext-h", department: "Engineering", manager: "a",
-    emails: [{ value: "heidi@x.example", type: "work", primary: true }] },
-  { key: "i", userName: "ivan", displayName: "Ivan Ivanov", given: "Ivan", family: "Ivanov", title: "Manager", active: false, externalId: "EXT-I", department: "Sales", manager: "b",
-    emails: [{ value: "ivan@y.example", type: "other" }] },
-  { key: "j", userName: "JUDY", displayName: "Judy Jones", given: "Judy", family: "Jones", title: "Engineer", active: true, externalId: "EXT-J",
-    emails: [{ value: "judy@x.example", type: "work" }, { value: "bjudy@x.example", type: "work" }] },
-  { key: "k", userName: "kevin", displayName: "Kevin Knox", given: "Kevin", family: "Knox", title: "Intern", active: true, externalId: "EXT-K", department: "Engineering", manager: "a",
-    emails: [{ value: "kevin@x.example", type: "home" }] },
+  {
+    key: "a",
+    userName: "alice",
+    displayName: "Alice Archer",
+    given: "Alice",
+    family: "Archer",
+    title: "Engineer",
+    active: true,
+    externalId: "EXT-A",
+    department: "Engineering",
+    emails: [
+      { value: "alice@x.example", type: "work", primary: true },
+      { value: "zalice@y.example", type: "home" },
+    ],
+    phones: [{ value: "+1 555 0101", type: "work" }],
+  },
+  {
+    key: "b",
+    userName: "BOB",
+    displayName: "Bob Baker",
+    given: "Bob",
+    family: "Baker",
+    title: "Manager",
+    active: true,
+    externalId: "ext-b",
+    department: "Engineering",
+    emails: [{ value: "bob@y.example", type: "work", primary: true }],
+    phones: [{ value: "+1 555 0102", type: "mobile" }],
+  },
+  {
+    key: "c",
+    userName: "Carol",
+    displayName: "Carol Chen",
+    given: "Carol",
+    family: "Chen",
+    title: "engineer",
+    active: false,
+    externalId: "EXT-C",
+    department: "Sales",
+    emails: [
+      { value: "ycarol@y.example", type: "work" },
+      { value: "carol@x.example", type: "home", primary: true },
+    ],
+  },
+  {
+    key: "d",
+    userName: "dave",
+    displayName: "Dave Archer",
+    given: "Dave",
+    family: "Archer",
+    active: true,
+    department: "Sales",
+    emails: [{ value: "DAVE@X.EXAMPLE", type: "work" }],
+  },
+  {
+    key: "e",
+    userName: "Erin",
+    displayName: "Erin Eastwood",
+    given: "Erin",
+    family: "Eastwood",
+    title: "Director",
+    active: true,
+    externalId: "EXT-E",
+    phones: [{ value: "+44 20 7946 0000", type: "work" }],
+  },
+  {
+    key: "f",
+    userName: "FRANK",
+    displayName: "Frank Fisher",
+    given: "Frank",
+    family: "Fisher",
+    title: "Engineer",
+    active: false,
+    externalId: "EXT-F",
+    department: "Support",
+    emails: [{ value: "frank@y.example", type: "home" }],
+  },
+  {
+    key: "g",
+    userName: "grace",
+    displayName: "Grace Archer",
+    given: "Grace",
+    family: "Archer",
+    title: "Analyst",
+    active: true,
+    externalId: "EXT-G",
+    department: "Support",
+    emails: [
+      { value: "grace@x.example", type: "work" },
+      { value: "agrace@y.example", type: "home", primary: true },
+    ],
+  },
+  {
+    key: "h",
+    userName: "Heidi",
+    displayName: "Heidi Hopper",
+    given: "Heidi",
+    family: "Hopper",
+    title: "Engineer",
+    active: true,
+    externalId: "ext-h",
+    department: "Engineering",
+    manager: "a",
+    emails: [{ value: "heidi@x.example", type: "work", primary: true }],
+  },
+  {
+    key: "i",
+    userName: "ivan",
+    displayName: "Ivan Ivanov",
+    given: "Ivan",
+    family: "Ivanov",
+    title: "Manager",
+    active: false,
+    externalId: "EXT-I",
+    department: "Sales",
+    manager: "b",
+    emails: [{ value: "ivan@y.example", type: "other" }],
+  },
+  {
+    key: "j",
+    userName: "JUDY",
+    displayName: "Judy Jones",
+    given: "Judy",
+    family: "Jones",
+    title: "Engineer",
+    active: true,
+    externalId: "EXT-J",
+    emails: [
+      { value: "judy@x.example", type: "work" },
+      { value: "bjudy@x.example", type: "work" },
+    ],
+  },
+  {
+    key: "k",
+    userName: "kevin",
+    displayName: "Kevin Knox",
+    given: "Kevin",
+    family: "Knox",
+    title: "Intern",
+    active: true,
+    externalId: "EXT-K",
+    department: "Engineering",
+    manager: "a",
+    emails: [{ value: "kevin@x.example", type: "home" }],
+  },
   { key: "l", userName: "Leo", displayName: "Leo Lane", given: "Leo", family: "Lane", active: true, externalId: "EXT-L" },
 ];
 const CREATION_ORDER = ["f", "a", "k", "c", "b", "h", "l", "d", "j", "i", "g", "e"];
@@ -94,7 +217,12 @@ function userBody(p: Person, ids: Record<string, string>): Record<string, unknow
     ...(p.emails ? { emails: p.emails } : {}),
     ...(p.phones ? { phoneNumbers: p.phones } : {}),
     ...(ext
-      ? { [ENTERPRISE]: { ...(p.department !== undefined ? { department: p.department } : {}), ...(p.manager ? { manager: { value: ids[p.manager] } } : {}) } }
+      ? {
+          [ENTERPRISE]: {
+            ...(p.department !== undefined ? { department: p.department } : {}),
+            ...(p.manager ? { manager: { value: ids[p.manager] } } : {}),
+          },
+        }
       : {}),
   };
 }
@@ -164,7 +292,11 @@ describe("SCIM filters, sorting, paging and projections", () => {
     if (put.status !== 200) throw new Error(`replacing c: ${put.status} ${JSON.stringify(put.body)}`);
     t.clock.advance(60);
     for (const g of GROUPS) {
-      const res = await scim.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: g.displayName, members: g.members.map((m) => ({ value: ids[m] })) });
+      const res = await scim.post("/Groups", {
+        schemas: [GROUP_SCHEMA],
+        displayName: g.displayName,
+        members: g.members.map((m) => ({ value: ids[m] })),
+      });
       if (res.status !== 201) throw new Error(`creating ${g.key}: ${res.status} ${JSON.stringify(res.body)}`);
       ids[g.key] = res.body.id as string;
       keyOf.set(res.body.id as string, g.key);
@@ -383,7 +515,12 @@ describe("SCIM filters, sorting, paging and projections", () => {
         expect(g.displayName).toEqual(expect.any(String));
       }
       const withMembers = await list("/Groups", { filter: 'displayName eq "Engineering"' });
-      expect(((withMembers.Resources![0]!.members ?? []) as Array<{ value: string }>).map((m) => keyOf.get(m.value)).sort()).toEqual(["a", "b", "h", "k"]);
+      expect(((withMembers.Resources![0]!.members ?? []) as Array<{ value: string }>).map((m) => keyOf.get(m.value)).sort()).toEqual([
+        "a",
+        "b",
+        "h",
+        "k",
+      ]);
       const one = await scim.get(`/Groups/${ids.G1}`).query({ excludedAttributes: "members" });
       expect(one.status).toBe(200);
       expect(one.body).not.toHaveProperty("members");
@@ -418,15 +555,17 @@ describe("SCIM filters, sorting, paging and projections", () => {
     it("a filtered, sorted list pages the same way", async () => {
       const pages: string[][] = [];
       for (const start of [1, 5, 9]) {
-        const body = await list("/Users", { filter: "active eq true", sortBy: "userName", sortOrder: "descending", startIndex: start, count: 4 });
+        const body = await list("/Users", {
+          filter: "active eq true",
+          sortBy: "userName",
+          sortOrder: "descending",
+          startIndex: start,
+          count: 4,
+        });
         expect(body.totalResults).toBe(9);
         pages.push(keys(body.Resources));
       }
-      expect(pages).toEqual([
-        ["l", "k", "j", "h"],
-        ["g", "e", "d", "b"],
-        ["a"],
-      ]);
+      expect(pages).toEqual([["l", "k", "j", "h"], ["g", "e", "d", "b"], ["a"]]);
     });
 
     it("a startIndex past the end gives the total and no resources", async () => {
@@ -483,7 +622,9 @@ describe("SCIM filters, sorting, paging and projections", () => {
       expect(keys((await list("/Users", { sortBy: "userName", sortOrder: "ascending" })).Resources)).toEqual(alphabetical);
       expect(keys((await list("/Users", { sortBy: "USERNAME", sortOrder: "DESCENDING" })).Resources)).toEqual([...alphabetical].reverse());
       // with a filter and paging
-      expect(keys((await list("/Users", { filter: 'title eq "engineer"', sortBy: "userName", startIndex: 2, count: 3 })).Resources)).toEqual(["c", "f", "h"]);
+      expect(
+        keys((await list("/Users", { filter: 'title eq "engineer"', sortBy: "userName", startIndex: 2, count: 3 })).Resources),
+      ).toEqual(["c", "f", "h"]);
     });
 
     it("sortBy on a JSON attribute (title): case-insensitive, missing values last either way", async () => {
@@ -510,9 +651,27 @@ describe("SCIM filters, sorting, paging and projections", () => {
 
     it("sortBy name.familyName and the meta timestamps", async () => {
       const family = (body: ListBody) => (body.Resources ?? []).map((r) => (r.name as { familyName: string }).familyName);
-      expect(family(await list("/Users", { sortBy: "name.familyName" }))).toEqual(["Archer", "Archer", "Archer", "Baker", "Chen", "Eastwood", "Fisher", "Hopper", "Ivanov", "Jones", "Knox", "Lane"]);
-      expect(keys((await list("/Users", { sortBy: "meta.created", sortOrder: "descending" })).Resources)).toEqual([...CREATION_ORDER].reverse());
-      expect(keys((await list("/Users", { sortBy: "meta.lastModified" })).Resources)).toEqual([...CREATION_ORDER.filter((k) => k !== "c"), "c"]);
+      expect(family(await list("/Users", { sortBy: "name.familyName" }))).toEqual([
+        "Archer",
+        "Archer",
+        "Archer",
+        "Baker",
+        "Chen",
+        "Eastwood",
+        "Fisher",
+        "Hopper",
+        "Ivanov",
+        "Jones",
+        "Knox",
+        "Lane",
+      ]);
+      expect(keys((await list("/Users", { sortBy: "meta.created", sortOrder: "descending" })).Resources)).toEqual(
+        [...CREATION_ORDER].reverse(),
+      );
+      expect(keys((await list("/Users", { sortBy: "meta.lastModified" })).Resources)).toEqual([
+        ...CREATION_ORDER.filter((k) => k !== "c"),
+        "c",
+      ]);
       expect(keys((await list("/Groups", { sortBy: "displayName" })).Resources)).toEqual(["G5", "G1", "G2", "G3", "G4"]);
     });
 
@@ -532,7 +691,8 @@ describe("SCIM filters, sorting, paging and projections", () => {
       for (const r of body.Resources!) {
         expect(r.id).toEqual(expect.any(String));
         expect(r.userName).toEqual(expect.any(String));
-        for (const absent of ["displayName", "title", "name", "active", "externalId", "phoneNumbers", "groups", ENTERPRISE]) expect(r).not.toHaveProperty(absent);
+        for (const absent of ["displayName", "title", "name", "active", "externalId", "phoneNumbers", "groups", ENTERPRISE])
+          expect(r).not.toHaveProperty(absent);
       }
       const alice = body.Resources![0]!;
       expect(alice.userName).toBe("alice");
@@ -545,7 +705,13 @@ describe("SCIM filters, sorting, paging and projections", () => {
       expect(body.Resources).toHaveLength(1);
       const alice = body.Resources![0]!;
       expect(alice).not.toHaveProperty("emails");
-      expect(alice).toMatchObject({ id: ids.a, userName: "alice", displayName: "Alice Archer", title: "Engineer", name: { familyName: "Archer" } });
+      expect(alice).toMatchObject({
+        id: ids.a,
+        userName: "alice",
+        displayName: "Alice Archer",
+        title: "Engineer",
+        name: { familyName: "Archer" },
+      });
     });
   });
 
@@ -580,7 +746,12 @@ describe("SCIM filters, sorting, paging and projections", () => {
       const count0 = await scim.post("/Users/.search", { schemas: [SEARCH_REQUEST], filter, count: 0 });
       expect(count0.body.totalResults).toBe(3);
       expect(count0.body.Resources ?? []).toHaveLength(0);
-      const groups = await scim.post("/Groups/.search", { schemas: [SEARCH_REQUEST], filter: 'displayName sw "engineering"', sortBy: "displayName", sortOrder: "descending" });
+      const groups = await scim.post("/Groups/.search", {
+        schemas: [SEARCH_REQUEST],
+        filter: 'displayName sw "engineering"',
+        sortBy: "displayName",
+        sortOrder: "descending",
+      });
       expect(groups.status).toBe(200);
       expect(keys(groups.body.Resources)).toEqual(["G2", "G1"]);
     });
@@ -588,7 +759,7 @@ describe("SCIM filters, sorting, paging and projections", () => {
 
   describe("bad filters: 400 invalidFilter in SCIM's error format", () => {
     it.each([
-      "nosuch eq \"x\"",
+      'nosuch eq "x"',
       'name.nosuch eq "x"',
       'emails.nosuch eq "x"',
       'emails[nosuch eq "x"]',
@@ -601,7 +772,7 @@ describe("SCIM filters, sorting, paging and projections", () => {
       'meta.created gt "yesterday"',
       'meta.created co "2026"',
       'name eq "x"',
-      'title gt null',
+      "title gt null",
     ])("unknown or unfit: %s", async (filter) => {
       await refused("/Users", filter);
     });
@@ -666,7 +837,13 @@ describe("SCIM paging: count is capped at 1000", () => {
     expect(first.body.itemsPerPage).toBe(1000);
     const rest = await scim.get("/Users").query({ filter: 'userName sw "bulk"', count: 5000, startIndex: 1001, sortBy: "userName" });
     expect(rest.body.totalResults).toBe(N);
-    expect((rest.body.Resources as Resource[]).map((r) => r.userName)).toEqual(["bulk1001", "bulk1002", "bulk1003", "bulk1004", "bulk1005"]);
+    expect((rest.body.Resources as Resource[]).map((r) => r.userName)).toEqual([
+      "bulk1001",
+      "bulk1002",
+      "bulk1003",
+      "bulk1004",
+      "bulk1005",
+    ]);
     const ids = new Set([...(first.body.Resources as Resource[]), ...(rest.body.Resources as Resource[])].map((r) => r.id));
     expect(ids.size).toBe(N);
   });

@@ -237,7 +237,12 @@ describe("Okta replay", () => {
       const res = await okta.put(`/Users/${id}`, body);
       expect(res.status).toBe(200);
       expectScimJson(res);
-      expect(res.body).toMatchObject({ id, userName, name: { givenName: "Another", middleName: "Excited", familyName: "User" }, active: true });
+      expect(res.body).toMatchObject({
+        id,
+        userName,
+        name: { givenName: "Another", middleName: "Excited", familyName: "User" },
+        active: true,
+      });
 
       const read = await okta.get(`/Users/${id}`);
       expect(read.body).toMatchObject({
@@ -294,7 +299,13 @@ describe("Okta replay", () => {
       const on = await okta.patch(`/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", value: { active: true } }] });
       expect([200, 204]).toContain(on.status);
       const reactivated = await okta.get(`/Users/${id}`);
-      expect(reactivated.body).toMatchObject({ id, userName, active: true, displayName: "Another User", name: { givenName: "Another", familyName: "User" } });
+      expect(reactivated.body).toMatchObject({
+        id,
+        userName,
+        active: true,
+        displayName: "Another User",
+        name: { givenName: "Another", familyName: "User" },
+      });
     });
   });
 

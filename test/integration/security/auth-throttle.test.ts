@@ -24,7 +24,10 @@ describe("brute force on /oauth/token is throttled", () => {
     ts = await openTestStore();
   });
   afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch(() => undefined);
+    for (const cleanup of cleanups.reverse())
+      await Promise.resolve()
+        .then(cleanup)
+        .catch(() => undefined);
     for (const prefix of prefixes) await dropPrefix(prefix).catch(() => undefined);
     await ts?.close();
   });
@@ -52,7 +55,8 @@ describe("brute force on /oauth/token is throttled", () => {
     }
     return redis;
   };
-  const client = (name: string): Promise<ClientWithSecret> => createClient(ts!.store, system, new Date(), { name: `${name} ${randomUUID()}` });
+  const client = (name: string): Promise<ClientWithSecret> =>
+    createClient(ts!.store, system, new Date(), { name: `${name} ${randomUUID()}` });
 
   const token = (srv: StartedServer, c: Creds, agent?: Agent) => {
     const req = request(srv.url).post("/oauth/token");
@@ -132,7 +136,12 @@ describe("brute force on /oauth/token is throttled", () => {
   });
 
   it("with Redis unreachable each process still throttles in memory, and never answers 5xx", async () => {
-    const down = new Redis("redis://127.0.0.1:1", { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    const down = new Redis("redis://127.0.0.1:1", {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => null,
+    });
     down.on("error", () => undefined);
     cleanups.push(() => down.disconnect());
     const srv = await server({ QUEUE_PREFIX: newPrefix(), AUTH_FAILURES_PER_CLIENT: 3 }, { redis: down });
@@ -177,7 +186,8 @@ describe("brute force on /oauth/token is throttled", () => {
     const i = await client("I");
     const j = await client("J");
     const jToken = (await token(srv, j)).body.access_token as string;
-    const introspect = (c: Creds, tok: string) => request(srv.url).post("/oauth/introspect").auth(c.id, c.secret).type("form").send({ token: tok });
+    const introspect = (c: Creds, tok: string) =>
+      request(srv.url).post("/oauth/introspect").auth(c.id, c.secret).type("form").send({ token: tok });
     const revoke = (c: Creds, tok: string) => request(srv.url).post("/oauth/revoke").auth(c.id, c.secret).type("form").send({ token: tok });
 
     // Failures at the token endpoint block the client at the other two.

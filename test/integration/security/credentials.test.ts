@@ -39,7 +39,12 @@ describe("credentials never leak and can be cut off", () => {
 
   it("a token sent as ?access_token= is refused (401), valid or not; the header form works", async () => {
     const token = (await tokenOf(scim))!;
-    for (const path of [`/scim/v2/Users?access_token=${token}`, `/scim/v2/Users?count=1&access_token=${token}`, `/admin/v1/clients?access_token=${(await tokenOf(admin))!}`, "/scim/v2/Users?ACCESS_TOKEN=nonsense"]) {
+    for (const path of [
+      `/scim/v2/Users?access_token=${token}`,
+      `/scim/v2/Users?count=1&access_token=${token}`,
+      `/admin/v1/clients?access_token=${(await tokenOf(admin))!}`,
+      "/scim/v2/Users?ACCESS_TOKEN=nonsense",
+    ]) {
       const res = await http().get(path);
       expect(res.status).toBe(401);
       expect(res.headers["www-authenticate"]).toMatch(/error="invalid_request"/);
@@ -68,7 +73,13 @@ describe("credentials never leak and can be cut off", () => {
     for (const t of [a, b]) expect((await http().get("/scim/v2/Users").set(bearer(t))).status).toBe(401);
     expect(await tokenOf({ id: scim.id, secret: plain.body.secret as string })).toBeNull();
     scim = { ...scim, secret: rotated.body.secret as string };
-    expect((await http().get("/scim/v2/Users").set(bearer((await tokenOf(scim))!))).status).toBe(200);
+    expect(
+      (
+        await http()
+          .get("/scim/v2/Users")
+          .set(bearer((await tokenOf(scim))!))
+      ).status,
+    ).toBe(200);
 
     const bad = await http().post(`/admin/v1/clients/${scim.id}/secret`).set(bearer(adminToken)).send({ revokeTokens: "yes", extra: 1 });
     expect(bad.status).toBe(400);
@@ -79,28 +90,44 @@ describe("credentials never leak and can be cut off", () => {
     const made = await http()
       .post("/admin/v1/clients")
       .set(bearer((await tokenOf(admin))!))
-      .send({ name: "entra", accessTokenValiditySeconds: 38_880_000, roleDivisions: [{ roleId: scim.roleDivisions[0]!.roleId, divisionId: "*" }] });
+      .send({
+        name: "entra",
+        accessTokenValiditySeconds: 38_880_000,
+        roleDivisions: [{ roleId: scim.roleDivisions[0]!.roleId, divisionId: "*" }],
+      });
     expect(made.status).toBe(201);
     secrets.add(made.body.secret as string);
     const leaked = (await tokenOf({ id: made.body.id, secret: made.body.secret }))!;
     expect((await http().get("/scim/v2/Users").set(bearer(leaked))).status).toBe(200);
 
     // a client that may edit clients but not revoke tokens is refused, and so is its revokeTokens flag
-    const editorRole = await createRole(ts.store, system, new Date(), { name: "client editor", permissions: ["bridge:client:view", "bridge:client:edit", ...scim.roleDivisions.length ? ["directory:user:view"] : []] });
-    const editor = await createClient(ts.store, system, new Date(), { name: "editor", roleDivisions: [{ roleId: editorRole.id, divisionId: "*" }] });
+    const editorRole = await createRole(ts.store, system, new Date(), {
+      name: "client editor",
+      permissions: ["bridge:client:view", "bridge:client:edit", ...(scim.roleDivisions.length ? ["directory:user:view"] : [])],
+    });
+    const editor = await createClient(ts.store, system, new Date(), {
+      name: "editor",
+      roleDivisions: [{ roleId: editorRole.id, divisionId: "*" }],
+    });
     secrets.add(editor.secret);
     const editorToken = (await tokenOf(editor))!;
     expect((await http().delete(`/admin/v1/clients/${made.body.id}/tokens`).set(bearer(editorToken))).status).toBe(403);
-    expect((await http().post(`/admin/v1/clients/${made.body.id}/secret`).set(bearer(editorToken)).send({ revokeTokens: true })).status).toBe(403);
+    expect(
+      (await http().post(`/admin/v1/clients/${made.body.id}/secret`).set(bearer(editorToken)).send({ revokeTokens: true })).status,
+    ).toBe(403);
     expect((await http().get("/scim/v2/Users").set(bearer(leaked))).status).toBe(200);
 
-    const cut = await http().delete(`/admin/v1/clients/${made.body.id}/tokens`).set(bearer((await tokenOf(admin))!));
+    const cut = await http()
+      .delete(`/admin/v1/clients/${made.body.id}/tokens`)
+      .set(bearer((await tokenOf(admin))!));
     expect(cut.status).toBe(200);
     expect(cut.body).toEqual({ clientId: made.body.id, tokensRevoked: 1 });
     expect((await http().get("/scim/v2/Users").set(bearer(leaked))).status).toBe(401);
     // the secret still works: the identity provider can fetch a new token at once
     expect(await tokenOf({ id: made.body.id, secret: made.body.secret })).not.toBeNull();
-    const audit = await http().get(`/admin/v1/audit?targetId=${made.body.id}&action=client.tokens.revoke`).set(bearer((await tokenOf(admin))!));
+    const audit = await http()
+      .get(`/admin/v1/audit?targetId=${made.body.id}&action=client.tokens.revoke`)
+      .set(bearer((await tokenOf(admin))!));
     expect(audit.body.entities).toHaveLength(1);
     expect(audit.body.entities[0].note).toBe("1 token(s) revoked");
   });
@@ -111,12 +138,24 @@ describe("credentials never leak and can be cut off", () => {
     await http().get(`/scim/v2/Users?access_token=${token}&client_secret=${scim.secret}`);
     await http().get(`/healthz?token=${token}&code=${scim.secret}`);
     await http().get(`/nowhere?Access_Token=${encodeURIComponent(token)}`);
-    await http().post("/oauth/token").type("form").send({ grant_type: "client_credentials", client_id: scim.id, client_secret: scim.secret });
-    await http().post("/oauth/token").type("form").send({ grant_type: "client_credentials", client_id: scim.id, client_secret: `${scim.secret}x` });
+    await http()
+      .post("/oauth/token")
+      .type("form")
+      .send({ grant_type: "client_credentials", client_id: scim.id, client_secret: scim.secret });
+    await http()
+      .post("/oauth/token")
+      .type("form")
+      .send({ grant_type: "client_credentials", client_id: scim.id, client_secret: `${scim.secret}x` });
     await http().post("/oauth/introspect").auth(scim.id, scim.secret).type("form").send({ token });
-    await http().post("/oauth/revoke").auth(scim.id, scim.secret).type("form").send({ token: `${token}y` });
+    await http()
+      .post("/oauth/revoke")
+      .auth(scim.id, scim.secret)
+      .type("form")
+      .send({ token: `${token}y` });
     await http().post("/admin/v1/clients").set(bearer(token)).send({ name: "x", secret: scim.secret });
-    await http().get("/scim/v2/Users").set("authorization", `Basic ${Buffer.from(`${scim.id}:${scim.secret}`).toString("base64")}`);
+    await http()
+      .get("/scim/v2/Users")
+      .set("authorization", `Basic ${Buffer.from(`${scim.id}:${scim.secret}`).toString("base64")}`);
     const logs = srv.logs.text;
     expect(srv.logs.lines.length).toBeGreaterThan(30);
     expect(srv.deps.logger.level).toBe("trace");

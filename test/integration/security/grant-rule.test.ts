@@ -28,7 +28,8 @@ describe("the grant rule covers every admin action", () => {
     return res.status === 200 ? (res.body.access_token as string) : null;
   };
   const as = async (c: { id: string; secret: string }) => ({ authorization: `Bearer ${(await tokenOf(c))!}` });
-  const auditCount = async (targetId: string) => (await ts.store.query<{ n: number }>("select count(*)::int as n from audit where target_id = $1", [targetId]))[0]!.n;
+  const auditCount = async (targetId: string) =>
+    (await ts.store.query<{ n: number }>("select count(*)::int as n from audit where target_id = $1", [targetId]))[0]!.n;
   const clientRow = async (id: string) => JSON.stringify(await ts.store.query("select * from clients where id = $1", [id]));
 
   beforeAll(async () => {
@@ -38,10 +39,27 @@ describe("the grant rule covers every admin action", () => {
     adminRole = (await builtinRoleId(ts.store, "bridge-admin"))!;
     scimRole = (await builtinRoleId(ts.store, "scim-integration"))!;
     root = await bootstrapAdmin(ts.store, "root");
-    adminA = await createClient(ts.store, system, new Date(), { name: "admin of A", roleDivisions: [{ roleId: adminRole, divisionId: divA }, { roleId: scimRole, divisionId: divA }] });
-    scimInA = await createClient(ts.store, system, new Date(), { name: "scim in A", roleDivisions: [{ roleId: scimRole, divisionId: divA }] });
-    editorRole = (await createRole(ts.store, system, new Date(), { name: "Role editor", permissions: ["bridge:role:edit", "bridge:role:view", "directory:user:view"] })).id;
-    roleEditor = await createClient(ts.store, system, new Date(), { name: "role editor", roleDivisions: [{ roleId: editorRole, divisionId: divA }] });
+    adminA = await createClient(ts.store, system, new Date(), {
+      name: "admin of A",
+      roleDivisions: [
+        { roleId: adminRole, divisionId: divA },
+        { roleId: scimRole, divisionId: divA },
+      ],
+    });
+    scimInA = await createClient(ts.store, system, new Date(), {
+      name: "scim in A",
+      roleDivisions: [{ roleId: scimRole, divisionId: divA }],
+    });
+    editorRole = (
+      await createRole(ts.store, system, new Date(), {
+        name: "Role editor",
+        permissions: ["bridge:role:edit", "bridge:role:view", "directory:user:view"],
+      })
+    ).id;
+    roleEditor = await createClient(ts.store, system, new Date(), {
+      name: "role editor",
+      roleDivisions: [{ roleId: editorRole, divisionId: divA }],
+    });
   });
   afterAll(async () => {
     await srv?.close();
@@ -50,7 +68,9 @@ describe("the grant rule covers every admin action", () => {
 
   it("an admin limited to A cannot rotate the secret of an admin of every division; it can rotate one of A", async () => {
     const before = await clientRow(root.id);
-    const res = await http().post(`/admin/v1/clients/${root.id}/secret`).set(await as(adminA));
+    const res = await http()
+      .post(`/admin/v1/clients/${root.id}/secret`)
+      .set(await as(adminA));
     expect(res.status).toBe(403);
     expect(res.body.error).toBe("forbidden");
     expect(res.body.message).toMatch(/could not grant/);
@@ -58,7 +78,9 @@ describe("the grant rule covers every admin action", () => {
     expect(await clientRow(root.id)).toBe(before);
     expect(await tokenOf(root)).not.toBeNull(); // the old secret still works
 
-    const ok = await http().post(`/admin/v1/clients/${scimInA.id}/secret`).set(await as(adminA));
+    const ok = await http()
+      .post(`/admin/v1/clients/${scimInA.id}/secret`)
+      .set(await as(adminA));
     expect(ok.status).toBe(200);
     expect(await tokenOf(scimInA)).toBeNull();
     scimInA = { ...scimInA, secret: ok.body.secret as string };
@@ -73,7 +95,11 @@ describe("the grant rule covers every admin action", () => {
     for (const send of [
       () => http().patch(`/admin/v1/clients/${root.id}`).set(auth).send({ name: "pwned" }),
       () => http().patch(`/admin/v1/clients/${root.id}`).set(auth).send({ state: "inactive" }),
-      () => http().put(`/admin/v1/clients/${root.id}`).set(auth).send({ name: "root", roleDivisions: [{ roleId: scimRole, divisionId: divA }] }),
+      () =>
+        http()
+          .put(`/admin/v1/clients/${root.id}`)
+          .set(auth)
+          .send({ name: "root", roleDivisions: [{ roleId: scimRole, divisionId: divA }] }),
       () => http().delete(`/admin/v1/clients/${root.id}`).set(auth),
       () => http().delete(`/admin/v1/clients/${root.id}/tokens`).set(auth),
       () => http().post(`/admin/v1/clients/${root.id}/secret`).set(auth).send({ revokeTokens: true }),
@@ -85,7 +111,13 @@ describe("the grant rule covers every admin action", () => {
     // RFC 7009 answers 200 either way, but the token lives on
     const revoke = await http().post("/oauth/revoke").auth(adminA.id, adminA.secret).type("form").send({ token: rootToken });
     expect(revoke.status).toBe(200);
-    expect((await http().get("/admin/v1/clients").set({ authorization: `Bearer ${rootToken}` })).status).toBe(200);
+    expect(
+      (
+        await http()
+          .get("/admin/v1/clients")
+          .set({ authorization: `Bearer ${rootToken}` })
+      ).status,
+    ).toBe(200);
     expect(await clientRow(root.id)).toBe(before);
     expect(await auditCount(root.id)).toBe(auditsBefore);
 
@@ -97,8 +129,17 @@ describe("the grant rule covers every admin action", () => {
     expect(revoked.status).toBe(200);
     expect(revoked.body).toEqual({ clientId: scimInA.id, tokensRevoked: expect.any(Number) });
     expect(revoked.body.tokensRevoked).toBeGreaterThanOrEqual(1);
-    expect((await http().get("/scim/v2/Users").set({ authorization: `Bearer ${scimToken}` })).status).toBe(401);
-    const other = await createClient(ts.store, system, new Date(), { name: "disposable in A", roleDivisions: [{ roleId: scimRole, divisionId: divA }] });
+    expect(
+      (
+        await http()
+          .get("/scim/v2/Users")
+          .set({ authorization: `Bearer ${scimToken}` })
+      ).status,
+    ).toBe(401);
+    const other = await createClient(ts.store, system, new Date(), {
+      name: "disposable in A",
+      roleDivisions: [{ roleId: scimRole, divisionId: divA }],
+    });
     expect((await http().delete(`/admin/v1/clients/${other.id}`).set(auth)).status).toBe(204);
   });
 
@@ -116,21 +157,40 @@ describe("the grant rule covers every admin action", () => {
     }
     expect(JSON.stringify(await ts.store.query("select permissions from roles where id = $1", [editorRole]))).toBe(before);
     // its token still carries no more than before
-    expect((await http().get("/admin/v1/clients").set(await as(roleEditor))).status).toBe(403);
+    expect(
+      (
+        await http()
+          .get("/admin/v1/clients")
+          .set(await as(roleEditor))
+      ).status,
+    ).toBe(403);
 
     // legitimate: a role granted in A gains a permission the editor holds in A
     const viewer = await createRole(ts.store, system, new Date(), { name: "Viewer in A", permissions: [] });
     await createClient(ts.store, system, new Date(), { name: "viewer", roleDivisions: [{ roleId: viewer.id, divisionId: divA }] });
-    const ok = await http().put(`/admin/v1/roles/${viewer.id}`).set(auth).send({ permissions: ["directory:user:view"] });
+    const ok = await http()
+      .put(`/admin/v1/roles/${viewer.id}`)
+      .set(auth)
+      .send({ permissions: ["directory:user:view"] });
     expect(ok.status).toBe(200);
     expect(ok.body.permissions).toEqual(["directory:user:view"]);
     // but not one it lacks there
-    expect((await http().put(`/admin/v1/roles/${viewer.id}`).set(auth).send({ permissions: ["directory:user:view", "directory:user:delete"] })).status).toBe(403);
+    expect(
+      (
+        await http()
+          .put(`/admin/v1/roles/${viewer.id}`)
+          .set(auth)
+          .send({ permissions: ["directory:user:view", "directory:user:delete"] })
+      ).status,
+    ).toBe(403);
   });
 
   it("an admin of A cannot narrow or delete a role granted in every division", async () => {
     const auth = await as(adminA);
-    const narrowed = await http().put(`/admin/v1/roles/${scimRole}`).set(auth).send({ permissions: ["directory:user:view"] });
+    const narrowed = await http()
+      .put(`/admin/v1/roles/${scimRole}`)
+      .set(auth)
+      .send({ permissions: ["directory:user:view"] });
     expect(narrowed.status).toBe(403);
     expect((await http().delete(`/admin/v1/roles/${scimRole}`).set(auth)).status).toBe(403);
     expect((await http().post("/admin/v1/roles/default").set(auth)).status).toBe(200); // nothing to restore: allowed
@@ -142,11 +202,23 @@ describe("the grant rule covers every admin action", () => {
     const auth = await as(root);
     const before = await clientRow(root.id);
     const attempts = [
-      () => http().patch(`/admin/v1/clients/${root.id}`).set(auth).send({ roleDivisions: [{ roleId: scimRole, divisionId: "*" }] }),
-      () => http().patch(`/admin/v1/clients/${root.id}`).set(auth).send({ roleDivisions: [{ roleId: adminRole, divisionId: divA }] }),
+      () =>
+        http()
+          .patch(`/admin/v1/clients/${root.id}`)
+          .set(auth)
+          .send({ roleDivisions: [{ roleId: scimRole, divisionId: "*" }] }),
+      () =>
+        http()
+          .patch(`/admin/v1/clients/${root.id}`)
+          .set(auth)
+          .send({ roleDivisions: [{ roleId: adminRole, divisionId: divA }] }),
       () => http().patch(`/admin/v1/clients/${root.id}`).set(auth).send({ state: "inactive" }),
       () => http().delete(`/admin/v1/clients/${root.id}`).set(auth),
-      () => http().put(`/admin/v1/roles/${adminRole}`).set(auth).send({ permissions: BRIDGE_ADMIN_PERMISSIONS.filter((p) => p !== "bridge:client:edit") }),
+      () =>
+        http()
+          .put(`/admin/v1/roles/${adminRole}`)
+          .set(auth)
+          .send({ permissions: BRIDGE_ADMIN_PERMISSIONS.filter((p) => p !== "bridge:client:edit") }),
       () => http().delete(`/admin/v1/roles/${adminRole}`).set(auth),
     ];
     for (const send of attempts) {
@@ -159,12 +231,20 @@ describe("the grant rule covers every admin action", () => {
     expect((await http().get(`/admin/v1/roles/${adminRole}`).set(auth)).status).toBe(200);
 
     // legitimate: with a second full admin, the first may step down
-    const second = await http().post("/admin/v1/clients").set(auth).send({ name: "second admin", roleDivisions: [{ roleId: adminRole, divisionId: "*" }] });
+    const second = await http()
+      .post("/admin/v1/clients")
+      .set(auth)
+      .send({ name: "second admin", roleDivisions: [{ roleId: adminRole, divisionId: "*" }] });
     expect(second.status).toBe(201);
-    const stepDown = await http().patch(`/admin/v1/clients/${root.id}`).set(auth).send({ roleDivisions: [{ roleId: scimRole, divisionId: "*" }] });
+    const stepDown = await http()
+      .patch(`/admin/v1/clients/${root.id}`)
+      .set(auth)
+      .send({ roleDivisions: [{ roleId: scimRole, divisionId: "*" }] });
     expect(stepDown.status).toBe(200);
     // and now the second is the last one
-    const last = await http().delete(`/admin/v1/clients/${second.body.id}`).set(await as({ id: second.body.id, secret: second.body.secret }));
+    const last = await http()
+      .delete(`/admin/v1/clients/${second.body.id}`)
+      .set(await as({ id: second.body.id, secret: second.body.secret }));
     expect(last.status).toBe(409);
   });
 });

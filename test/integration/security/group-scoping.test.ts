@@ -14,9 +14,16 @@ interface Answer {
 /** A SCIM client over real HTTP; every request and answer is kept, to look for what must never show. */
 function agent(srv: StartedServer, token: string, seen: Array<{ request: string; answer: string }>) {
   const send = async (method: string, path: string, body?: unknown): Promise<Answer> => {
-    const res = await fetch(`${srv.url}/scim/v2${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/scim+json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${srv.url}/scim/v2${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/scim+json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
-    seen.push({ request: `${method} ${path} ${JSON.stringify(body ?? "")}`, answer: `${res.headers.get("etag") ?? ""} ${res.headers.get("location") ?? ""} ${text}` });
+    seen.push({
+      request: `${method} ${path} ${JSON.stringify(body ?? "")}`,
+      answer: `${res.headers.get("etag") ?? ""} ${res.headers.get("location") ?? ""} ${text}`,
+    });
     return { status: res.status, text, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };
   return {
@@ -53,14 +60,20 @@ describe("division scoping covers group members: a client sees, matches and chan
     onlyA = agent(srv, await tokenFor(srv.app, await scimClient(ts.store, [divA])), seenByA);
     for (const key of Object.keys(u) as Array<keyof typeof u>) {
       const division = key.startsWith("a") ? "A" : "B";
-      const res = await all.post("/Users", { schemas: [USER_SCHEMA, ENTERPRISE], userName: `${key}@secret-${division}.example`, displayName: `Person ${key.toUpperCase()} of ${division}`, [ENTERPRISE]: { division } });
+      const res = await all.post("/Users", {
+        schemas: [USER_SCHEMA, ENTERPRISE],
+        userName: `${key}@secret-${division}.example`,
+        displayName: `Person ${key.toUpperCase()} of ${division}`,
+        [ENTERPRISE]: { division },
+      });
       expect(res.status).toBe(201);
       u[key] = res.body.id as string;
     }
     const g = await all.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Mixed", members: [{ value: u.a1 }, { value: u.b1 }] });
     expect(g.status).toBe(201);
     mixed = g.body.id as string;
-    onlyB = (await all.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Bees", members: [{ value: u.b1 }, { value: u.b2 }] })).body.id as string;
+    onlyB = (await all.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Bees", members: [{ value: u.b1 }, { value: u.b2 }] })).body
+      .id as string;
   });
   afterAll(async () => {
     await srv?.close();
@@ -77,14 +90,21 @@ describe("division scoping covers group members: a client sees, matches and chan
     expect(byId.get(onlyB)).toEqual([]);
     const projected = await onlyA.get(`/Groups/${mixed}?attributes=members`);
     expect(ids(projected.body.members)).toEqual([u.a1]);
-    const search = await onlyA.post("/Groups/.search", { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], attributes: ["displayName", "members"] });
+    const search = await onlyA.post("/Groups/.search", {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+      attributes: ["displayName", "members"],
+    });
     expect(search.status).toBe(200);
     // the legitimate use beside it: the all-divisions client sees everyone
     expect(await membersOf(mixed)).toEqual([u.a1, u.b1].sort());
   });
 
   it("filters: members of other divisions are not matched, and totals agree", async () => {
-    for (const filter of [`members.value eq "${u.b1}"`, `members[value eq "${u.b2}"]`, `members.value eq "${u.b1}" or members.value eq "${u.b2}"`]) {
+    for (const filter of [
+      `members.value eq "${u.b1}"`,
+      `members[value eq "${u.b2}"]`,
+      `members.value eq "${u.b1}" or members.value eq "${u.b2}"`,
+    ]) {
       const res = await onlyA.get(`/Groups?${q(filter)}`);
       expect(res.status).toBe(200);
       expect(res.body.totalResults).toBe(0);
@@ -126,26 +146,40 @@ describe("division scoping covers group members: a client sees, matches and chan
   });
 
   it("PUT replaces only the visible members and keeps the others; POST cannot name hidden users", async () => {
-    const put = await onlyA.put(`/Groups/${mixed}`, { schemas: [GROUP_SCHEMA], displayName: "Mixed", members: [{ value: u.a2 }, { value: u.b2 }] });
+    const put = await onlyA.put(`/Groups/${mixed}`, {
+      schemas: [GROUP_SCHEMA],
+      displayName: "Mixed",
+      members: [{ value: u.a2 }, { value: u.b2 }],
+    });
     expect(put.status).toBe(200);
     expect(ids(put.body.members)).toEqual([u.a2]);
     expect(await membersOf(mixed)).toEqual([u.a2, u.b1].sort());
-    const made = await onlyA.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Made by A", members: [{ value: u.a1 }, { value: u.b1 }, { value: u.b2 }] });
+    const made = await onlyA.post("/Groups", {
+      schemas: [GROUP_SCHEMA],
+      displayName: "Made by A",
+      members: [{ value: u.a1 }, { value: u.b1 }, { value: u.b2 }],
+    });
     expect(made.status).toBe(201);
     expect(ids(made.body.members)).toEqual([u.a1]);
     expect(await membersOf(made.body.id as string)).toEqual([u.a1]);
   });
 
   it("the stored memberships of hidden users are exactly as the all-divisions client left them", async () => {
-    const rows = await ts.store.query<{ group_id: string; member_id: string }>("select group_id, member_id from scim_group_members where member_id = any($1::text[]) order by 1, 2", [[u.b1, u.b2]]);
-    expect(rows.map((r) => `${r.group_id === mixed ? "mixed" : r.group_id === onlyB ? "bees" : "other"}:${r.member_id}`).sort()).toEqual([`bees:${u.b1}`, `bees:${u.b2}`, `mixed:${u.b1}`].sort());
+    const rows = await ts.store.query<{ group_id: string; member_id: string }>(
+      "select group_id, member_id from scim_group_members where member_id = any($1::text[]) order by 1, 2",
+      [[u.b1, u.b2]],
+    );
+    expect(rows.map((r) => `${r.group_id === mixed ? "mixed" : r.group_id === onlyB ? "bees" : "other"}:${r.member_id}`).sort()).toEqual(
+      [`bees:${u.b1}`, `bees:${u.b2}`, `mixed:${u.b1}`].sort(),
+    );
   });
 
   it("nothing of division B appeared in any answer the A-only client received", () => {
     expect(seenByA.length).toBeGreaterThan(20);
     for (const { request, answer } of seenByA) {
       // an id the client itself sent may be echoed back ("User <id> not found"); any other is a leak
-      for (const secret of [u.b1, u.b2, "secret-B", "Person B1", "Person B2", "of B"]) if (!request.includes(secret)) expect(answer).not.toContain(secret);
+      for (const secret of [u.b1, u.b2, "secret-B", "Person B1", "Person B2", "of B"])
+        if (!request.includes(secret)) expect(answer).not.toContain(secret);
     }
   });
 });

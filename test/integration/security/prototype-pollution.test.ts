@@ -8,7 +8,14 @@ import { createClient } from "../../../src/oauth/client-registry.js";
 /** Everything a polluted prototype would change, captured so that it can be compared afterwards. */
 function globalsFingerprint(): string {
   const shape = (o: object) => Object.getOwnPropertyNames(o).sort().join(",");
-  return JSON.stringify([shape(Object.prototype), shape(Object), shape(Function.prototype), shape(Array.prototype), shape(String.prototype), Object.isExtensible(Object.prototype)]);
+  return JSON.stringify([
+    shape(Object.prototype),
+    shape(Object),
+    shape(Function.prototype),
+    shape(Array.prototype),
+    shape(String.prototype),
+    Object.isExtensible(Object.prototype),
+  ]);
 }
 
 /** A small seeded generator, so a failing case can be replayed. */
@@ -24,7 +31,19 @@ function prng(seed: number): () => number {
 }
 
 const FORBIDDEN = ["__proto__", "constructor", "prototype", "__PROTO__", "Constructor", "PROTOTYPE", "__Proto__"];
-const NAMES = ["name", "emails", "value", "familyName", "members", "x", "manager", "type", "displayName", "urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"];
+const NAMES = [
+  "name",
+  "emails",
+  "value",
+  "familyName",
+  "members",
+  "x",
+  "manager",
+  "type",
+  "displayName",
+  "urn:ietf:params:scim:schemas:core:2.0:User",
+  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+];
 
 interface Case {
   method: "GET" | "POST" | "PATCH" | "PUT";
@@ -49,7 +68,15 @@ function makePath(rnd: () => number): string {
 }
 
 function makeFilter(rnd: () => number, path: string): string {
-  const forms = [`${path} eq "1"`, `${path} pr`, `not (${path} sw "a")`, `userName eq "x" or ${path} gt 3`, `emails[${path} eq "1"]`, `${path}[value eq "x"]`, `(${path} co "z") and active eq true`];
+  const forms = [
+    `${path} eq "1"`,
+    `${path} pr`,
+    `not (${path} sw "a")`,
+    `userName eq "x" or ${path} gt 3`,
+    `emails[${path} eq "1"]`,
+    `${path}[value eq "x"]`,
+    `(${path} co "z") and active eq true`,
+  ];
   return forms[Math.floor(rnd() * forms.length)]!;
 }
 
@@ -73,29 +100,68 @@ function makeCases(count: number, userId: string, groupId: string): Case[] {
         cases.push({ method: "GET", path: `/Groups/${groupId}?attributes=${enc(path)}`, scimType: "invalidPath" });
         break;
       case 4:
-        cases.push({ method: "POST", path: "/Users/.search", body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], attributes: [path] }, scimType: "invalidPath" });
+        cases.push({
+          method: "POST",
+          path: "/Users/.search",
+          body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], attributes: [path] },
+          scimType: "invalidPath",
+        });
         break;
       case 5:
-        cases.push({ method: "POST", path: "/Groups/.search", body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: makeFilter(rnd, path) }, scimType: "invalidFilter" });
+        cases.push({
+          method: "POST",
+          path: "/Groups/.search",
+          body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: makeFilter(rnd, path) },
+          scimType: "invalidFilter",
+        });
         break;
       case 6:
-        cases.push({ method: "PATCH", path: `/Users/${userId}`, body: { schemas: [PATCH_OP], Operations: [{ op: rnd() < 0.5 ? "add" : "replace", path, value: "1" }] }, scimType: "invalidPath" });
+        cases.push({
+          method: "PATCH",
+          path: `/Users/${userId}`,
+          body: { schemas: [PATCH_OP], Operations: [{ op: rnd() < 0.5 ? "add" : "replace", path, value: "1" }] },
+          scimType: "invalidPath",
+        });
         break;
       case 7:
-        cases.push({ method: "PATCH", path: `/Users/${userId}`, body: { schemas: [PATCH_OP], Operations: [{ op: "remove", path: `emails[${path} eq "1"]` }] }, scimType: "invalidPath" });
+        cases.push({
+          method: "PATCH",
+          path: `/Users/${userId}`,
+          body: { schemas: [PATCH_OP], Operations: [{ op: "remove", path: `emails[${path} eq "1"]` }] },
+          scimType: "invalidPath",
+        });
         break;
       case 8:
-        cases.push({ method: "PATCH", path: `/Groups/${groupId}`, body: { schemas: [PATCH_OP], Operations: [{ op: "remove", path: `members[${path} eq "1"]` }] }, scimType: "invalidPath" });
+        cases.push({
+          method: "PATCH",
+          path: `/Groups/${groupId}`,
+          body: { schemas: [PATCH_OP], Operations: [{ op: "remove", path: `members[${path} eq "1"]` }] },
+          scimType: "invalidPath",
+        });
         break;
       case 9: {
         // a remove (or add) whose value carries the forbidden name as a key, nested in the value
         const key = path.split(/[.:[\] ]/).find((s) => FORBIDDEN.includes(s))!;
-        cases.push({ method: "PATCH", path: `/Users/${userId}`, body: JSON.parse(`{"schemas":["${PATCH_OP}"],"Operations":[{"op":"remove","path":"emails","value":[{"value":"a@b.c","${key}":{"x":"1"}}]}]}`), scimType: "invalidPath" });
+        cases.push({
+          method: "PATCH",
+          path: `/Users/${userId}`,
+          body: JSON.parse(
+            `{"schemas":["${PATCH_OP}"],"Operations":[{"op":"remove","path":"emails","value":[{"value":"a@b.c","${key}":{"x":"1"}}]}]}`,
+          ),
+          scimType: "invalidPath",
+        });
         break;
       }
       case 10: {
         const key = path.split(/[.:[\] ]/).find((s) => FORBIDDEN.includes(s))!;
-        cases.push({ method: "POST", path: "/Users", body: JSON.parse(`{"schemas":["${USER_SCHEMA}"],"userName":"p${i}@example.com","displayName":"p","name":{"${key}":{"polluted":"yes"}}}`), scimType: "invalidPath" });
+        cases.push({
+          method: "POST",
+          path: "/Users",
+          body: JSON.parse(
+            `{"schemas":["${USER_SCHEMA}"],"userName":"p${i}@example.com","displayName":"p","name":{"${key}":{"polluted":"yes"}}}`,
+          ),
+          scimType: "invalidPath",
+        });
         break;
       }
       default:
@@ -126,10 +192,23 @@ describe("no request can write to a shared prototype or take the process down", 
     srv = await startTestServer(ts.store, { LOG_LEVEL: "warn" });
     token = await tokenFor(srv.app, await scimClient(ts.store));
     noRolesToken = await tokenFor(srv.app, await createClient(ts.store, system, new Date(), { name: "no roles" }));
-    const u = await send({ method: "POST", path: "/Users", body: { schemas: [USER_SCHEMA], userName: "victim@example.com", displayName: "Victim", emails: [{ value: "victim@example.com", type: "work" }] } });
+    const u = await send({
+      method: "POST",
+      path: "/Users",
+      body: {
+        schemas: [USER_SCHEMA],
+        userName: "victim@example.com",
+        displayName: "Victim",
+        emails: [{ value: "victim@example.com", type: "work" }],
+      },
+    });
     expect(u.status).toBe(201);
     userId = ((await u.json()) as { id: string }).id;
-    const g = await send({ method: "POST", path: "/Groups", body: { schemas: [GROUP_SCHEMA], displayName: "G", members: [{ value: userId }] } });
+    const g = await send({
+      method: "POST",
+      path: "/Groups",
+      body: { schemas: [GROUP_SCHEMA], displayName: "G", members: [{ value: userId }] },
+    });
     expect(g.status).toBe(201);
     groupId = ((await g.json()) as { id: string }).id;
   });
@@ -158,7 +237,11 @@ describe("no request can write to a shared prototype or take the process down", 
       `/Users?filter=${encodeURIComponent("userName eq victim@example.com")}`,
     ];
     for (const path of ok) expect((await send({ method: "GET", path })).status).toBe(200);
-    const patched = await send({ method: "PATCH", path: `/Users/${userId}`, body: { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "title", value: "constructor of prototypes" }] } });
+    const patched = await send({
+      method: "PATCH",
+      path: `/Users/${userId}`,
+      body: { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "title", value: "constructor of prototypes" }] },
+    });
     expect(patched.status).toBe(204);
     const read = (await (await send({ method: "GET", path: `/Users/${userId}` })).json()) as { title?: string };
     expect(read.title).toBe("constructor of prototypes");
@@ -194,10 +277,14 @@ describe("no request can write to a shared prototype or take the process down", 
   });
 
   it("request metrics are labelled by route templates only, however hostile the paths", async () => {
-    for (const p of ["/SCIM/V2/Users/abc", "/scim/v2/Users/__proto__", "/scim/v2/nothing/here", "/ScIm/v2/Groups/x?attributes=a"]) await fetch(`${srv.url}${p}`, { headers: { authorization: `Bearer ${token}` } });
+    for (const p of ["/SCIM/V2/Users/abc", "/scim/v2/Users/__proto__", "/scim/v2/nothing/here", "/ScIm/v2/Groups/x?attributes=a"])
+      await fetch(`${srv.url}${p}`, { headers: { authorization: `Bearer ${token}` } });
     const metrics = await srv.deps.metrics.registry.getSingleMetricAsString("scim_bridge_http_request_duration_seconds");
     const routes = new Set([...metrics.matchAll(/route="([^"]*)"/g)].map((m) => m[1]));
-    for (const r of routes) expect(r).toMatch(/^(unmatched|\/healthz|\/oauth\/token|\/(scim\/v2|api\/v2\/scim\/v2)\/(Users|Groups|Users\/:id|Groups\/:id|Users\/\.search|Groups\/\.search|[A-Za-z/:.]+))$/);
+    for (const r of routes)
+      expect(r).toMatch(
+        /^(unmatched|\/healthz|\/oauth\/token|\/(scim\/v2|api\/v2\/scim\/v2)\/(Users|Groups|Users\/:id|Groups\/:id|Users\/\.search|Groups\/\.search|[A-Za-z/:.]+))$/,
+      );
     expect([...routes].some((r) => /abc|__proto__|nothing|SCIM|ScIm/.test(r!))).toBe(false);
   });
 });

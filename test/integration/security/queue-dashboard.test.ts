@@ -80,10 +80,19 @@ describe("the queue dashboard is read-only without bridge:job:retry", () => {
     srv = await startTestServer(ts.store, { LOG_LEVEL: "warn" }, { queues });
     const now = new Date();
     const viewRole = await createRole(ts.store, system, now, { name: "Job viewer", permissions: ["bridge:job:view"] });
-    const operateRole = await createRole(ts.store, system, now, { name: "Job operator", permissions: ["bridge:job:view", "bridge:job:retry"] });
-    const auditRole = await createRole(ts.store, system, now, { name: "Auditor", permissions: ["bridge:audit:view", "bridge:client:view"] });
+    const operateRole = await createRole(ts.store, system, now, {
+      name: "Job operator",
+      permissions: ["bridge:job:view", "bridge:job:retry"],
+    });
+    const auditRole = await createRole(ts.store, system, now, {
+      name: "Auditor",
+      permissions: ["bridge:audit:view", "bridge:client:view"],
+    });
     viewer = await createClient(ts.store, system, now, { name: "viewer", roleDivisions: [{ roleId: viewRole.id, divisionId: "*" }] });
-    operator = await createClient(ts.store, system, now, { name: "operator", roleDivisions: [{ roleId: operateRole.id, divisionId: "*" }] });
+    operator = await createClient(ts.store, system, now, {
+      name: "operator",
+      roleDivisions: [{ roleId: operateRole.id, divisionId: "*" }],
+    });
     auditor = await createClient(ts.store, system, now, { name: "auditor", roleDivisions: [{ roleId: auditRole.id, divisionId: "*" }] });
   });
   afterAll(async () => {
@@ -132,8 +141,15 @@ describe("the queue dashboard is read-only without bridge:job:retry", () => {
       ["DELETE", `${u}/delayed-job`],
     ];
     for (const [method, path, body] of attacks) {
-      const res = await http()[method.toLowerCase() as "put" | "patch" | "post" | "delete"](path).set(auth).send(body ?? {});
-      expect({ call: `${method} ${path}`, status: res.status, body: res.body }).toEqual({ call: `${method} ${path}`, status: 403, body: FORBIDDEN_TO_ACT });
+      const res = await http()
+        [method.toLowerCase() as "put" | "patch" | "post" | "delete"](path)
+        .set(auth)
+        .send(body ?? {});
+      expect({ call: `${method} ${path}`, status: res.status, body: res.body }).toEqual({
+        call: `${method} ${path}`,
+        status: 403,
+        body: FORBIDDEN_TO_ACT,
+      });
       expect(res.headers["www-authenticate"]).toContain('error="insufficient_scope"');
     }
     // A GET to a mutating path is read as a job lookup, and a method-override header is not honoured: neither acts.

@@ -9,7 +9,13 @@ import { dropPrefix } from "../../helpers/sync.js";
 /** The attack of the report, against `scim-bridge serve` as an operator runs it (embedded store). */
 describe("a served bridge under prototype-pollution attacks", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "scim-bridge-hostile-"));
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, QUEUE_PREFIX: `hostile${process.pid}`, LOG_LEVEL: "info" };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATA_DIR: dataDir,
+    QUEUE_PREFIX: `hostile${process.pid}`,
+    LOG_LEVEL: "info",
+  };
   let server: ServeProcess | undefined;
   let noRoles: { id: string; secret: string };
 
@@ -28,15 +34,25 @@ describe("a served bridge under prototype-pollution attacks", () => {
 
   it("a client with no roles cannot take the process down through attribute paths", async () => {
     const basic = Buffer.from(`${noRoles.id}:${noRoles.secret}`).toString("base64");
-    const tokenRes = await fetch(`${server!.url}/oauth/token`, { method: "POST", headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" }, body: "grant_type=client_credentials" });
+    const tokenRes = await fetch(`${server!.url}/oauth/token`, {
+      method: "POST",
+      headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
+      body: "grant_type=client_credentials",
+    });
     expect(tokenRes.status).toBe(200);
     const token = ((await tokenRes.json()) as { access_token: string }).access_token;
-    for (const q of ["attributes=name.__proto__.x", "excludedAttributes=name.constructor.prototype.y", "filter=name.__proto__.z%20eq%20%221%22"]) {
+    for (const q of [
+      "attributes=name.__proto__.x",
+      "excludedAttributes=name.constructor.prototype.y",
+      "filter=name.__proto__.z%20eq%20%221%22",
+    ]) {
       const res = await fetch(`${server!.url}/scim/v2/Users?${q}`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(400);
     }
     // the legitimate use beside it: the same client is refused for lack of rights, not crashed
-    expect((await fetch(`${server!.url}/scim/v2/Users?attributes=name.familyName`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(403);
+    expect(
+      (await fetch(`${server!.url}/scim/v2/Users?attributes=name.familyName`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(403);
     expect((await fetch(`${server!.url}/healthz`)).status).toBe(200);
     expect(server!.child.exitCode).toBeNull();
     expect(server!.log()).not.toContain(token);

@@ -30,7 +30,12 @@ describe("sync pipeline on the dry-run target", () => {
     await ts.close();
   });
 
-  const plan = async (id: string) => (await request(t.app).get("/admin/v1/sync/plan").query({ resourceId: id }).set(admin)).body.entries as Array<{ method: string; path: string; body: Record<string, unknown> }>;
+  const plan = async (id: string) =>
+    (await request(t.app).get("/admin/v1/sync/plan").query({ resourceId: id }).set(admin)).body.entries as Array<{
+      method: string;
+      path: string;
+      body: Record<string, unknown>;
+    }>;
 
   it("plans exactly the Platform API calls for a user's life: create, update, deactivate, delete", async () => {
     await request(t.app).post("/admin/v1/divisions").set(admin).send({ name: "Sales" });
@@ -39,7 +44,10 @@ describe("sync pipeline on the dry-run target", () => {
       userName: "dana@example.com",
       displayName: "Dana Scully",
       title: "Agent",
-      phoneNumbers: [{ value: "+15550001", type: "work" }, { value: "+15550002", type: "mobile" }],
+      phoneNumbers: [
+        { value: "+15550001", type: "work" },
+        { value: "+15550002", type: "mobile" },
+      ],
       [ENTERPRISE]: { department: "X-Files", division: "Sales", employeeNumber: "E7" },
     });
     expect(created.status).toBe(201);
@@ -57,7 +65,11 @@ describe("sync pipeline on the dry-run target", () => {
     });
     expect((calls[0]!.body.addresses as unknown[]).length).toBe(2);
     // employeeNumber is not taken on create: a PATCH with the version the create returned follows
-    expect(calls[1]).toMatchObject({ method: "PATCH", path: `/api/v2/users/${state.targetId}`, body: { version: 1, employerInfo: { employeeId: "E7" } } });
+    expect(calls[1]).toMatchObject({
+      method: "PATCH",
+      path: `/api/v2/users/${state.targetId}`,
+      body: { version: 1, employerInfo: { employeeId: "E7" } },
+    });
     expect(calls).toHaveLength(2);
 
     await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "title", value: "Senior Agent" }));
@@ -67,7 +79,14 @@ describe("sync pipeline on the dry-run target", () => {
     const later = calls.slice(2);
     expect(later).toContainEqual(expect.objectContaining({ method: "PATCH", body: expect.objectContaining({ title: "Senior Agent" }) }));
     // state goes in a PATCH of its own
-    expect(later).toContainEqual({ method: "PATCH", path: `/api/v2/users/${state.targetId}`, body: { state: "inactive", version: expect.any(Number) }, at: expect.any(String), resourceId: id, resourceType: "User" });
+    expect(later).toContainEqual({
+      method: "PATCH",
+      path: `/api/v2/users/${state.targetId}`,
+      body: { state: "inactive", version: expect.any(Number) },
+      at: expect.any(String),
+      resourceId: id,
+      resourceType: "User",
+    });
 
     expect((await scim.delete(`/Users/${id}`)).status).toBe(204);
     await waitUntil(() => allSynced(ts.store), "the deletion to sync");
@@ -76,7 +95,13 @@ describe("sync pipeline on the dry-run target", () => {
 
   it("serves the queue dashboard at /admin/queues behind admin authentication", async () => {
     expect((await request(t.app).get("/admin/queues")).status).toBe(401);
-    expect((await request(t.app).get("/admin/queues").set({ authorization: `Bearer ${scim.token}` })).status).toBe(403);
+    expect(
+      (
+        await request(t.app)
+          .get("/admin/queues")
+          .set({ authorization: `Bearer ${scim.token}` })
+      ).status,
+    ).toBe(403);
     const page = await request(t.app).get("/admin/queues").set(admin);
     expect(page.status).toBe(200);
     expect(page.text).toMatch(/<html/i);
@@ -99,8 +124,15 @@ describe("sync pipeline on the dry-run target", () => {
     expect(added.sort()).toEqual([ta, tb].sort());
     await scim.patch(`/Groups/${g.body.id}`, patchOp({ op: "remove", path: `members[value eq "${a}"]` }));
     await waitUntil(() => allSynced(ts.store), "the member removal to sync");
-    expect((await plan(g.body.id)).at(-1)).toMatchObject({ method: "DELETE", path: `/api/v2/groups/${calls[0] && (await request(t.app).get(`/admin/v1/sync/groups/${g.body.id}`).set(admin)).body.targetId}/members?ids=${ta}` });
+    expect((await plan(g.body.id)).at(-1)).toMatchObject({
+      method: "DELETE",
+      path: `/api/v2/groups/${calls[0] && (await request(t.app).get(`/admin/v1/sync/groups/${g.body.id}`).set(admin)).body.targetId}/members?ids=${ta}`,
+    });
     const status = (await request(t.app).get("/admin/v1/sync/status").set(admin)).body;
-    expect(status).toEqual({ users: { synced: 2, pending: 0, failed: 0 }, groups: { synced: 1, pending: 0, failed: 0 }, oldestPendingSeconds: null });
+    expect(status).toEqual({
+      users: { synced: 2, pending: 0, failed: 0 },
+      groups: { synced: 1, pending: 0, failed: 0 },
+      oldestPendingSeconds: null,
+    });
   });
 });

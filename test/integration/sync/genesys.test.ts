@@ -42,11 +42,22 @@ describe("sync to Genesys Cloud (fake)", () => {
   it("converges 1,000 users created then patched 3 times each: final state, one create each, far fewer calls than writes", async () => {
     fake.clearCalls();
     for (let i = 0; i < 1000; i++) {
-      const r = await scim.post("/Users", { schemas: [USER_SCHEMA], userName: `bulk${i}@example.com`, displayName: `Bulk ${i}`, title: "v0" });
+      const r = await scim.post("/Users", {
+        schemas: [USER_SCHEMA],
+        userName: `bulk${i}@example.com`,
+        displayName: `Bulk ${i}`,
+        title: "v0",
+      });
       expect(r.status).toBe(201);
       // three quick PATCHes, as an identity provider sends them in one cycle
       for (let round = 1; round <= 3; round++) {
-        const ops = round === 3 && i % 2 === 0 ? [{ op: "replace", path: "title", value: "v3" }, { op: "replace", path: "active", value: false }] : [{ op: "replace", path: "title", value: `v${round}` }];
+        const ops =
+          round === 3 && i % 2 === 0
+            ? [
+                { op: "replace", path: "title", value: "v3" },
+                { op: "replace", path: "active", value: false },
+              ]
+            : [{ op: "replace", path: "title", value: `v${round}` }];
         expect((await scim.patch(`/Users/${r.body.id}`, patchOp(...ops))).status).toBe(204);
       }
     }
@@ -67,7 +78,8 @@ describe("sync to Genesys Cloud (fake)", () => {
     fake.faults.rateLimit(5, 2);
     const started = Date.now();
     const ids: string[] = [];
-    for (let i = 0; i < 10; i++) ids.push((await scim.post("/Users", { schemas: [USER_SCHEMA], userName: `rl${i}@example.com`, displayName: `RL ${i}` })).body.id);
+    for (let i = 0; i < 10; i++)
+      ids.push((await scim.post("/Users", { schemas: [USER_SCHEMA], userName: `rl${i}@example.com`, displayName: `RL ${i}` })).body.id);
     await waitUntil(() => allSynced(ts.store), "the rate-limited users to sync", 180_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
     expect(fake.countCalls("POST", "/api/v2/users", (c) => c.status === 429)).toBeGreaterThan(0);
@@ -80,22 +92,33 @@ describe("sync to Genesys Cloud (fake)", () => {
 
   it("fails fast on a 4xx the target will always refuse, shows its message, and succeeds on retry after the fix", async () => {
     const lift = fake.faults.rejectUser("refused@example.com", 400, "The email domain is not allowed for this organization.");
-    const id = (await scim.post("/Users", { schemas: [USER_SCHEMA], userName: "refused@example.com", displayName: "Refused" })).body.id as string;
+    const id = (await scim.post("/Users", { schemas: [USER_SCHEMA], userName: "refused@example.com", displayName: "Refused" })).body
+      .id as string;
     const state = await waitUntil(async () => {
       const s = (await request(t.app).get(`/admin/v1/sync/users/${id}`).set(admin)).body;
       return s.state === "failed" ? s : null;
     }, "the refusal to be recorded");
     expect(state.lastError).toMatch(/400 .*The email domain is not allowed/);
-    const failed = (await request(t.app).get("/admin/v1/jobs/failed").set(admin)).body.entities as Array<{ id: string; resourceId: string; attemptsMade: number; failedReason: string }>;
+    const failed = (await request(t.app).get("/admin/v1/jobs/failed").set(admin)).body.entities as Array<{
+      id: string;
+      resourceId: string;
+      attemptsMade: number;
+      failedReason: string;
+    }>;
     const job = failed.find((j) => j.resourceId === id)!;
     expect(job.attemptsMade).toBe(1); // failed at once, no retries spent
     expect(job.failedReason).toMatch(/not allowed/);
     expect((await request(t.app).get("/admin/v1/sync/status").set(admin)).body.users.failed).toBe(1);
 
     lift(); // the cause is fixed on the directory's side
-    const retried = await request(t.app).post(`/admin/v1/jobs/${encodeURIComponent(job.id)}/retry`).set(admin);
+    const retried = await request(t.app)
+      .post(`/admin/v1/jobs/${encodeURIComponent(job.id)}/retry`)
+      .set(admin);
     expect(retried.status).toBe(200);
-    await waitUntil(async () => (await request(t.app).get(`/admin/v1/sync/users/${id}`).set(admin)).body.state === "synced", "the retried user to sync");
+    await waitUntil(
+      async () => (await request(t.app).get(`/admin/v1/sync/users/${id}`).set(admin)).body.state === "synced",
+      "the retried user to sync",
+    );
     expect(fakeUser("refused@example.com")).toHaveLength(1);
     expect((await request(t.app).get(`/admin/v1/sync/users/${id}`).set(admin)).body.lastError).toBeNull();
   });
@@ -106,11 +129,21 @@ describe("sync to Genesys Cloud (fake)", () => {
     const res = await request(t.app).post("/admin/v1/divisions/sync").set(admin);
     expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
     expect(res.body.read).toBe(fake.state.divisions.size);
-    const local = (await request(t.app).get("/admin/v1/divisions").set(admin)).body.entities as Array<{ name: string; homeDivision: boolean }>;
+    const local = (await request(t.app).get("/admin/v1/divisions").set(admin)).body.entities as Array<{
+      name: string;
+      homeDivision: boolean;
+    }>;
     expect(local.filter((d) => d.name.startsWith("Region"))).toHaveLength(60);
     expect(local.filter((d) => d.homeDivision)).toHaveLength(1);
 
-    const id = (await scim.post("/Users", { schemas: [USER_SCHEMA, ENTERPRISE], userName: "moved@example.com", displayName: "Moved", [ENTERPRISE]: { division: r42 } })).body.id as string;
+    const id = (
+      await scim.post("/Users", {
+        schemas: [USER_SCHEMA, ENTERPRISE],
+        userName: "moved@example.com",
+        displayName: "Moved",
+        [ENTERPRISE]: { division: r42 },
+      })
+    ).body.id as string;
     expect(id).toBeDefined();
     await waitUntil(() => allSynced(ts.store), "the user in the division to sync");
     const region42 = fake.state.divisionByName(r42)!;
@@ -119,11 +152,14 @@ describe("sync to Genesys Cloud (fake)", () => {
     await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: `${ENTERPRISE}:division`, value: r7 }));
     await waitUntil(() => allSynced(ts.store), "the division move to sync");
     expect(fakeUser("moved@example.com")[0]!.divisionId).toBe(fake.state.divisionByName(r7)!.id);
-    expect(fake.countCalls("POST", new RegExp(`/api/v2/authorization/divisions/${fake.state.divisionByName(r7)!.id}/objects/USER`))).toBe(1);
+    expect(fake.countCalls("POST", new RegExp(`/api/v2/authorization/divisions/${fake.state.divisionByName(r7)!.id}/objects/USER`))).toBe(
+      1,
+    );
   });
 
   it("restores a user deleted in Genesys instead of duplicating it when it is pushed again", async () => {
-    const first = (await scim.post("/Users", { schemas: [USER_SCHEMA], userName: "phoenix@example.com", displayName: "Phoenix" })).body.id as string;
+    const first = (await scim.post("/Users", { schemas: [USER_SCHEMA], userName: "phoenix@example.com", displayName: "Phoenix" })).body
+      .id as string;
     await waitUntil(() => allSynced(ts.store), "the first push");
     const genesysId = fakeUser("phoenix@example.com")[0]!.id;
     expect((await scim.delete(`/Users/${first}`)).status).toBe(204);
@@ -138,7 +174,8 @@ describe("sync to Genesys Cloud (fake)", () => {
   });
 
   it("re-reads and retries when someone else changed the user in Genesys (version conflict)", async () => {
-    const id = (await scim.post("/Users", { schemas: [USER_SCHEMA], userName: "contested@example.com", displayName: "Contested" })).body.id as string;
+    const id = (await scim.post("/Users", { schemas: [USER_SCHEMA], userName: "contested@example.com", displayName: "Contested" })).body
+      .id as string;
     await waitUntil(() => allSynced(ts.store), "the first push");
     const g = fakeUser("contested@example.com")[0]!;
     g.department = "changed in the Genesys UI";

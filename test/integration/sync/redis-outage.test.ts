@@ -39,7 +39,8 @@ describe("Redis stopped during SCIM writes", () => {
       statuses.push(r.status);
       ids.push(r.body.id);
     }
-    for (const id of ids.slice(0, 10)) statuses.push((await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "title", value: "During" }))).status);
+    for (const id of ids.slice(0, 10))
+      statuses.push((await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "title", value: "During" }))).status);
     statuses.push((await scim.delete(`/Users/${before.body.id}`)).status);
     expect(statuses.every((s) => s >= 200 && s < 300)).toBe(true);
     const [pending] = await ts.store.query<{ n: number }>("select count(*)::int as n from outbox");
@@ -53,7 +54,9 @@ describe("Redis stopped during SCIM writes", () => {
     expect(users).toHaveLength(20);
     expect(users.every((u) => u.target)).toBe(true);
     expect(users.filter((u) => u.title === "During")).toHaveLength(10);
-    const creates = await ts.store.query<{ n: number }>("select count(*)::int as n from dry_run_plan where method = 'POST' and path = '/api/v2/users'");
+    const creates = await ts.store.query<{ n: number }>(
+      "select count(*)::int as n from dry_run_plan where method = 'POST' and path = '/api/v2/users'",
+    );
     expect(creates[0]!.n).toBe(21);
     const deletes = await ts.store.query<{ resource_id: string }>("select resource_id from dry_run_plan where method = 'DELETE'");
     expect(deletes.map((d) => d.resource_id)).toEqual([before.body.id]);

@@ -66,7 +66,12 @@ describe("a worker killed mid-job", () => {
     fake.faults.delayMs = 1500; // every call is slow: the kill lands inside the job
     const first = await startWorker();
     const scim = await scimAgent(t.app, ts.store);
-    const created = await scim.post("/Users", { schemas: [USER_SCHEMA], userName: "crash@example.com", displayName: "Crash Test", title: "Dummy" });
+    const created = await scim.post("/Users", {
+      schemas: [USER_SCHEMA],
+      userName: "crash@example.com",
+      displayName: "Crash Test",
+      title: "Dummy",
+    });
     expect(created.status).toBe(201);
     await waitUntil(async () => (await queues.user.getActiveCount()) > 0, "the job to start");
     first.kill("SIGKILL");
@@ -77,7 +82,10 @@ describe("a worker killed mid-job", () => {
     const users = [...fake.state.users.values()].filter((u) => u.email === "crash@example.com");
     expect(users).toHaveLength(1);
     expect(users[0]).toMatchObject({ name: "Crash Test", title: "Dummy", state: "active" });
-    const [state] = await ts.store.query<{ target_id: string; synced_version: number }>("select target_id, synced_version from sync_state where resource_id = $1", [created.body.id]);
+    const [state] = await ts.store.query<{ target_id: string; synced_version: number }>(
+      "select target_id, synced_version from sync_state where resource_id = $1",
+      [created.body.id],
+    );
     expect(state).toEqual({ target_id: users[0]!.id, synced_version: 1 });
   });
 });
