@@ -5,10 +5,10 @@ import { recordAudit } from "../audit/audit-log.js";
 import { bumpRegistryGeneration } from "./registry-generation.js";
 import { settleDuration } from "./duration-reset.js";
 import { type Actor, actorName } from "../authz/principal.js";
-import { mayGrant, ALL_DIVISIONS } from "../authz/permissions.js";
-import { builtinRoleId, getRolesByIds, type Role } from "../authz/roles.js";
+import { builtinRoleId } from "../authz/roles.js";
+import { checkGrants, grantsOf, rolePermissionSets, writeGrants } from "./client-grants.js";
 import { expandPreset } from "./client-presets.js";
-import { existingDivisionIds, homeDivisionId } from "../authz/divisions.js";
+import { homeDivisionId } from "../authz/divisions.js";
 import { hashSecret, newSecret } from "./secrets.js";
 import { deleteClientTokens } from "./token-store.js";
 import { assertMayManage, heldGrantsOf, keepingAnAdmin } from "../authz/admin-guard.js";
@@ -24,7 +24,6 @@ import {
   parseClientInput,
   validateClient,
 } from "./client-rules.js";
-import type { FieldError } from "../errors/domain-error.js";
 
 export interface Client extends ClientFields {
   id: string;
@@ -75,17 +74,6 @@ function toClient(r: ClientRow, roleDivisions: RoleDivision[]): Client {
   };
 }
 
-async function grantsOf(db: Queryable, clientIds: readonly string[]): Promise<Map<string, RoleDivision[]>> {
-  const out = new Map<string, RoleDivision[]>(clientIds.map((id) => [id, []]));
-  if (clientIds.length === 0) return out;
-  const rows = await db.query<{ client_id: string; role_id: string; division_id: string }>(
-    "select client_id, role_id, division_id from client_role_divisions where client_id = any($1::text[]) order by role_id, division_id",
-    [clientIds],
-  );
-  for (const r of rows) out.get(r.client_id)?.push({ roleId: r.role_id, divisionId: r.division_id });
-  return out;
-}
-
 export async function getClient(db: Queryable, id: string, lock = false): Promise<Client | null> {
   const rows = await db.query<ClientRow>(`select * from clients where id = $1${lock ? " for update" : ""}`, [id]);
   if (!rows[0]) return null;
@@ -102,55 +90,17 @@ export async function listClients(db: Queryable, page: { limit: number; offset: 
   return { total: count?.n ?? 0, entities: rows.map((r) => toClient(r, grants.get(r.id) ?? [])) };
 }
 
-/** The permission lists of the roles a set of grants names (once per role). */
-function rolePermissionSets(grants: readonly RoleDivision[], roles: ReadonlyMap<string, Role>): string[][] {
-  return [...new Set(grants.map((g) => g.roleId))].map((id) => roles.get(id)?.permissions ?? []);
-}
-
-/**
- * Resolves grants against roles and divisions and applies rule 5 (an admin grants only what it holds)
- * to the grants the client does not have yet; those it has were checked by `assertMayManage` (an admin
- * acts only on clients whose every role it could grant).
- */
-async function checkGrants(tx: Queryable, actor: Actor, grants: RoleDivision[], existing: RoleDivision[]): Promise<Map<string, Role>> {
-  const roles = await getRolesByIds(tx, [...new Set([...grants, ...existing].map((g) => g.roleId))]);
-  const divisions = await existingDivisionIds(
-    tx,
-    grants.map((g) => g.divisionId).filter((d) => d !== ALL_DIVISIONS),
-  );
-  const errors: FieldError[] = [];
-  grants.forEach((g, i) => {
-    if (!roles.has(g.roleId)) errors.push({ field: `roleDivisions[${i}].roleId`, message: `unknown role ${JSON.stringify(g.roleId)}` });
-    if (g.divisionId !== ALL_DIVISIONS && !divisions.has(g.divisionId))
-      errors.push({ field: `roleDivisions[${i}].divisionId`, message: `unknown division ${JSON.stringify(g.divisionId)}` });
-  });
-  if (errors.length) throw DomainError.validation(errors);
-  if (actor.kind === "client") {
-    const held = new Set(existing.map((g) => `${g.roleId}\u0000${g.divisionId}`));
-    const denied: FieldError[] = [];
-    grants.forEach((g, i) => {
-      const role = roles.get(g.roleId)!;
-      if (!held.has(`${g.roleId}\u0000${g.divisionId}`) && !mayGrant(actor.grants, role, g.divisionId)) {
-        denied.push({
-          field: `roleDivisions[${i}]`,
-          message: `you cannot grant role ${JSON.stringify(role.name)} in division ${JSON.stringify(g.divisionId)}: an admin grants only roles it holds there itself`,
-        });
-      }
-    });
-    if (denied.length) throw DomainError.forbidden(denied.map((e) => e.message).join("; "), denied);
-  }
-  return roles;
-}
-
-async function writeGrants(tx: Queryable, clientId: string, grants: readonly RoleDivision[]): Promise<void> {
-  await tx.query("delete from client_role_divisions where client_id = $1", [clientId]);
-  for (const g of grants) {
-    await tx.query("insert into client_role_divisions(client_id, role_id, division_id) values ($1,$2,$3)", [
-      clientId,
-      g.roleId,
-      g.divisionId,
-    ]);
-  }
+/** The writable fields as the statements' $2..$8: name, description, grant type, duration, redirect URIs, scope, state. */
+function writableValues(f: ClientFields): unknown[] {
+  return [
+    f.name,
+    f.description,
+    f.authorizedGrantType,
+    f.accessTokenValiditySeconds,
+    JSON.stringify(f.registeredRedirectUri),
+    JSON.stringify(f.scope),
+    f.state,
+  ];
 }
 
 const DEFAULTS: Omit<ClientFields, "name"> = {
@@ -195,19 +145,7 @@ export async function createClient(
     await tx.query(
       `insert into clients(id, name, description, authorized_grant_type, access_token_validity_seconds, registered_redirect_uri, scope, state, secret_hash, date_created, date_modified, created_by, modified_by)
        values ($1,$2,$3,$4,$5,$6::jsonb,$7::jsonb,$8,$9,$10,$10,$11,$11)`,
-      [
-        id,
-        fields.name,
-        fields.description,
-        fields.authorizedGrantType,
-        fields.accessTokenValiditySeconds,
-        JSON.stringify(fields.registeredRedirectUri),
-        JSON.stringify(fields.scope),
-        fields.state,
-        hashSecret(secret),
-        now,
-        by,
-      ],
+      [id, ...writableValues(fields), hashSecret(secret), now, by],
     );
     await writeGrants(tx, id, fields.roleDivisions);
     const created = (await getClient(tx, id))!;
@@ -270,18 +208,7 @@ export async function updateClient(
       const by = actorName(actor);
       await tx.query(
         `update clients set name=$2, description=$3, authorized_grant_type=$4, access_token_validity_seconds=$5, registered_redirect_uri=$6::jsonb, scope=$7::jsonb, state=$8, date_modified=$9, modified_by=$10 where id=$1`,
-        [
-          id,
-          fields.name,
-          fields.description,
-          fields.authorizedGrantType,
-          fields.accessTokenValiditySeconds,
-          JSON.stringify(fields.registeredRedirectUri),
-          JSON.stringify(fields.scope),
-          fields.state,
-          now,
-          by,
-        ],
+        [id, ...writableValues(fields), now, by],
       );
       await writeGrants(tx, id, fields.roleDivisions);
       await bumpRegistryGeneration(tx);
