@@ -10,6 +10,7 @@ import { logHipaaWarnings } from "./settings/settings.js";
 import { createQueues, type SyncQueues } from "./sync/queues.js";
 import { redisConnection, startSyncRuntime, type SyncRuntime } from "./sync/runtime.js";
 import { createTarget } from "./sync/target-factory.js";
+import { targetIdentity } from "./sync/target-change.js";
 import { createSyncMetrics } from "./sync/sync-metrics.js";
 import { watchQueueDepth } from "./sync/queue-depth.js";
 import { RedisHealth } from "./sync/redis-health.js";
@@ -82,6 +83,8 @@ export async function startServer(
           sweepIntervalMs: config.SYNC_SWEEP_INTERVAL_MS,
           divisionSyncIntervalMs: config.DIVISION_SYNC_INTERVAL_MS,
           debounceMs: config.SYNC_DEBOUNCE_MS,
+          retryCapMs: config.SYNC_RETRY_CAP_MS,
+          targetIdentity: targetIdentity(config),
           clock,
         },
         syncMetrics,

@@ -1,14 +1,15 @@
-import express, { type Request, type Router } from "express";
+import express, { type Request, type Response, type Router } from "express";
 import { redactUrl } from "../log/redact-url.js";
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
 import type { AppDeps } from "../http/deps.js";
-import { queryText, requirePermission } from "./admin-http.js";
+import { paging, queryText, requirePermission } from "./admin-http.js";
 import { z } from "zod";
 import { parseBody } from "../errors/parse-body.js";
 import { DomainError } from "../errors/domain-error.js";
-import { dryRunPlan, resourceSyncState, syncStatus } from "../sync/sync-status.js";
+import { dryRunPlan, listSyncStates, resourceSyncState, syncStatus } from "../sync/sync-status.js";
+import { ResyncBody, RetryBody, SyncListQuery, resyncAll, retrySync } from "../sync/sync-operations.js";
 import { listFailedJobs, retryFailedJob } from "../sync/failed-jobs.js";
 import { syncDivisions } from "../sync/reconcile-divisions.js";
 import { actorName } from "../authz/principal.js";
@@ -37,15 +38,42 @@ export function syncAdminRouter(deps: AppDeps): Router {
     res.json(await syncStatus(deps.store, new Date(deps.clock())));
   });
   for (const [path, type] of [
-    ["/sync/users/:id", "User"],
-    ["/sync/groups/:id", "Group"],
+    ["/sync/users", "User"],
+    ["/sync/groups", "Group"],
   ] as const) {
     r.get(path, requirePermission("bridge:job:view"), async (req, res) => {
+      const p = paging(req);
+      const { state } = parseBody(SyncListQuery, req.query);
+      const { entities, total } = await listSyncStates(deps.store, type, state, p);
+      res.json({ entities, total, pageSize: p.pageSize, pageNumber: p.pageNumber });
+    });
+    r.get(`${path}/:id`, requirePermission("bridge:job:view"), async (req, res) => {
       const state = await resourceSyncState(deps.store, type, idOf(req));
       if (!state) throw DomainError.notFound(type === "User" ? "user" : "group", idOf(req));
       res.json(state);
     });
   }
+  // Retry and resync change the store first, then queue (sync-operations.ts): a Redis lost half-way
+  // answers 503, and the sweep queues what is left.
+  const operation = (res: Response) => ({
+    store: deps.store,
+    queues: needQueues(deps),
+    actor: actorName(principalOf(res)),
+    now: new Date(deps.clock()),
+    bounded: <T>(work: () => Promise<T>) => queueWork(deps, work),
+  });
+  r.post("/sync/retry", requirePermission("bridge:job:retry"), async (req, res) => {
+    const target = parseBody(RetryBody, req.body);
+    const result = await retrySync(operation(res), target);
+    req.log.info({ category: "admin", ...target, retried: result.retried, by: actorName(principalOf(res)) }, "sync retried");
+    res.json(result);
+  });
+  r.post("/sync/resync", requirePermission("bridge:job:retry"), async (req, res) => {
+    const { type } = parseBody(ResyncBody, req.body);
+    const result = await resyncAll(operation(res), type);
+    req.log.info({ category: "admin", type: type ?? "*", resynced: result.resynced, by: actorName(principalOf(res)) }, "full resync");
+    res.json(result);
+  });
   r.get("/sync/plan", requirePermission("bridge:job:view"), async (req, res) => {
     const { resourceId } = parseBody(PlanQuery, req.query);
     res.json(await dryRunPlan(deps.store, resourceId, 10_000));

@@ -3,7 +3,7 @@ import type { Queryable } from "../store/store.js";
 export interface AuditEntry {
   actor: string;
   action: string;
-  targetType: "client" | "role" | "division" | "token" | "settings";
+  targetType: "client" | "role" | "division" | "token" | "settings" | "sync";
   targetId: string;
   before?: unknown;
   after?: unknown;

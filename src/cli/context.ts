@@ -8,6 +8,7 @@ import { seedDefaults } from "../authz/roles.js";
 import { redactUrl } from "../log/redact-url.js";
 import { withinRedisDeadline } from "../sync/redis-health.js";
 import { createQueues, type SyncQueues } from "../sync/queues.js";
+import type { RedisBound } from "../sync/sync-operations.js";
 import { redisConnection } from "../sync/runtime.js";
 
 /** What every command group is given: the configuration, the time, who acts, and the store and queues it works on. */
@@ -23,6 +24,11 @@ export interface CliContext {
   withStore: <T>(fn: (store: Store, applied: readonly string[]) => Promise<T>) => Promise<T>;
   /** Opens the sync queues on the configured Redis, runs `fn` within the Redis deadline, always closes them. */
   withQueues: <T>(fn: (queues: SyncQueues) => Promise<T>) => Promise<T>;
+  /**
+   * withQueues for work longer than one deadline (a full resync): `fn` bounds each of its Redis steps
+   * with `bounded` rather than being bounded as a whole.
+   */
+  withQueueSteps: <T>(fn: (queues: SyncQueues, bounded: RedisBound) => Promise<T>) => Promise<T>;
 }
 
 function operator(): SystemActor {
@@ -37,6 +43,17 @@ function operator(): SystemActor {
 
 export function createContext(config: () => Config, clock: Clock): CliContext {
   const now = () => new Date(clock());
+  const withQueueSteps: CliContext["withQueueSteps"] = async (fn) => {
+    const cfg = config();
+    const queues = createQueues(redisConnection(cfg.REDIS_URL, false), cfg.QUEUE_PREFIX);
+    const label = redactUrl(cfg.REDIS_URL);
+    try {
+      // BullMQ waits for its connection as long as Redis is down: an operator gets an answer in seconds
+      return await fn(queues, (work) => withinRedisDeadline(label, work));
+    } finally {
+      await withinRedisDeadline(label, () => queues.close()).catch(() => undefined);
+    }
+  };
   return {
     config,
     clock,
@@ -51,16 +68,7 @@ export function createContext(config: () => Config, clock: Clock): CliContext {
         await store.close();
       }
     },
-    async withQueues(fn) {
-      const cfg = config();
-      const queues = createQueues(redisConnection(cfg.REDIS_URL, false), cfg.QUEUE_PREFIX);
-      const label = redactUrl(cfg.REDIS_URL);
-      try {
-        // BullMQ waits for its connection as long as Redis is down: an operator gets an answer in seconds
-        return await withinRedisDeadline(label, () => fn(queues));
-      } finally {
-        await withinRedisDeadline(label, () => queues.close()).catch(() => undefined);
-      }
-    },
+    withQueueSteps,
+    withQueues: (fn) => withQueueSteps((queues, bounded) => bounded(() => fn(queues))),
   };
 }

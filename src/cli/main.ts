@@ -12,6 +12,7 @@ import { registerRoleCommands } from "./commands/roles.js";
 import { registerTokenCommands } from "./commands/tokens.js";
 import { registerDivisionCommands } from "./commands/divisions.js";
 import { registerJobCommands } from "./commands/jobs.js";
+import { registerSyncCommands } from "./commands/sync.js";
 
 /** The command groups, in the order `--help` lists them. */
 const COMMAND_GROUPS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
@@ -23,6 +24,7 @@ const COMMAND_GROUPS: ReadonlyArray<(program: Command, ctx: CliContext) => void>
   registerTokenCommands,
   registerDivisionCommands,
   registerJobCommands,
+  registerSyncCommands,
 ];
 
 /** The program, every command group registered on it; `config` is called when a command runs. */

@@ -51,6 +51,7 @@ const schema = z.object({
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(256),
   SYNC_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000),
   SYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).max(600_000),
+  SYNC_RETRY_CAP_MS: z.coerce.number().int().min(1000).max(3_600_000),
   SYNC_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000),
   DIVISION_SYNC_INTERVAL_MS: z.coerce.number().int().min(60_000),
   /** PostgreSQL: the longest a connection, a pool checkout or a statement may take before the request answers 503. */

@@ -17,8 +17,12 @@ export interface ScimUserResource {
   [key: string]: unknown;
 }
 
-/** SCIM phone types → Genesys address types; `microsoftteams` has no Platform API counterpart. */
+/**
+ * SCIM phone types → Genesys address types. Genesys's own SCIM puts `microsoftteams` numbers in the
+ * "Other" phone field (docs/genesys-platform-api.md).
+ */
 const PHONE_TYPES: Record<string, string> = {
+  microsoftteams: "OTHER",
   work: "WORK",
   work2: "WORK2",
   work3: "WORK3",
@@ -30,6 +34,29 @@ const PHONE_TYPES: Record<string, string> = {
   pager: "OTHER",
 };
 
+/**
+ * A phone number as Genesys keeps it: E.164 (`+` and 7 to 15 digits) with any extension apart. Takes
+ * `tel:` URIs (RFC 3966: `tel:+1-555-0100;ext=42`) and the usual separators (spaces, dashes, dots,
+ * parentheses). A number without a country code cannot be made E.164 and is sent as given, for
+ * Genesys to accept or refuse with its own message.
+ */
+export function phoneAddress(value: string): { address: string; extension?: string } {
+  let text = value.trim();
+  let extension: string | undefined;
+  if (/^tel:/i.test(text)) {
+    const [number, ...params] = text.slice(4).split(";");
+    text = number ?? "";
+    const ext = params.find((p) => /^ext=/i.test(p));
+    if (ext) extension = ext.slice(4);
+  } else {
+    const m = /^(.*?)\s*(?:x|ext\.?|extension)\s*(\d+)$/i.exec(text);
+    if (m) [text, extension] = [m[1]!, m[2]!];
+  }
+  const digits = text.replace(/[\s\-.()]/g, "");
+  const address = /^\+\d{7,15}$/.test(digits) ? digits : text;
+  return extension ? { address, extension } : { address };
+}
+
 export function addressesOf(u: ScimUserResource): GenesysAddress[] {
   const out: GenesysAddress[] = [];
   const seenTypes = new Set<string>();
@@ -37,7 +64,7 @@ export function addressesOf(u: ScimUserResource): GenesysAddress[] {
     const type = PHONE_TYPES[(p.type ?? "work").toLowerCase()];
     if (!type || !p.value || seenTypes.has(`PHONE:${type}`)) continue;
     seenTypes.add(`PHONE:${type}`);
-    out.push({ address: p.value, mediaType: "PHONE", type });
+    out.push({ ...phoneAddress(p.value), mediaType: "PHONE", type });
   }
   const work = (u.emails ?? []).find((e) => (e.type ?? "").toLowerCase() === "work" && e.value);
   if (work?.value && work.value.toLowerCase() !== (u.userName ?? "").toLowerCase())
@@ -67,8 +94,11 @@ export function createBody(u: ScimUserResource, divisionId: string | undefined):
 /** The fields a PATCH sets (everything but state, which Genesys wants in a PATCH of its own). */
 export type UserFields = Omit<UpdateUserBody, "version" | "state">;
 
-/** `managerId` is the manager's Genesys id, or null for no manager. */
-export function desiredFields(u: ScimUserResource, managerId: string | null): UserFields {
+/**
+ * `managerId` is the manager's Genesys id, null for no manager, or undefined while the manager is not
+ * yet in Genesys (the manager is then left as it is, and set by a later run once it exists).
+ */
+export function desiredFields(u: ScimUserResource, managerId: string | null | undefined): UserFields {
   const ent = u[ENTERPRISE];
   const employerInfo: { employeeId?: string; dateHire?: string } = {};
   if (ent?.employeeNumber) employerInfo.employeeId = ent.employeeNumber;
@@ -78,14 +108,14 @@ export function desiredFields(u: ScimUserResource, managerId: string | null): Us
     email: u.userName ?? "",
     title: u.title ?? "",
     department: ent?.department ?? "",
-    manager: managerId,
+    ...(managerId === undefined ? {} : { manager: managerId ?? "" }),
     addresses: addressesOf(u),
     employerInfo,
   };
 }
 
 function sameAddresses(a: GenesysAddress[] = [], b: GenesysAddress[] = []): boolean {
-  const key = (x: GenesysAddress) => `${x.mediaType}|${x.type}|${x.address}`;
+  const key = (x: GenesysAddress) => `${x.mediaType}|${x.type}|${x.address}|${x.extension ?? ""}`;
   return a.length === b.length && a.map(key).sort().join("\n") === b.map(key).sort().join("\n");
 }
 
@@ -96,7 +126,8 @@ export function fieldChanges(current: GenesysUser, want: UserFields): UserFields
   if ((want.email ?? "").toLowerCase() !== (current.email ?? "").toLowerCase()) out.email = want.email;
   if ((want.title ?? "") !== (current.title ?? "")) out.title = want.title;
   if ((want.department ?? "") !== (current.department ?? "")) out.department = want.department;
-  if ((want.manager ?? null) !== (current.manager?.id ?? null)) out.manager = want.manager;
+  // Genesys clears a manager with "" (as its Terraform provider sends it), never null
+  if (want.manager !== undefined && want.manager !== (current.manager?.id ?? "")) out.manager = want.manager;
   if (!sameAddresses(want.addresses, current.addresses)) out.addresses = want.addresses;
   const ce = current.employerInfo ?? {};
   const we = want.employerInfo ?? {};
@@ -106,4 +137,29 @@ export function fieldChanges(current: GenesysUser, want: UserFields): UserFields
 
 export function managerScimId(u: ScimUserResource): string | null {
   return u[ENTERPRISE]?.manager?.value || null;
+}
+
+const OWNED_PHONE_TYPES = new Set(Object.values(PHONE_TYPES));
+
+/** Whether an address is one the bridge writes (its phone types, the work e-mail); others are Genesys's. */
+function ownedAddress(a: GenesysAddress): boolean {
+  return (a.mediaType === "PHONE" && OWNED_PHONE_TYPES.has(a.type)) || (a.mediaType === "EMAIL" && a.type === "WORK");
+}
+
+/**
+ * A PATCH replaces `addresses` and `employerInfo` whole: the parts the bridge does not own (other
+ * address types such as SMS, officialName, employeeType) are kept from what Genesys holds now.
+ */
+export function mergeWithTarget(changes: UserFields, held: Pick<GenesysUser, "addresses" | "employerInfo">): UserFields {
+  const out: UserFields = { ...changes };
+  if (changes.addresses) out.addresses = [...(held.addresses ?? []).filter((a) => !ownedAddress(a)), ...changes.addresses];
+  if (changes.employerInfo) {
+    const merged: Record<string, string | undefined> = { ...held.employerInfo };
+    for (const key of ["employeeId", "dateHire"] as const) {
+      if (changes.employerInfo[key]) merged[key] = changes.employerInfo[key];
+      else delete merged[key];
+    }
+    out.employerInfo = merged;
+  }
+  return out;
 }

@@ -18,10 +18,13 @@ export interface SyncQueues {
   close(): Promise<void>;
 }
 
-/** Retries: exponential backoff with jitter; rate limits do not spend attempts (worker.rateLimit). */
+/**
+ * Retries: a transient failure is tried again for as long as it takes, with the workers' capped
+ * backoff (sync-worker.ts retryDelayMs); permanent ones fail at once; rate limits spend no attempt.
+ */
 export const JOB_OPTIONS: JobsOptions = {
-  attempts: 8,
-  backoff: { type: "exponential", delay: 1000, jitter: 0.5 },
+  attempts: Number.MAX_SAFE_INTEGER,
+  backoff: { type: "capped" },
   removeOnComplete: { count: 1000 },
   removeOnFail: { count: 10_000 },
 };

@@ -1,6 +1,6 @@
 import type { CallContext } from "./targets/target.js";
 import { TargetError } from "./target-error.js";
-import { getSyncState, markSynced } from "./sync-state.js";
+import { getSyncState, markSynced, recordTarget } from "./sync-state.js";
 import type { ReconcileDeps } from "./reconcile-user.js";
 
 export interface GroupResult {
@@ -31,7 +31,12 @@ export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<G
     return { outcome: "deleted", version: state?.synced_version ?? 0, added: 0, removed: 0, requeue: false };
   }
   let group = state?.target_id ? await deps.target.getGroup(ctx, state.target_id) : null;
-  group ??= (await deps.target.findGroupByName(ctx, row.display_name)) ?? (await deps.target.createGroup(ctx, row.display_name));
+  // A group deleted in Genesys still answers, with state "deleted": it is made again
+  if (group?.state === "deleted") group = null;
+  if (!group) {
+    group = (await deps.target.findGroupByName(ctx, row.display_name)) ?? (await deps.target.createGroup(ctx, row.display_name));
+    await recordTarget(deps.db, "Group", id, group.id, null);
+  }
   const members = await deps.db.query<{ member_id: string; target_id: string | null }>(
     `select m.member_id, s.target_id from scim_group_members m
        left join sync_state s on s.resource_type = 'User' and s.resource_id = m.member_id and not s.deleted

@@ -7,11 +7,21 @@ import {
   desiredFields,
   fieldChanges,
   managerScimId,
+  mergeWithTarget,
   stateOf,
   type ScimUserResource,
   type UserFields,
 } from "./genesys-mapping.js";
-import { getSyncState, markSynced } from "./sync-state.js";
+import { getSyncState, markSynced, recordTarget } from "./sync-state.js";
+
+/** The users whose enterprise manager is this user (an expression index serves it). */
+async function reportsOf(db: Queryable, managerId: string): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    "select id from scim_users where (resource->'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'->'manager'->>'value') = $1",
+    [managerId],
+  );
+  return rows.map((r) => r.id);
+}
 
 export interface ReconcileDeps {
   db: Queryable;
@@ -27,6 +37,8 @@ export interface ReconcileResult {
   requeue: boolean;
   /** Groups to sync because this user's target id is new. */
   groups: string[];
+  /** Users whose manager this user is, to sync because its target id is new (their manager can now be set). */
+  reports: string[];
 }
 
 /** What a run leaves on the target, kept in sync_state.applied. */
@@ -55,7 +67,7 @@ function appliedUser(targetId: string, applied: unknown): GenesysUser | null {
     email: f.email ?? "",
     title: f.title,
     department: f.department,
-    manager: f.manager ? { id: f.manager } : null,
+    manager: f.manager ? { id: f.manager } : f.manager === undefined ? undefined : null,
     addresses: f.addresses,
     employerInfo: f.employerInfo,
   };
@@ -81,13 +93,27 @@ async function targetDivisionId(deps: ReconcileDeps, divisionId: string): Promis
   );
 }
 
-async function managerTargetId(deps: ReconcileDeps, u: ScimUserResource): Promise<string | null> {
+/**
+ * The manager's Genesys id; null for none (no manager, or one deleted or gone: it never blocks the
+ * user); undefined while the manager is not yet in Genesys: the user is written without it, and the
+ * manager's own first run queues its reports again (ReconcileResult.reports).
+ */
+async function managerTargetId(deps: ReconcileDeps, u: ScimUserResource): Promise<string | null | undefined> {
   const managerId = managerScimId(u);
   if (!managerId) return null;
-  const s = await getSyncState(deps.db, "User", managerId);
-  // The manager must exist downstream first (docs/genesys-platform-api.md): try again later.
-  if (!s?.target_id || s.deleted) throw new TargetError("transient", `manager ${managerId} is not yet in the target; retrying later`);
-  return s.target_id;
+  const [m] = await deps.db.query<{ exists: boolean; target_id: string | null; deleted: boolean | null }>(
+    `select exists(select 1 from scim_users where id = $1) as exists, s.target_id, s.deleted
+       from (select 1) one left join sync_state s on s.resource_type = 'User' and s.resource_id = $1`,
+    [managerId],
+  );
+  if (!m?.exists || m.deleted) return null;
+  return m.target_id ?? undefined;
+}
+
+/** The user as Genesys holds it now: an active or inactive user, else a deleted one (the API's `state` filters). */
+async function readUser(deps: ReconcileDeps, ctx: CallContext, id: string, deleted = false): Promise<GenesysUser | null> {
+  const first = await deps.target.getUser(ctx, id, { deleted });
+  return first ?? (await deps.target.getUser(ctx, id, { deleted: !deleted }));
 }
 
 /** PATCH with the current version; on a version conflict read the user again and retry (docs/genesys-platform-api.md). */
@@ -103,7 +129,7 @@ async function patchUser(
       return await deps.target.updateUser(ctx, current.id, { ...body, version: current.version });
     } catch (err) {
       if (!(err instanceof TargetError && err.kind === "version_conflict") || attempt >= 3) throw err;
-      const fresh = await deps.target.getUser(ctx, current.id, { includeDeleted: true });
+      const fresh = await readUser(deps, ctx, current.id, current.state === "deleted");
       if (!fresh) throw new TargetError("transient", `user ${current.id} vanished from the target during an update`);
       current = fresh;
     }
@@ -126,7 +152,7 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
   if (!row) {
     if (state?.target_id && !state.deleted) await deps.target.deleteUser(ctx, state.target_id);
     await markSynced(deps.db, "User", id, state?.synced_version ?? 0, null, new Date(deps.clock()), { deleted: true, stillPending: false });
-    return { outcome: "deleted", version: state?.synced_version ?? 0, requeue: false, groups: [] };
+    return { outcome: "deleted", version: state?.synced_version ?? 0, requeue: false, groups: [], reports: [] };
   }
   const u = row.resource;
   const divisionId = await targetDivisionId(deps, row.division_id);
@@ -135,34 +161,39 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
 
   // What the last run left on the target stands in for a read; a stale version or a missing user makes
   // the run read the real thing (patchUser, and the not-found case below).
-  let user = state?.target_id
-    ? (appliedUser(state.target_id, state.applied) ?? (await deps.target.getUser(ctx, state.target_id, { includeDeleted: true })))
-    : null;
+  let user = state?.target_id ? (appliedUser(state.target_id, state.applied) ?? (await readUser(deps, ctx, state.target_id))) : null;
   if (!user) {
     try {
-      user = await deps.target.createUser(ctx, {
-        ...createBody(u, divisionId),
-        ...(stateOf(u) === "inactive" ? { state: "inactive" as const } : {}),
-      });
+      // `state` always: without it Genesys makes the user inactive unless it sends an invitation
+      user = await deps.target.createUser(ctx, { ...createBody(u, divisionId), state: stateOf(u) });
       outcome = "created";
     } catch (err) {
       if (!(err instanceof TargetError && err.kind === "conflict")) throw err;
       // The e-mail is taken, even by a deleted user (general.conflict): take that user over rather
-      // than fail or duplicate it, as Genesys's Terraform provider does.
+      // than fail or duplicate it, as Genesys's Terraform provider does. A create whose answer was
+      // lost lands here too; its user may not be searchable yet (the index lags): try again later.
       const [existing] = await deps.target.findUsersByEmail(ctx, u.userName ?? "", ["active", "inactive", "deleted"]);
       if (!existing)
-        throw new TargetError("permanent", `${err.message}; and no user with e-mail ${u.userName} was found to take over`, 409);
+        throw new TargetError("transient", `${err.message}; the user with e-mail ${u.userName} is not searchable yet: retrying`, 409);
       user = existing;
     }
+    // The link is kept the moment Genesys names the user: whatever fails after this, the next run
+    // updates this user instead of creating another.
+    await recordTarget(deps.db, "User", id, user.id, snapshot(user, {}));
   }
   if (user.state === "deleted") {
     user = await patchUser(deps, ctx, user, { state: stateOf(u) });
     outcome = "restored";
   }
   const wanted = desiredFields(u, managerId);
-  const changes: UserFields | null = fieldChanges(user, wanted);
+  let changes: UserFields | null = fieldChanges(user, wanted);
   if (changes) {
     try {
+      if (changes.addresses || changes.employerInfo) {
+        // these replace whole lists: keep what Genesys holds that the bridge does not own
+        const held = await readUser(deps, ctx, user.id, user.state === "deleted");
+        if (held) changes = mergeWithTarget(changes, held);
+      }
       user = await patchUser(deps, ctx, user, changes);
     } catch (err) {
       if (!(err instanceof TargetError && err.kind === "not_found") || outcome === "created") throw err;
@@ -174,7 +205,7 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
   }
   if (divisionId !== undefined && user.division?.id !== divisionId) {
     await deps.target.moveUsersToDivision(ctx, divisionId, [user.id]);
-    user = (await deps.target.getUser(ctx, user.id, { includeDeleted: true })) ?? user;
+    user = (await readUser(deps, ctx, user.id, user.state === "deleted")) ?? user;
     if (outcome === "unchanged") outcome = "updated";
   }
   // Genesys applies only the state when `state` is in a PATCH: it goes alone (docs/genesys-platform-api.md).
@@ -184,15 +215,18 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
   }
   const now = (await deps.db.query<{ version: number }>("select version from scim_users where id = $1", [id]))[0]?.version;
   const requeue = now !== row.version;
+  // Awaiting its manager, the user is not yet as asked: it stays pending (the manager's first run, or
+  // the sweep, queues it again)
   await markSynced(deps.db, "User", id, row.version, user.id, new Date(deps.clock()), {
-    stillPending: requeue,
+    stillPending: requeue || managerId === undefined,
     applied: snapshot(user, wanted),
   });
-  const groups =
-    !state?.target_id || state.target_id !== user.id
-      ? (await deps.db.query<{ group_id: string }>("select group_id from scim_group_members where member_id = $1", [id])).map(
-          (g) => g.group_id,
-        )
-      : [];
-  return { outcome, version: row.version, requeue, groups };
+  const isNew = !state?.target_id || state.target_id !== user.id;
+  const groups = isNew
+    ? (await deps.db.query<{ group_id: string }>("select group_id from scim_group_members where member_id = $1", [id])).map(
+        (g) => g.group_id,
+      )
+    : [];
+  const reports = isNew ? await reportsOf(deps.db, id) : [];
+  return { outcome, version: row.version, requeue, groups, reports };
 }

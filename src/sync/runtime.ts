@@ -7,6 +7,7 @@ import { QUEUE_NAMES, createQueues, type SyncQueues } from "./queues.js";
 import { OutboxRelay } from "./outbox-relay.js";
 import { startSyncWorker } from "./sync-worker.js";
 import { sweep } from "./sweep.js";
+import { resyncIfTargetChanged, type TargetIdentity } from "./target-change.js";
 import { syncDivisions } from "./reconcile-divisions.js";
 import type { SyncMetrics } from "./sync-metrics.js";
 
@@ -21,6 +22,13 @@ export interface SyncRuntimeOptions {
   debounceMs: number;
   /** How long stop() lets active jobs finish before closing the workers by force. */
   shutdownGraceMs?: number;
+  /**
+   * Which target the sync state belongs to. When it differs from the one recorded in the store, every
+   * resource is reset to pending before the workers start (ids of another target mean nothing here).
+   */
+  targetIdentity?: TargetIdentity;
+  /** The longest wait between attempts of a job failing transiently (default 5 minutes). */
+  retryCapMs?: number;
   /** The time source of the workers and the division sync (tests move it). */
   clock?: Clock;
 }
@@ -63,6 +71,15 @@ export async function startSyncRuntime(
   metrics?: SyncMetrics,
 ): Promise<SyncRuntime> {
   const log = logger.child({ category: "sync" });
+  const clock = opts.clock ?? systemClock;
+  if (opts.targetIdentity) {
+    const change = await resyncIfTargetChanged(store, opts.targetIdentity, new Date(clock()), log);
+    // the division ids of the new target first, or users outside the home division fail on them
+    if (change.changed)
+      await syncDivisions(store, target, new Date(clock())).catch((err: unknown) =>
+        log.warn({ err: (err as Error).message }, "division sync after the target change failed; it is retried on its schedule"),
+      );
+  }
   const queues = createQueues(redisConnection(opts.redisUrl, false), opts.prefix, opts.debounceMs);
   const relay = new OutboxRelay(store, queues, log, opts.relayIntervalMs);
   const workerOpts = {
@@ -70,8 +87,8 @@ export async function startSyncRuntime(
     prefix: opts.prefix,
     concurrency: opts.concurrency,
     lockDurationMs: opts.lockDurationMs,
+    retryCapMs: opts.retryCapMs,
   };
-  const clock = opts.clock ?? systemClock;
   const deps = { store, target, queues, logger, metrics, clock };
   const workers: Worker[] = [startSyncWorker("User", deps, workerOpts), startSyncWorker("Group", deps, workerOpts)];
   const divisionWorker = new Worker(QUEUE_NAMES.Divisions, async () => syncDivisions(store, target, new Date(clock())), {

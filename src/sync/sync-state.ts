@@ -72,6 +72,18 @@ export async function markSynced(
   );
 }
 
+/**
+ * Keeps the target's id the moment the target names it (a create answered), before anything else of
+ * the run can fail: a retry then updates that resource instead of creating a second one.
+ */
+export async function recordTarget(db: Queryable, type: SyncResourceType, id: string, targetId: string, applied: unknown): Promise<void> {
+  await db.query(
+    `insert into sync_state(resource_type, resource_id, state, target_id, applied) values ($1,$2,'pending',$3,$4::jsonb)
+     on conflict (resource_type, resource_id) do update set target_id = excluded.target_id, applied = excluded.applied, deleted = false`,
+    [type, id, targetId, JSON.stringify(applied)],
+  );
+}
+
 /** A run failed for good: keep the target's message where admins look (GET /admin/v1/sync/users/:id). */
 export async function markFailed(db: Queryable, type: SyncResourceType, id: string, message: string): Promise<void> {
   await db.query(

@@ -25,6 +25,19 @@ export interface WorkerOptions {
   concurrency: number;
   /** How soon a job whose worker died is taken up again (BullMQ stalled-job check). */
   lockDurationMs?: number;
+  /** The longest wait between two attempts of a job that keeps failing transiently. */
+  retryCapMs?: number;
+}
+
+export const DEFAULT_RETRY_CAP_MS = 5 * 60_000;
+
+/**
+ * The wait before attempt `attemptsMade + 1`: doubling from a second, capped, with jitter (half to
+ * all of it) so that jobs failed by one outage do not all come back at once.
+ */
+export function retryDelayMs(attemptsMade: number, capMs: number, random: () => number = Math.random): number {
+  const base = Math.min(capMs, 1000 * 2 ** Math.min(30, Math.max(0, attemptsMade - 1)));
+  return Math.round(base * (0.5 + random() * 0.5));
 }
 
 /**
@@ -47,6 +60,7 @@ export function startSyncWorker(kind: "User" | "Group", deps: WorkerDeps, opts: 
         if (kind === "User") {
           const result = await reconcileUser(reconcileDeps, id);
           for (const g of result.groups) await enqueueSync(deps.queues, "Group", g);
+          for (const r of result.reports) await enqueueSync(deps.queues, "User", r);
           if (result.requeue) await enqueueSync(deps.queues, "User", id);
           log.debug({ jobId: job.id, id, outcome: result.outcome, version: result.version }, "user synced");
         } else {
@@ -71,14 +85,11 @@ export function startSyncWorker(kind: "User" | "Group", deps: WorkerDeps, opts: 
           log.warn({ jobId: job.id, id, err: message }, "sync failed for good");
           throw new UnrecoverableError(message);
         }
+        // Transient: never failed for good. The job backs off to a cap and goes on (retryDelayMs), so an
+        // outage of any length ends with everything applied; the resource stays pending meanwhile.
         await noteError(deps.store, kind, id, message);
-        const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        if (last) await markFailed(deps.store, kind, id, message);
-        deps.metrics?.jobs.inc({ queue: queueName, outcome: last ? "failed" : "retried" });
-        log.info(
-          { jobId: job.id, id, attempt: job.attemptsMade + 1, err: message },
-          last ? "sync failed after its last attempt" : "sync failed; will retry",
-        );
+        deps.metrics?.jobs.inc({ queue: queueName, outcome: "retried" });
+        log.info({ jobId: job.id, id, attempt: job.attemptsMade + 1, err: message }, "sync failed; will retry");
         throw err;
       } finally {
         deps.metrics?.duration.observe({ queue: queueName }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -88,6 +99,7 @@ export function startSyncWorker(kind: "User" | "Group", deps: WorkerDeps, opts: 
       connection: opts.connection,
       prefix: opts.prefix,
       concurrency: opts.concurrency,
+      settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, opts.retryCapMs ?? DEFAULT_RETRY_CAP_MS) },
       lockDuration: opts.lockDurationMs ?? 30_000,
       stalledInterval: Math.max(500, Math.floor((opts.lockDurationMs ?? 30_000) / 2)),
     },

@@ -12,7 +12,14 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 export async function startTestSync(
   store: Store,
   target: DirectoryTarget,
-  opts: { redisUrl?: string; concurrency?: number; prefix?: string; sweepIntervalMs?: number; debounceMs?: number } = {},
+  opts: {
+    redisUrl?: string;
+    concurrency?: number;
+    prefix?: string;
+    sweepIntervalMs?: number;
+    debounceMs?: number;
+    retryCapMs?: number;
+  } = {},
 ): Promise<SyncRuntime & { prefix: string }> {
   const prefix = opts.prefix ?? `t${randomBytes(5).toString("hex")}`;
   const runtime = await startSyncRuntime(store, target, createLogger("silent"), {
@@ -24,6 +31,8 @@ export async function startTestSync(
     divisionSyncIntervalMs: 3_600_000,
     lockDurationMs: 2_000,
     debounceMs: opts.debounceMs ?? 100,
+    // tests see transient faults recover in seconds, not minutes
+    retryCapMs: opts.retryCapMs ?? 2_000,
   });
   return { ...runtime, prefix };
 }

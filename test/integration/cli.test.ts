@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { dropPrefix } from "../helpers/sync.js";
+import { openStore } from "../../src/store/open-store.js";
 
 const repo = resolve(import.meta.dirname, "../..");
 const bin = join(repo, "bin/scim-bridge.js");
@@ -160,5 +161,50 @@ describe("scim-bridge CLI", () => {
     expect(existsSync(join(dataDir, "scim-bridge.pid"))).toBe(false);
     // the store is intact and free again
     expect(cli("clients", "list").code).toBe(0);
+  });
+
+  it("shows, lists, retries and resyncs the sync state from the store: sync status|list|retry|resync", async () => {
+    const store = await openStore({ DATABASE_URL: "", DATA_DIR: dataDir });
+    try {
+      await store.query("delete from sync_state");
+      // a user whose sync failed for good, and a deletion that did
+      const [home] = await store.query<{ id: string }>("select id from divisions where home");
+      await store.query(
+        `insert into scim_users(id, user_name, user_name_lc, division_id, version, resource, created_at, last_modified)
+         values ('cli-u1', 'cli-u1@example.com', 'cli-u1@example.com', $1, 1, '{}'::jsonb, now(), now())`,
+        [home!.id],
+      );
+      await store.query(
+        `insert into sync_state(resource_type, resource_id, state, target_id, last_error)
+         values ('User', 'cli-u1', 'failed', 't1', '400 bad title'), ('User', 'cli-gone', 'failed', 't2', '403 denied')`,
+      );
+    } finally {
+      await store.close();
+    }
+    const status = cliJson<{ users: Record<string, number> }>("sync", "status");
+    expect(status.users).toEqual({ synced: 0, pending: 0, failed: 2 });
+    expect(cli("sync", "status").out).toMatch(/User\s+0\s+0\s+2/);
+    const failed = cliJson<{ entities: Array<{ type: string; id: string; lastError: string }>; total: number }>(
+      "sync",
+      "list",
+      "--state",
+      "failed",
+    );
+    expect(failed.total).toBe(2);
+    expect(failed.entities.map((e) => e.id)).toEqual(["cli-gone", "cli-u1"]);
+    expect(cli("sync", "list", "--state", "failed", "--type", "User").out).toMatch(/cli-u1\s+failed.*400 bad title/);
+    expect(cli("sync", "list", "--state", "done").err).toMatch(/^scim-bridge: state: must be failed, pending or synced/);
+    expect(cli("sync", "retry").err).toMatch(/--all, or --type User\|Group --id ID/);
+    expect(cli("sync", "retry", "--type", "Robot", "--id", "x").err).toMatch(/type: must be "User" or "Group"/);
+    expect(cli("sync", "retry", "--type", "User", "--id", "nobody").err).toMatch(/user "nobody" not found/);
+
+    expect(cli("sync", "retry", "--type", "User", "--id", "cli-u1").out).toBe("retried 1 resource(s)\n");
+    expect(cli("sync", "retry", "--all").out).toBe("retried 1 resource(s)\n");
+    expect(cliJson<{ users: Record<string, number> }>("sync", "status").users).toEqual({ synced: 0, pending: 2, failed: 0 });
+    expect(cliJson<{ resynced: number }>("sync", "resync", "--type", "User").resynced).toBe(2);
+    // Redis away: one line, nothing changed
+    const away = runCli({ ...env, REDIS_URL: "redis://127.0.0.1:1" }, "sync", "retry", "--all");
+    expect(away.code).toBe(1);
+    expect(away.err).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 is unreachable/);
   });
 });

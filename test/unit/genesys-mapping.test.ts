@@ -5,6 +5,8 @@ import {
   desiredFields,
   fieldChanges,
   managerScimId,
+  mergeWithTarget,
+  phoneAddress,
   stateOf,
   type ScimUserResource,
 } from "../../src/sync/genesys-mapping.js";
@@ -28,12 +30,12 @@ const user: ScimUserResource = {
 };
 
 describe("SCIM user → Genesys Cloud user", () => {
-  it("maps phone types to Genesys address types, skipping Teams, and adds a work e-mail that differs from userName", () => {
+  it("maps phone types to Genesys address types in E.164 (Teams to OTHER, first one per type), and adds a work e-mail that differs from userName", () => {
     expect(addressesOf(user)).toEqual([
-      { address: "+1 555 0100", mediaType: "PHONE", type: "WORK" },
-      { address: "+1 555 0101", mediaType: "PHONE", type: "WORK2" },
-      { address: "+1 555 0102", mediaType: "PHONE", type: "MOBILE" },
-      { address: "+1 555 0104", mediaType: "PHONE", type: "OTHER" },
+      { address: "+15550100", mediaType: "PHONE", type: "WORK" },
+      { address: "+15550101", mediaType: "PHONE", type: "WORK2" },
+      { address: "+15550102", mediaType: "PHONE", type: "MOBILE" },
+      { address: "+15550103", mediaType: "PHONE", type: "OTHER" },
       { address: "ann.smith@example.com", mediaType: "EMAIL", type: "WORK" },
     ]);
     expect(addressesOf({ userName: "a@x", emails: [{ value: "A@X", type: "work" }] })).toEqual([]);
@@ -76,6 +78,85 @@ describe("SCIM user → Genesys Cloud user", () => {
     expect(fieldChanges(current, want)).toBeNull();
     expect(fieldChanges({ ...current, title: "Lead", manager: null }, want)).toEqual({ title: "Agent", manager: "g-9" });
     expect(fieldChanges({ ...current, addresses: [] }, want)).toEqual({ addresses: want.addresses });
-    expect(fieldChanges(current, desiredFields({ ...user, [ENT]: { ...user[ENT], manager: undefined } }, null))).toEqual({ manager: null });
+    // Genesys clears a manager with "" (its Terraform provider sends that), never null
+    expect(fieldChanges(current, desiredFields({ ...user, [ENT]: { ...user[ENT], manager: undefined } }, null))).toEqual({ manager: "" });
+  });
+
+  it.each([
+    ["a manager in Genesys", "g-9", null, { manager: "g-9" }],
+    ["the same manager", "g-9", { id: "g-9" }, null],
+    ["no manager, one in Genesys: cleared with an empty string", null, { id: "g-9" }, { manager: "" }],
+    ["no manager, none in Genesys", null, null, null],
+    ["a manager not yet in Genesys: left as it is", undefined, { id: "g-old" }, null],
+    ["a manager not yet in Genesys, none there", undefined, null, null],
+  ])("manager: %s", (_case, managerId, current, expected) => {
+    const want = desiredFields(user, managerId as string | null | undefined);
+    const base: GenesysUser = {
+      id: "u1",
+      version: 1,
+      state: "active",
+      name: "Ann Smith",
+      email: "ann@example.com",
+      title: "Agent",
+      department: "Care",
+      manager: current as { id: string } | null,
+      addresses: want.addresses ?? [],
+      employerInfo: { employeeId: "42", dateHire: "2024-03-01" },
+    };
+    expect(fieldChanges(base, want)).toEqual(expected);
+  });
+});
+
+describe("phone numbers as Genesys keeps them (E.164, extension apart)", () => {
+  it.each([
+    ["+1 555 0100 123", { address: "+15550100123" }],
+    ["+44 (20) 7946-0958", { address: "+442079460958" }],
+    ["+49.30.1234567", { address: "+49301234567" }],
+    ["tel:+1-555-010-0123;ext=42", { address: "+15550100123", extension: "42" }],
+    ["TEL:+15550100123", { address: "+15550100123" }],
+    ["+1 555 010 0123 x 7", { address: "+15550100123", extension: "7" }],
+    ["+1 555 010 0123 ext. 99", { address: "+15550100123", extension: "99" }],
+    ["555-0100", { address: "555-0100" }],
+    ["+12", { address: "+12" }],
+  ])("%s", (value, expected) => {
+    expect(phoneAddress(value)).toEqual(expected);
+  });
+
+  it("maps microsoftteams numbers to Genesys's OTHER phone, as its own SCIM does", () => {
+    expect(addressesOf({ phoneNumbers: [{ value: "tel:+15550100", type: "microsoftteams" }] })).toEqual([
+      { address: "+15550100", mediaType: "PHONE", type: "OTHER" },
+    ]);
+  });
+});
+
+describe("PATCHes keep what Genesys holds that the bridge does not own", () => {
+  it.each([
+    [
+      "an SMS number and a home e-mail stay; owned phones are replaced",
+      { addresses: [{ address: "+15550100", mediaType: "PHONE" as const, type: "WORK" }] },
+      {
+        addresses: [
+          { address: "+15550999", mediaType: "PHONE" as const, type: "WORK" },
+          { address: "+15550111", mediaType: "SMS" as const, type: "MOBILE" },
+          { address: "me@home.example", mediaType: "EMAIL" as const, type: "HOME" },
+        ],
+      },
+      {
+        addresses: [
+          { address: "+15550111", mediaType: "SMS", type: "MOBILE" },
+          { address: "me@home.example", mediaType: "EMAIL", type: "HOME" },
+          { address: "+15550100", mediaType: "PHONE", type: "WORK" },
+        ],
+      },
+    ],
+    [
+      "officialName and employeeType stay; employeeId is set; a dateHire no longer asked is removed",
+      { employerInfo: { employeeId: "42" } },
+      { employerInfo: { officialName: "Ann B. Smith", employeeType: "Full-time", employeeId: "41", dateHire: "2020-01-01" } },
+      { employerInfo: { officialName: "Ann B. Smith", employeeType: "Full-time", employeeId: "42" } },
+    ],
+    ["other changes pass through untouched", { title: "Lead" }, { employerInfo: { officialName: "X" } }, { title: "Lead" }],
+  ])("%s", (_case, changes, held, expected) => {
+    expect(mergeWithTarget(changes, held)).toEqual(expected);
   });
 });

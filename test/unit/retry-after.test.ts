@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { retryAfterMs } from "../../src/sync/targets/genesys-target.js";
+import { retryAfterMs } from "../../src/sync/targets/retry-after.js";
 
 /** A fixed "now": Wed, 21 Oct 2015 07:28:00 GMT. */
 const NOW = Date.UTC(2015, 9, 21, 7, 28, 0);

@@ -62,9 +62,9 @@ export class DryRunTarget implements DirectoryTarget {
     return user;
   }
 
-  async getUser(_ctx: CallContext, id: string, opts: { includeDeleted?: boolean } = {}): Promise<GenesysUser | null> {
+  async getUser(_ctx: CallContext, id: string, opts: { deleted?: boolean } = {}): Promise<GenesysUser | null> {
     const u = await this.load<GenesysUser>("user", id);
-    if (!u || (u.state === "deleted" && !opts.includeDeleted)) return null;
+    if (!u || (u.state === "deleted") !== (opts.deleted ?? false)) return null;
     return u;
   }
 

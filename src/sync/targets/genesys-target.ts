@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "../../clock.js";
 import * as oidc from "openid-client";
 import { TargetError } from "../target-error.js";
+import { retryAfterMs } from "./retry-after.js";
 import type { CallContext, CreateUserBody, DirectoryTarget, GenesysDivision, GenesysGroup, GenesysUser, UpdateUserBody } from "./target.js";
 
 export interface GenesysTargetOptions {
@@ -13,73 +14,44 @@ export interface GenesysTargetOptions {
   clock?: Clock;
 }
 
+/** How a 409 is read: on a write guarded by a version it is a stale version; on a create, a duplicate. */
+type ConflictMeaning = "version" | "duplicate";
+
+/** The innermost system error code or message of a network failure (fetch wraps it in causes). */
+function networkCause(err: unknown): string {
+  let text = err instanceof Error ? err.message : String(err);
+  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    const c = e as { code?: unknown; message?: unknown };
+    if (typeof c.code === "string" && /^E[A-Z]+$/.test(c.code)) return c.code;
+    if (typeof c.message === "string" && c.message) text = c.message;
+  }
+  return text;
+}
+
+/** What a failed login answered, in words an admin can act on (the URL and the cause, never the secret). */
+function loginFailure(loginUrl: string, err: unknown, now: number): TargetError {
+  const e = err as { status?: number; error?: string; error_description?: string; message?: string; response?: { headers?: Headers } };
+  const where = `Genesys login at ${loginUrl}/oauth/token`;
+  const said = [e.error, e.error_description].filter(Boolean).join(": ") || e.message || String(err);
+  const status = e.status;
+  // Genesys answers a rate-limited login 400 invalid_request "rate limit exceeded" (its Terraform
+  // provider retries that for a minute), maybe 429: both only mean "later"; a few seconds unless it says
+  if (status === 429 || (status === 400 && /rate limit/i.test(said))) {
+    const headers = e.response?.headers;
+    const says = headers && (headers.has("retry-after") || headers.has("inin-ratelimit-reset"));
+    return new TargetError("rate_limited", `${where} is rate-limited: ${said}`, status, says ? retryAfterMs(headers, now) : 5_000);
+  }
+  if (status === undefined || status === 408 || status >= 500) {
+    return new TargetError("transient", `${where} unreachable: ${status ? `${status} ${said}` : networkCause(err)}`, status);
+  }
+  return new TargetError("permanent", `${where} refused the bridge's client credentials: ${status} ${said}`, status);
+}
+
 interface Page<T> {
   entities?: T[];
   results?: T[];
   pageNumber?: number;
   pageCount?: number;
-}
-
-/**
- * Time to wait after a 429: Retry-After (delta-seconds or an HTTP-date, RFC 9110 §10.2.3), else Genesys's
- * inin-ratelimit-reset (seconds), else a minute (docs/genesys-platform-api.md). A header that is neither is unusable and
- * passed over, never read as "retry at once".
- */
-export function retryAfterMs(headers: Pick<Headers, "get">, now: number): number {
-  // Delta-seconds is a non-negative whole number; a decimal fraction is read too, rounded up to a whole
-  // millisecond. Not a sign, an exponent, hex, other text or an empty value. The arithmetic is on the
-  // digits: 0.29 * 1000 in floating point is 290.00000000000006.
-  const seconds = (value: string | null): number | null => {
-    const m = value === null ? null : /^(\d+)(?:\.(\d+))?$/.exec(value.trim());
-    if (!m) return null;
-    const frac = m[2] ?? "";
-    const ms = Number(m[1]) * 1000 + Number(frac.slice(0, 3).padEnd(3, "0")) + (/[1-9]/.test(frac.slice(3)) ? 1 : 0);
-    return Number.isFinite(ms) ? ms : null;
-  };
-  // An HTTP-date (RFC 9110 §5.6.7): IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, and the obsolete
-  // rfc850-date `Sunday, 06-Nov-94 08:49:37 GMT` and asctime-date `Sun Nov  6 08:49:37 1994`.
-  const httpDate = (value: string): number | null => {
-    const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    const day = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
-    const month = `(${months.join("|")})`;
-    const time = "(\\d{2}):(\\d{2}):(\\d{2})";
-    let parts: { d: string; mon: string; y: string; h: string; mi: string; s: string } | null = null;
-    let m: RegExpExecArray | null;
-    if ((m = new RegExp(`^${day}, (\\d{2}) ${month} (\\d{4}) ${time} GMT$`).exec(value))) {
-      parts = { d: m[1]!, mon: m[2]!, y: m[3]!, h: m[4]!, mi: m[5]!, s: m[6]! };
-    } else if ((m = new RegExp(`^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\\d{2})-${month}-(\\d{2}) ${time} GMT$`).exec(value))) {
-      // a two-digit year more than 50 years ahead is the most recent past year with those digits
-      const thisYear = new Date(now).getUTCFullYear();
-      let y = Math.floor(thisYear / 100) * 100 + Number(m[3]);
-      if (y > thisYear + 50) y -= 100;
-      parts = { d: m[1]!, mon: m[2]!, y: String(y), h: m[4]!, mi: m[5]!, s: m[6]! };
-    } else if ((m = new RegExp(`^${day} ${month} (\\d{2}| \\d) ${time} (\\d{4})$`).exec(value))) {
-      parts = { d: m[2]!, mon: m[1]!, y: m[6]!, h: m[3]!, mi: m[4]!, s: m[5]! };
-    }
-    if (!parts) return null;
-    const [d, mon, y, h, mi, s] = [
-      Number(parts.d),
-      months.indexOf(parts.mon),
-      Number(parts.y),
-      Number(parts.h),
-      Number(parts.mi),
-      Number(parts.s),
-    ];
-    // second 60 is a leap second (read as the next minute); 31 Nov or 25:00:00 is no date
-    if (d < 1 || h > 23 || mi > 59 || s > 60) return null;
-    const at = new Date(0);
-    at.setUTCFullYear(y, mon, d); // not Date.UTC, which reads the years 0 to 99 as 1900 to 1999
-    if (at.getUTCDate() !== d) return null;
-    return at.setUTCHours(h, mi, s, 0);
-  };
-  const ra = headers.get("retry-after");
-  if (ra !== null) {
-    const ms = seconds(ra);
-    if (ms !== null) return ms;
-    const at = httpDate(ra.trim());
-    if (at !== null) return Math.max(0, at - now);
-  }
-  return seconds(headers.get("inin-ratelimit-reset")) ?? 60_000;
 }
 
 /** The Genesys Cloud Platform API, with a client-credentials token from openid-client. */
@@ -111,10 +83,7 @@ export class GenesysTarget implements DirectoryTarget {
         this.token = { value: t.access_token, expiresAt: this.now() + lifetime, margin: Math.min(60_000, lifetime / 10) };
         return t.access_token;
       } catch (err) {
-        const status = (err as { status?: number }).status;
-        if (status && status >= 400 && status < 500)
-          throw new TargetError("permanent", `Genesys login refused the bridge's client credentials: ${(err as Error).message}`, status);
-        throw new TargetError("transient", `Genesys login unreachable: ${(err as Error).message}`);
+        throw loginFailure(this.opts.loginUrl, err, this.now());
       } finally {
         this.tokenRequest = null;
       }
@@ -122,7 +91,17 @@ export class GenesysTarget implements DirectoryTarget {
     return this.tokenRequest;
   }
 
-  private async request<T>(method: string, path: string, body?: unknown, retried = false): Promise<{ status: number; body: T }> {
+  /**
+   * One call. Failures are classified as Genesys's Terraform provider treats them: 408, 5xx and
+   * network errors are transient; 429 waits as Retry-After says; a stale version (409 on a versioned
+   * write, or a 400/409 saying the version does not match) is re-read and retried by the caller.
+   */
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { conflict?: ConflictMeaning; retried?: boolean } = {},
+  ): Promise<{ status: number; body: T }> {
     let res: Response;
     try {
       res = await fetch(`${this.opts.apiUrl}${path}`, {
@@ -133,7 +112,7 @@ export class GenesysTarget implements DirectoryTarget {
       });
     } catch (err) {
       if (err instanceof TargetError) throw err;
-      throw new TargetError("transient", `${method} ${path}: ${(err as Error).message}`);
+      throw new TargetError("transient", `${method} ${path}: ${networkCause(err)}`);
     }
     const text = await res.text();
     let parsed: unknown;
@@ -145,15 +124,15 @@ export class GenesysTarget implements DirectoryTarget {
     if (res.ok) return { status: res.status, body: parsed as T };
     const err = (parsed ?? {}) as { message?: string; code?: string };
     const message = `${method} ${path}: ${res.status} ${err.code ?? ""} ${err.message ?? text}`.trim();
-    if (res.status === 401 && !retried) {
+    if (res.status === 401 && !opts.retried) {
       this.token = null; // expired or revoked early: one fresh token, one retry
-      return this.request(method, path, body, true);
+      return this.request(method, path, body, { ...opts, retried: true });
     }
     if (res.status === 429) throw new TargetError("rate_limited", message, 429, retryAfterMs(res.headers, this.now()), err.code);
-    if (res.status >= 500) throw new TargetError("transient", message, res.status, undefined, err.code);
+    if (res.status >= 500 || res.status === 408) throw new TargetError("transient", message, res.status, undefined, err.code);
     if (res.status === 404) throw new TargetError("not_found", message, 404, undefined, err.code);
-    // A stale version answers 409 (or 400) whose message says so, whatever its code (docs/genesys-platform-api.md)
-    if ((res.status === 409 || res.status === 400) && /does not match the current version/i.test(err.message ?? "")) {
+    const staleVersion = /does not match the current version/i.test(err.message ?? "");
+    if ((res.status === 409 && (opts.conflict === "version" || staleVersion)) || (res.status === 400 && staleVersion)) {
       throw new TargetError("version_conflict", message, res.status, undefined, err.code);
     }
     if (res.status === 409) throw new TargetError("conflict", message, 409, undefined, err.code);
@@ -171,34 +150,47 @@ export class GenesysTarget implements DirectoryTarget {
     }
   }
 
-  async createUser(_ctx: CallContext, body: CreateUserBody): Promise<GenesysUser> {
-    return (await this.request<GenesysUser>("POST", "/api/v2/users", body)).body;
-  }
-
-  async getUser(_ctx: CallContext, id: string, opts: { includeDeleted?: boolean } = {}): Promise<GenesysUser | null> {
+  private async orNull<T>(call: Promise<T>): Promise<T | null> {
     try {
-      return (
-        await this.request<GenesysUser>(
-          "GET",
-          `/api/v2/users/${encodeURIComponent(id)}?expand=employerInfo${opts.includeDeleted ? "&state=deleted" : ""}`,
-        )
-      ).body;
+      return await call;
     } catch (err) {
       if (err instanceof TargetError && err.kind === "not_found") return null;
       throw err;
     }
   }
 
+  /** Versioned writes are retried on a stale version with the version read again, a few times (as the provider does). */
+  private async withFreshVersion(groupId: string, write: (version: number) => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const group = await this.getGroup({ resourceType: "Group", resourceId: groupId }, groupId);
+      if (!group) throw new TargetError("not_found", `GET /api/v2/groups/${groupId}: 404 the group is gone`, 404);
+      try {
+        await write(group.version);
+        return;
+      } catch (err) {
+        if (!(err instanceof TargetError && err.kind === "version_conflict") || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  async createUser(_ctx: CallContext, body: CreateUserBody): Promise<GenesysUser> {
+    return (await this.request<GenesysUser>("POST", "/api/v2/users", body, { conflict: "duplicate" })).body;
+  }
+
+  async getUser(_ctx: CallContext, id: string, opts: { deleted?: boolean } = {}): Promise<GenesysUser | null> {
+    // `state` filters: without it active and inactive users answer, with state=deleted only deleted ones
+    const state = opts.deleted ? "&state=deleted" : "";
+    return this.orNull(
+      this.request<GenesysUser>("GET", `/api/v2/users/${encodeURIComponent(id)}?expand=employerInfo${state}`).then((r) => r.body),
+    );
+  }
+
   async updateUser(_ctx: CallContext, id: string, body: UpdateUserBody): Promise<GenesysUser> {
-    return (await this.request<GenesysUser>("PATCH", `/api/v2/users/${encodeURIComponent(id)}`, body)).body;
+    return (await this.request<GenesysUser>("PATCH", `/api/v2/users/${encodeURIComponent(id)}`, body, { conflict: "version" })).body;
   }
 
   async deleteUser(_ctx: CallContext, id: string): Promise<void> {
-    try {
-      await this.request("DELETE", `/api/v2/users/${encodeURIComponent(id)}`);
-    } catch (err) {
-      if (!(err instanceof TargetError && err.kind === "not_found")) throw err;
-    }
+    await this.orNull(this.request("DELETE", `/api/v2/users/${encodeURIComponent(id)}`));
   }
 
   async findUsersByEmail(_ctx: CallContext, email: string, states: Array<GenesysUser["state"]>): Promise<GenesysUser[]> {
@@ -221,9 +213,15 @@ export class GenesysTarget implements DirectoryTarget {
     return this.allPages<GenesysDivision>("/api/v2/authorization/divisions");
   }
 
+  /** The group search (an EXACT name query, as the provider finds groups); the index lags writes. */
   async findGroupByName(_ctx: CallContext, name: string): Promise<GenesysGroup | null> {
-    const groups = await this.allPages<GenesysGroup>("/api/v2/groups");
-    return groups.find((g) => g.name.toLowerCase() === name.toLowerCase()) ?? null;
+    const { body } = await this.request<Page<GenesysGroup>>("POST", "/api/v2/groups/search", {
+      query: [{ type: "EXACT", fields: ["name"], value: name }],
+      pageSize: 25,
+      pageNumber: 1,
+    });
+    const found = (body.results ?? []).filter((g) => g.name.toLowerCase() === name.toLowerCase() && g.state !== "deleted");
+    return found[0] ?? null;
   }
 
   async createGroup(_ctx: CallContext, name: string): Promise<GenesysGroup> {
@@ -233,48 +231,38 @@ export class GenesysTarget implements DirectoryTarget {
   }
 
   async getGroup(_ctx: CallContext, id: string): Promise<GenesysGroup | null> {
-    try {
-      return (await this.request<GenesysGroup>("GET", `/api/v2/groups/${encodeURIComponent(id)}`)).body;
-    } catch (err) {
-      if (err instanceof TargetError && err.kind === "not_found") return null;
-      throw err;
-    }
+    return this.orNull(this.request<GenesysGroup>("GET", `/api/v2/groups/${encodeURIComponent(id)}`).then((r) => r.body));
   }
 
+  /** The members added one by one (`/individuals`): not owners, not rule-based members, which are not the bridge's to change. */
   async listGroupMembers(_ctx: CallContext, groupId: string): Promise<string[]> {
-    return (await this.allPages<{ id: string }>(`/api/v2/groups/${encodeURIComponent(groupId)}/members`)).map((u) => u.id);
+    const { body } = await this.request<Page<{ id: string }>>("GET", `/api/v2/groups/${encodeURIComponent(groupId)}/individuals`);
+    return (body.entities ?? []).map((u) => u.id);
   }
 
-  /** At most 50 ids a call (docs/genesys-platform-api.md). */
-  async addGroupMembers(_ctx: CallContext, groupId: string, version: number, userIds: string[]): Promise<void> {
-    let v = version;
+  /** At most 50 ids a call, each with the group's current version (docs/genesys-platform-api.md); applied asynchronously (202). */
+  async addGroupMembers(_ctx: CallContext, groupId: string, _version: number, userIds: string[]): Promise<void> {
     for (let i = 0; i < userIds.length; i += 50) {
-      await this.request("POST", `/api/v2/groups/${encodeURIComponent(groupId)}/members`, {
-        memberIds: userIds.slice(i, i + 50),
-        version: v,
-      });
-      const g = await this.getGroup(_ctx, groupId);
-      v = g?.version ?? v + 1;
+      const memberIds = userIds.slice(i, i + 50);
+      await this.withFreshVersion(groupId, (version) =>
+        this.request("POST", `/api/v2/groups/${encodeURIComponent(groupId)}/members`, { memberIds, version }, { conflict: "version" }),
+      );
     }
   }
 
   async removeGroupMembers(_ctx: CallContext, groupId: string, userIds: string[]): Promise<void> {
     for (let i = 0; i < userIds.length; i += 50) {
-      await this.request(
-        "DELETE",
-        `/api/v2/groups/${encodeURIComponent(groupId)}/members?ids=${userIds
-          .slice(i, i + 50)
-          .map(encodeURIComponent)
-          .join(",")}`,
+      const ids = userIds
+        .slice(i, i + 50)
+        .map(encodeURIComponent)
+        .join(",");
+      await this.withFreshVersion(groupId, () =>
+        this.request("DELETE", `/api/v2/groups/${encodeURIComponent(groupId)}/members?ids=${ids}`, undefined, { conflict: "version" }),
       );
     }
   }
 
   async deleteGroup(_ctx: CallContext, groupId: string): Promise<void> {
-    try {
-      await this.request("DELETE", `/api/v2/groups/${encodeURIComponent(groupId)}`);
-    } catch (err) {
-      if (!(err instanceof TargetError && err.kind === "not_found")) throw err;
-    }
+    await this.orNull(this.request("DELETE", `/api/v2/groups/${encodeURIComponent(groupId)}`));
   }
 }

@@ -20,7 +20,7 @@ export interface GenesysUser {
   department?: string;
   manager?: { id: string } | null;
   addresses?: GenesysAddress[];
-  employerInfo?: { employeeId?: string; dateHire?: string };
+  employerInfo?: { officialName?: string; employeeId?: string; employeeType?: string; dateHire?: string };
 }
 
 export interface CreateUserBody {
@@ -39,7 +39,8 @@ export interface UpdateUserBody {
   email?: string;
   title?: string;
   department?: string;
-  manager?: string | null;
+  /** The manager's id; "" clears it. */
+  manager?: string;
   addresses?: GenesysAddress[];
   employerInfo?: { employeeId?: string; dateHire?: string };
   state?: "active" | "inactive";
@@ -56,6 +57,8 @@ export interface GenesysGroup {
   id: string;
   name: string;
   version: number;
+  /** A deleted group still answers GET, with state "deleted". */
+  state?: "active" | "inactive" | "deleted";
   memberCount?: number;
 }
 
@@ -68,7 +71,8 @@ export interface CallContext {
 export interface DirectoryTarget {
   readonly name: "genesys" | "dry-run";
   createUser(ctx: CallContext, body: CreateUserBody): Promise<GenesysUser>;
-  getUser(ctx: CallContext, id: string, opts?: { includeDeleted?: boolean }): Promise<GenesysUser | null>;
+  /** The user; `deleted: true` reads a user known to be deleted (the API's `state=deleted`), else active or inactive ones. */
+  getUser(ctx: CallContext, id: string, opts?: { deleted?: boolean }): Promise<GenesysUser | null>;
   updateUser(ctx: CallContext, id: string, body: UpdateUserBody): Promise<GenesysUser>;
   deleteUser(ctx: CallContext, id: string): Promise<void>;
   /** Users with this e-mail in any of the states (the search index lags writes: docs/genesys-platform-api.md). */

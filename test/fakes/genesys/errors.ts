@@ -25,6 +25,8 @@ export function codeForStatus(status: number): string {
       return "missing.permissions";
     case 404:
       return "not.found";
+    case 408:
+      return "request.timeout"; // [guess]: no Genesys source names the code of a 408
     case 409:
       return "general.conflict";
     case 413:

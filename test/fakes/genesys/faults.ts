@@ -20,9 +20,17 @@ interface Rejection {
   code: string;
 }
 
+/** A refused token request: the OAuth error fields, Genesys's error body, and headers. */
+export interface LoginFault {
+  error: FakeGenesysError;
+  oauthError: string;
+  headers: Record<string, string>;
+}
+
 /**
- * Switchable failure modes, changeable in the middle of a test. Rate-limit and server-error bursts
- * apply to the next n API requests (/api/v2/…) that carry a valid token; login bursts to POST /oauth/token.
+ * Switchable failure modes, changeable in the middle of a test. Rate-limit, timeout and server-error
+ * bursts apply to the next n API requests (/api/v2/…) that carry a valid token; login bursts to POST
+ * /oauth/token. Sources: /work/notes/genesys-facts.md (§6 retries, §10 login).
  */
 export class FakeFaults {
   /** Milliseconds every response (login and API) waits before it is sent. */
@@ -32,7 +40,10 @@ export class FakeFaults {
 
   private limited = { remaining: 0, retryAfterSeconds: 1, header: true };
   private errors = { remaining: 0, status: 503, afterProcessing: false };
+  private timeouts = { remaining: 0, afterProcessing: false };
   private loginFailures = { remaining: 0, status: 503 };
+  private loginLimited = { remaining: 0, status: 400 as 400 | 429, retryAfterSeconds: 1 };
+  private lostCreates = 0;
   private rejections: Rejection[] = [];
 
   constructor(tokenTtlSeconds: number) {
@@ -55,9 +66,36 @@ export class FakeFaults {
     this.errors = { remaining: n, status, afterProcessing: opts.afterProcessing ?? false };
   }
 
+  /**
+   * The next n API requests answer 408 (code request.timeout [guess]): Genesys's provider retries a 408
+   * like a version conflict and takes it for "not found" on reads (notes §6). With
+   * `afterProcessing: true` the request is carried out first.
+   */
+  requestTimeouts(n: number, opts: { afterProcessing?: boolean } = {}): void {
+    this.timeouts = { remaining: n, afterProcessing: opts.afterProcessing ?? false };
+  }
+
   /** The next n token requests answer `status`. */
   loginErrors(n: number, status = 503): void {
     this.loginFailures = { remaining: n, status };
+  }
+
+  /**
+   * The next n token requests are refused as rate limited. By default as Genesys's provider knows it
+   * (notes §10): 400 with `error: "invalid_request"` and an `error_description` starting with "rate limit
+   * exceeded;" (the text after the semicolon is [guess]). `status: 429` answers 429 with Retry-After
+   * instead (whether login ever does so is UNCONFIRMED).
+   */
+  loginRateLimit(n: number, opts: { status?: 400 | 429; retryAfterSeconds?: number } = {}): void {
+    this.loginLimited = { remaining: n, status: opts.status ?? 400, retryAfterSeconds: opts.retryAfterSeconds ?? 1 };
+  }
+
+  /**
+   * The next n POST /api/v2/users that create a user lose their answer: the user is created, then the
+   * connection is destroyed before a byte of the response is written (the client sees a network error).
+   */
+  loseUserCreateAnswers(n: number): void {
+    this.lostCreates = n;
   }
 
   /**
@@ -91,7 +129,10 @@ export class FakeFaults {
     this.delayMs = 0;
     this.limited.remaining = 0;
     this.errors.remaining = 0;
+    this.timeouts.remaining = 0;
     this.loginFailures.remaining = 0;
+    this.loginLimited.remaining = 0;
+    this.lostCreates = 0;
     this.rejections = [];
   }
 
@@ -112,6 +153,10 @@ export class FakeFaults {
         headers,
       };
     }
+    if (this.timeouts.remaining > 0 && this.timeouts.afterProcessing === (phase === "after")) {
+      this.timeouts.remaining--;
+      return { error: new FakeGenesysError(408, "The request timed out.", "request.timeout"), headers: {} };
+    }
     if (this.errors.remaining > 0 && this.errors.afterProcessing === (phase === "after")) {
       this.errors.remaining--;
       return {
@@ -123,14 +168,31 @@ export class FakeFaults {
   }
 
   /** Internal: the queued login failure, if any. */
-  takeLoginFault(): FakeGenesysError | null {
+  takeLoginFault(): LoginFault | null {
+    if (this.loginLimited.remaining > 0) {
+      this.loginLimited.remaining--;
+      const { status, retryAfterSeconds: s } = this.loginLimited;
+      return {
+        error: new FakeGenesysError(status, `rate limit exceeded; retry in ${s} seconds`, codeForStatus(status)),
+        oauthError: "invalid_request",
+        headers: status === 429 ? { "retry-after": String(s) } : {},
+      };
+    }
     if (this.loginFailures.remaining <= 0) return null;
     this.loginFailures.remaining--;
-    return new FakeGenesysError(
-      this.loginFailures.status,
-      "The login service is currently unavailable.",
-      codeForStatus(this.loginFailures.status),
-    );
+    const { status } = this.loginFailures;
+    return {
+      error: new FakeGenesysError(status, "The login service is currently unavailable.", codeForStatus(status)),
+      oauthError: "temporarily_unavailable",
+      headers: {},
+    };
+  }
+
+  /** Internal: whether the answer to this successful user create is to be lost. */
+  takeLostCreate(method: string, path: string, status: number): boolean {
+    if (this.lostCreates <= 0 || method !== "POST" || path !== "/api/v2/users" || status >= 300) return false;
+    this.lostCreates--;
+    return true;
   }
 
   /** Internal: the first rule a user write meets, as the error to answer. */

@@ -1,5 +1,12 @@
-export { startFakeGenesys, type FakeCall, type FakeGenesys, type FakeGenesysOptions } from "./server.js";
-export { FakeFaults, type UserRejectionMatch, type UserWrite } from "./faults.js";
+export {
+  startFakeGenesys,
+  DEFAULT_MEMBER_APPLY_DELAY_MS,
+  REALISTIC_SEARCH_LAG_MS,
+  type FakeCall,
+  type FakeGenesys,
+  type FakeGenesysOptions,
+} from "./server.js";
+export { FakeFaults, type LoginFault, type UserRejectionMatch, type UserWrite } from "./faults.js";
 export {
   FakeGenesysOrg,
   defaultVersionConflict,
@@ -8,8 +15,10 @@ export {
   type FakeEmployerInfo,
   type FakeGroupRecord,
   type FakeUserRecord,
+  type MemberRemovalAttempt,
   type UserState,
   type VersionConflictStyle,
 } from "./state.js";
+export { FakeGroups } from "./state-groups.js";
 export { FakeGenesysError, codeForStatus, type GenesysErrorBody } from "./errors.js";
 export type { FakePage, PagingOptions } from "./paging.js";

@@ -63,3 +63,28 @@ export function paginate<T>(items: T[], path: string, query: URLSearchParams, op
   if (pageNumber > 1) page.previousUri = uri(pageNumber - 1);
   return page;
 }
+
+/**
+ * The answer of POST /api/v2/users/search and /api/v2/groups/search: `results`, not `entities` [doc];
+ * pageSize and pageNumber come in the body.
+ */
+export function searchAnswer<T>(
+  found: T[],
+  body: unknown,
+  opts: PagingOptions,
+  type: string,
+): { total: number; pageCount: number; pageSize: number; pageNumber: number; types: string[]; results: T[] } {
+  const b = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const q = new URLSearchParams();
+  if (b.pageSize !== undefined) q.set("pageSize", String(b.pageSize));
+  if (b.pageNumber !== undefined) q.set("pageNumber", String(b.pageNumber));
+  const { pageSize, pageNumber } = pageParams(q, opts);
+  return {
+    total: found.length,
+    pageCount: Math.ceil(found.length / pageSize),
+    pageSize,
+    pageNumber,
+    types: [type],
+    results: found.slice((pageNumber - 1) * pageSize, pageNumber * pageSize),
+  };
+}

@@ -1,40 +1,12 @@
-import { badRequest, FakeGenesysError } from "./errors.js";
-import type { FakeFaults } from "./faults.js";
-import { paginate, pageParams, type PagingOptions } from "./paging.js";
-import type { FakeGenesysOrg } from "./state.js";
+import { FakeGenesysError } from "./errors.js";
+import { paginate, searchAnswer } from "./paging.js";
+import { groupRoutes } from "./routes-groups.js";
+import { ID, expandOf, route, type Route, type RouteDeps } from "./routing.js";
+
+export { matchRoute, type Route, type RouteDeps, type RouteRequest, type RouteResult } from "./routing.js";
 
 /** The Platform API routes of docs/genesys-platform-api.md, over the in-memory org. */
 
-export interface RouteRequest {
-  params: string[];
-  query: URLSearchParams;
-  body: unknown;
-}
-
-export interface RouteResult {
-  status: number;
-  /** Omitted: no body at all (204, and 202 on group members). */
-  body?: unknown;
-}
-
-export interface RouteDeps {
-  org: FakeGenesysOrg;
-  faults: FakeFaults;
-  paging: PagingOptions;
-  /** Status of POST / DELETE /api/v2/groups/{id}/members [guess: 202, empty body]. */
-  memberCallStatus: number;
-  /** Ids a member call may carry [doc: 50]. */
-  maxMembersPerCall: number;
-}
-
-interface Route {
-  method: string;
-  pattern: RegExp;
-  handle: (req: RouteRequest) => RouteResult;
-}
-
-const ID = "([^/]+)";
-const expandOf = (q: URLSearchParams): string[] => q.getAll("expand").flatMap((e) => e.split(",").map((s) => s.trim()));
 const idsOf = (q: URLSearchParams): string[] =>
   q
     .getAll("id")
@@ -43,8 +15,8 @@ const idsOf = (q: URLSearchParams): string[] =>
 const bodyObject = (body: unknown): Record<string, unknown> =>
   typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
 
-export function buildRoutes({ org, faults, paging, memberCallStatus, maxMembersPerCall }: RouteDeps): Route[] {
-  const route = (method: string, path: string, handle: Route["handle"]): Route => ({ method, pattern: new RegExp(`^${path}$`), handle });
+export function buildRoutes(deps: RouteDeps): Route[] {
+  const { org, faults, paging } = deps;
   const rejectCheck = (method: "POST" | "PATCH", body: unknown, id?: string): void => {
     const u = id ? org.users.get(id) : undefined;
     const err = faults.checkUser({ method, id, body: bodyObject(body), user: u ? org.userView(u, ["employerInfo"]) : undefined });
@@ -73,30 +45,21 @@ export function buildRoutes({ org, faults, paging, memberCallStatus, maxMembersP
     }),
     route("POST", "/api/v2/users/search", ({ body }) => {
       const b = bodyObject(body);
-      const q = new URLSearchParams();
-      if (b.pageSize !== undefined) q.set("pageSize", String(b.pageSize));
-      if (b.pageNumber !== undefined) q.set("pageNumber", String(b.pageNumber));
-      const { pageSize, pageNumber } = pageParams(q, paging);
-      const found = org.searchUsers(body);
       const expand = Array.isArray(b.expand) ? (b.expand as unknown[]).map(String) : [];
       return {
         status: 200,
-        body: {
-          total: found.length,
-          pageCount: Math.ceil(found.length / pageSize),
-          pageSize,
-          pageNumber,
-          types: ["users"],
-          results: found.slice((pageNumber - 1) * pageSize, pageNumber * pageSize).map((u) => org.userView(u, expand)),
-        },
+        body: searchAnswer(
+          org.searchUsers(body).map((u) => org.userView(u, expand)),
+          body,
+          paging,
+          "users",
+        ),
       };
     }),
-    route("GET", `/api/v2/users/${ID}`, ({ params, query }) => {
-      const state = query.get("state");
-      if (state !== null && state !== "active" && state !== "deleted")
-        throw badRequest(`The state ${state} is not one of active, deleted.`, "state");
-      return { status: 200, body: org.userView(org.getUser(params[0]!, state === "deleted"), expandOf(query)) };
-    }),
+    route("GET", `/api/v2/users/${ID}`, ({ params, query }) => ({
+      status: 200,
+      body: org.userView(org.getUser(params[0]!, query.get("state")), expandOf(query)),
+    })),
     route("PATCH", `/api/v2/users/${ID}`, ({ params, body, query }) => {
       rejectCheck("PATCH", body, params[0]);
       return { status: 200, body: org.userView(org.updateUser(params[0]!, body), expandOf(query)) };
@@ -137,53 +100,6 @@ export function buildRoutes({ org, faults, paging, memberCallStatus, maxMembersP
       return { status: 204 };
     }),
 
-    // ---- groups ----
-    route("GET", "/api/v2/groups", ({ query }) => ({
-      status: 200,
-      body: paginate(
-        [...org.groups.values()].map((g) => org.groupView(g)),
-        "/api/v2/groups",
-        query,
-        paging,
-      ),
-    })),
-    route("POST", "/api/v2/groups", ({ body }) => ({ status: 200, body: org.groupView(org.createGroup(body)) })),
-    route("GET", `/api/v2/groups/${ID}`, ({ params }) => ({ status: 200, body: org.groupView(org.group(params[0]!)) })),
-    route("DELETE", `/api/v2/groups/${ID}`, ({ params }) => {
-      org.deleteGroup(params[0]!);
-      return { status: 200 };
-    }),
-    route("GET", `/api/v2/groups/${ID}/members`, ({ params, query }) => ({
-      status: 200,
-      body: paginate(
-        org.members(params[0]!).map((u) => org.userView(u, expandOf(query))),
-        `/api/v2/groups/${params[0]}/members`,
-        query,
-        paging,
-      ),
-    })),
-    route("POST", `/api/v2/groups/${ID}/members`, ({ params, body }) => {
-      org.addMembers(params[0]!, body, maxMembersPerCall);
-      return { status: memberCallStatus };
-    }),
-    route("DELETE", `/api/v2/groups/${ID}/members`, ({ params, query }) => {
-      org.removeMembers(params[0]!, query.get("ids"), maxMembersPerCall);
-      return { status: memberCallStatus };
-    }),
+    ...groupRoutes(deps),
   ];
-}
-
-/** The route for a request, with its decoded path parameters. */
-export function matchRoute(routes: Route[], method: string, path: string): { route: Route; params: string[] } | { allowed: string[] } {
-  const allowed: string[] = [];
-  for (const r of routes) {
-    const m = r.pattern.exec(path);
-    if (!m) continue;
-    if (r.method !== method) {
-      allowed.push(r.method);
-      continue;
-    }
-    return { route: r, params: m.slice(1).map((p) => decodeURIComponent(p)) };
-  }
-  return { allowed };
 }

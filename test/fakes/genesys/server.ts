@@ -3,86 +3,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { FakeGenesysError, badRequest } from "./errors.js";
 import { FakeFaults } from "./faults.js";
+import { tokenEndpoint, type Reply } from "./login.js";
 import type { PagingOptions } from "./paging.js";
 import { buildRoutes, matchRoute } from "./routes.js";
-import { FakeGenesysOrg, defaultVersionConflict, type FakeDivisionRecord, type VersionConflictStyle } from "./state.js";
+import type { FakeCall, FakeGenesys, FakeGenesysOptions } from "./server-types.js";
+import { FakeGenesysOrg, defaultVersionConflict } from "./state.js";
+import { REALISTIC_SEARCH_LAG_MS } from "./search.js";
 
-/**
- * A local Genesys Cloud (login and Platform API on one 127.0.0.1 server) built from
- * docs/genesys-platform-api.md. Where that page says [guess], the behaviour is an option here.
- */
+export type { FakeCall, FakeGenesys, FakeGenesysOptions } from "./server-types.js";
 
-export interface FakeGenesysOptions {
-  clientId?: string;
-  clientSecret?: string;
-  /** Seconds a token lives (changeable later as faults.tokenTtlSeconds). Default 86400. */
-  tokenTtlSeconds?: number;
-  /** The fake's clock (tokens, rate-limit window, search lag). Default Date.now; see also advanceTime(). */
-  now?: () => number;
-  /** Milliseconds before writes show in user search. Default 0. */
-  searchLagMs?: number;
-  homeDivisionName?: string;
-  /** Extra divisions at start: a count ("Division 0001"…) or names. */
-  divisions?: number | string[];
-  /** Default 25 [doc]. */
-  defaultPageSize?: number;
-  /** Larger page sizes are clamped. Default 100. */
-  maxPageSize?: number;
-  /** Send nextUri on the last page too. Default false [guess]. */
-  nextUriOnLastPage?: boolean;
-  /** inin-ratelimit-allowed. Default 300 per token per minute [doc, second-hand]. */
-  rateLimitPerMinute?: number;
-  /** Answer 429 once a token passes rateLimitPerMinute in its window. Default false (headers only). */
-  enforceRateLimit?: boolean;
-  /** How a stale version is answered. Default 409 general.conflict, "... does not match the current version ...". */
-  versionConflict?: Partial<VersionConflictStyle>;
-  /** Status of group member POST / DELETE. Default 202 [guess]. */
-  memberCallStatus?: number;
-  /** Default 50 [doc]. */
-  maxMembersPerCall?: number;
-  /** Request bodies above this answer 413. Default 512000 [doc, second-hand]. */
-  maxBodyBytes?: number;
-  delayMs?: number;
-}
+export { REALISTIC_SEARCH_LAG_MS } from "./search.js";
 
-export interface FakeCall {
-  method: string;
-  /** Path and query, without the host. */
-  path: string;
-  /** Parsed JSON (or the token request's form fields without secrets); undefined when there was none. */
-  body: unknown;
-  status: number;
-  at: number;
-}
-
-export interface FakeGenesys {
-  url: string;
-  loginUrl: string;
-  apiUrl: string;
-  clientId: string;
-  clientSecret: string;
-  state: FakeGenesysOrg;
-  /** Every request, in arrival order (cleared in place by clearCalls). */
-  calls: FakeCall[];
-  faults: FakeFaults;
-  /** What GenesysTarget's constructor takes. */
-  targetOptions(): { loginUrl: string; apiUrl: string; clientId: string; clientSecret: string };
-  seedDivisions(n: number, prefix?: string): FakeDivisionRecord[];
-  addDivision(name: string): FakeDivisionRecord;
-  /** Moves the fake's clock on: tokens expire, rate-limit windows reset, search catches up. */
-  advanceTime(seconds: number): void;
-  /** Every issued token stops working at once (401 authentication.required). */
-  revokeTokens(): void;
-  countCalls(method: string, path: string | RegExp, where?: (c: FakeCall) => boolean): number;
-  clearCalls(): void;
-  close(): Promise<void>;
-}
-
-interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+/** A few hundred milliseconds between a group member call's 202 and its effect [guess: no figure is documented]. */
+export const DEFAULT_MEMBER_APPLY_DELAY_MS = 300;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -93,16 +26,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-const formDecode = (s: string): string => decodeURIComponent(s.replace(/\+/g, " "));
-
-/** The token endpoint's error: OAuth fields for openid-client, plus Genesys's documented body. */
-function loginError(err: FakeGenesysError, oauthError: string, contextId: string): Reply {
-  return {
-    status: err.status,
-    body: { error: oauthError, error_description: err.message, description: err.message, ...err.toBody(contextId) },
-  };
-}
-
+/**
+ * A local Genesys Cloud (login and Platform API on one 127.0.0.1 server) built from
+ * docs/genesys-platform-api.md. Where that page says [guess], the behaviour is an option here.
+ */
 export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<FakeGenesys> {
   const clientId = opts.clientId ?? `fake-client-${randomBytes(6).toString("hex")}`;
   const clientSecret = opts.clientSecret ?? randomBytes(24).toString("base64url");
@@ -111,11 +38,28 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
   const now = (): number => baseNow() + offsetMs;
   const faults = new FakeFaults(opts.tokenTtlSeconds ?? 86_400);
   faults.delayMs = opts.delayMs ?? 0;
+  const timers = new Set<NodeJS.Timeout>();
+  /** Wakes up when a queued member change is due; waits again while the fake's clock moves with real time. */
+  const wake = (applyAt: number, before = Infinity): void => {
+    const remaining = applyAt - now();
+    if (remaining >= before) return; // the fake's clock stands still: advanceTime() applies the change
+    const t = setTimeout(
+      () => {
+        timers.delete(t);
+        org.groups.settle();
+        if (now() < applyAt) wake(applyAt, remaining);
+      },
+      Math.max(0, remaining) + 1,
+    );
+    timers.add(t);
+  };
   const org = new FakeGenesysOrg({
     now,
-    searchLagMs: opts.searchLagMs ?? 0,
+    searchLagMs: opts.searchLagMs ?? REALISTIC_SEARCH_LAG_MS,
+    memberApplyDelayMs: opts.memberApplyDelayMs ?? DEFAULT_MEMBER_APPLY_DELAY_MS,
     homeDivisionName: opts.homeDivisionName ?? "Home",
     versionConflict: { ...defaultVersionConflict, ...opts.versionConflict },
+    onMemberChangeQueued: (applyAt) => wake(applyAt),
   });
   if (typeof opts.divisions === "number") org.seedDivisions(opts.divisions);
   else for (const name of opts.divisions ?? []) org.addDivision(name);
@@ -136,7 +80,7 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
   const tokens = new Map<string, number>(); // token → expiry (ms, fake clock)
   const windows = new Map<string, { start: number; count: number }>(); // token → rate-limit window
   const calls: FakeCall[] = [];
-  const timers = new Set<NodeJS.Timeout>();
+  const token = tokenEndpoint({ clientId, clientSecret, faults, now, tokens });
 
   /** Counts the request in its token's one-minute window; answers the inin-ratelimit-* headers. */
   function rateWindow(key: string): { headers: Record<string, string>; over: boolean; resetSeconds: number } {
@@ -156,53 +100,6 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
       },
       over: w.count > allowedPerMinute,
       resetSeconds,
-    };
-  }
-
-  function token(req: IncomingMessage, raw: Buffer, contextId: string): { reply: Reply; logged: unknown } {
-    const form = new URLSearchParams(raw.toString("utf8"));
-    const logged = Object.fromEntries([...form.entries()].filter(([k]) => k !== "client_secret"));
-    const fault = faults.takeLoginFault();
-    if (fault) return { reply: loginError(fault, "temporarily_unavailable", contextId), logged };
-    if (!(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
-      return {
-        reply: loginError(badRequest("The token request must be application/x-www-form-urlencoded."), "invalid_request", contextId),
-        logged,
-      };
-    }
-    const auth = req.headers.authorization ?? "";
-    const m = /^Basic\s+(\S+)$/i.exec(auth);
-    const [user, pass] = m ? Buffer.from(m[1]!, "base64").toString("utf8").split(/:(.*)/s) : [];
-    if (user === undefined || pass === undefined || formDecode(user) !== clientId || formDecode(pass) !== clientSecret) {
-      return {
-        reply: loginError(
-          new FakeGenesysError(401, "Client authentication failed: bad client id or secret (HTTP Basic required).", "bad.credentials"),
-          "invalid_client",
-          contextId,
-        ),
-        logged,
-      };
-    }
-    if (form.get("grant_type") !== "client_credentials") {
-      return {
-        reply: loginError(
-          badRequest(`The grant type ${form.get("grant_type") ?? "(none)"} is not supported.`, "grant_type"),
-          "unsupported_grant_type",
-          contextId,
-        ),
-        logged,
-      };
-    }
-    const accessToken = randomBytes(32).toString("base64url");
-    const ttl = faults.tokenTtlSeconds;
-    tokens.set(accessToken, now() + ttl * 1000);
-    return {
-      reply: {
-        status: 200,
-        body: { access_token: accessToken, token_type: "bearer", expires_in: ttl },
-        headers: { "cache-control": "no-store" },
-      },
-      logged,
     };
   }
 
@@ -273,6 +170,7 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", "http://fake-genesys.local");
     const raw = await readBody(req);
+    org.groups.settle(); // member changes due by now have landed before anything is read
     const contextId = randomUUID();
     const isApi = url.pathname.startsWith("/api/v2/");
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
@@ -292,7 +190,13 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
     else if (reply.body !== undefined) payload = JSON.stringify(reply.body);
     if (payload !== undefined) headers["content-type"] = "application/json";
     if (reply.status !== 204) headers["content-length"] = String(payload === undefined ? 0 : Buffer.byteLength(payload));
-    calls.push({ method, path: url.pathname + url.search, body: logged, status: reply.status, at: now() });
+    const call: FakeCall = { method, path: url.pathname + url.search, body: logged, status: reply.status, at: now() };
+    calls.push(call);
+    if (isApi && faults.takeLostCreate(method, url.pathname, reply.status)) {
+      call.lost = true;
+      req.socket.destroy(); // carried out, never answered
+      return;
+    }
 
     const send = (): void => {
       if (res.destroyed || res.writableEnded) return;
@@ -331,7 +235,14 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
     addDivision: (name) => org.addDivision(name),
     advanceTime(seconds) {
       offsetMs += seconds * 1000;
+      org.groups.settle();
     },
+    addOwner: (groupId, userId) => org.groups.addOwner(groupId, userId),
+    addDynamicMember: (groupId, userId) => org.groups.addDynamicMember(groupId, userId),
+    get memberRemovalAttempts() {
+      return org.groups.memberRemovalAttempts;
+    },
+    memberChangesApplied: () => org.groups.whenSettled(),
     revokeTokens() {
       tokens.clear();
     },

@@ -1,27 +1,33 @@
 import { randomUUID } from "node:crypto";
-import { FakeGenesysError, badRequest, conflict, notFound } from "./errors.js";
+import { badRequest, conflict, notFound } from "./errors.js";
+import {
+  bodyObject,
+  checkAddresses,
+  checkEmail,
+  checkEmployerInfo,
+  checkVersion,
+  clone,
+  lower,
+  optionalString,
+  requiredString,
+  type FakeAddress,
+  type FakeEmployerInfo,
+  type VersionConflictStyle,
+} from "./fields.js";
+import { LaggingIndex, matches, parseQuery, type SearchFields } from "./search.js";
+import { FakeGroups } from "./state-groups.js";
+
+export { defaultVersionConflict, type FakeAddress, type FakeEmployerInfo, type VersionConflictStyle } from "./fields.js";
+export type { FakeGroupRecord, MemberRemovalAttempt } from "./state-groups.js";
 
 /**
  * The in-memory Genesys Cloud organisation behind the fake: users, divisions (one home division),
- * groups with members, and the search index that lags writes. Pure model: no HTTP here; every
- * refusal is a FakeGenesysError carrying Genesys's status and code (docs/genesys-platform-api.md).
+ * groups (state-groups.ts), and the search index that lags writes (search.ts). Pure model: no HTTP
+ * here; every refusal is a FakeGenesysError carrying Genesys's status and code. Sources:
+ * /work/notes/genesys-facts.md (cited as "notes §n") and docs/genesys-platform-api.md.
  */
 
 export type UserState = "active" | "inactive" | "deleted";
-
-export interface FakeAddress {
-  address: string;
-  mediaType: "PHONE" | "EMAIL" | "SMS";
-  type: string;
-  extension?: string;
-}
-
-export interface FakeEmployerInfo {
-  officialName?: string;
-  employeeId?: string;
-  employeeType?: string;
-  dateHire?: string;
-}
 
 export interface FakeUserRecord {
   id: string;
@@ -45,45 +51,20 @@ export interface FakeDivisionRecord {
   homeDivision: boolean;
 }
 
-export interface FakeGroupRecord {
-  id: string;
-  name: string;
-  description?: string;
-  type: "official" | "social";
-  visibility: "public" | "owners" | "members";
-  rulesVisible: boolean;
-  state: "active";
-  version: number;
-  memberIds: string[];
-  dateModified: string;
-}
-
-/** How a stale or missing `version` is answered ([guess] beyond "409 ... does not match the current version"). */
-export interface VersionConflictStyle {
-  status: number;
-  code: string;
-  message: (given: number, current: number, entity: string) => string;
-}
-
-export const defaultVersionConflict: VersionConflictStyle = {
-  status: 409,
-  // docs/genesys-platform-api.md lists general.conflict as the code of a 409; the code of a version conflict is not documented.
-  code: "general.conflict",
-  message: (given, current, entity) => `The version ${given} supplied for the ${entity} does not match the current version ${current}.`,
-};
-
 export interface OrgOptions {
   now: () => number;
-  /** Milliseconds before a write shows in POST /api/v2/users/search (docs/genesys-platform-api.md: seconds to minutes). Default 0. */
+  /** Milliseconds before a write shows in user and group search (notes §5: the lag is real, its size UNCONFIRMED). */
   searchLagMs: number;
+  /** Milliseconds before a group member change lands (see state-groups.ts). */
+  memberApplyDelayMs: number;
   homeDivisionName: string;
   versionConflict: VersionConflictStyle;
+  /** Told when a member change is queued for later. */
+  onMemberChangeQueued?: (applyAt: number) => void;
 }
 
 const USER_STATES: UserState[] = ["active", "inactive", "deleted"];
-const ADDRESS_MEDIA = ["PHONE", "EMAIL", "SMS"];
-const ADDRESS_TYPES = ["PRIMARY", "WORK", "WORK2", "WORK3", "WORK4", "HOME", "MOBILE", "MAIN", "OTHER"];
-const SEARCH_FIELDS: Record<string, (u: FakeUserRecord) => string | undefined> = {
+const SEARCH_FIELDS: SearchFields<FakeUserRecord> = {
   id: (u) => u.id,
   email: (u) => u.email,
   name: (u) => u.name,
@@ -95,73 +76,27 @@ const SEARCH_FIELDS: Record<string, (u: FakeUserRecord) => string | undefined> =
   "manager.id": (u) => u.managerId,
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const lower = (s: string): string => s.toLowerCase();
-const clone = <T>(v: T): T => structuredClone(v);
-
-function optionalString(body: Record<string, unknown>, field: string): string | undefined {
-  const v = body[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") throw badRequest(`The field ${field} must be a string.`, field);
-  return v;
-}
-
-function requiredString(body: Record<string, unknown>, field: string): string {
-  const v = optionalString(body, field);
-  if (v === undefined || v.trim() === "") throw badRequest(`The field ${field} is required.`, field);
-  return v;
-}
-
-function checkEmail(email: string): string {
-  if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw badRequest(`The email ${email} is not a valid email address.`, "email");
-  return email;
-}
-
-function checkAddresses(v: unknown): FakeAddress[] {
-  if (!Array.isArray(v)) throw badRequest("The field addresses must be an array.", "addresses");
-  return v.map((a, i) => {
-    if (
-      !isObject(a) ||
-      typeof a.address !== "string" ||
-      !ADDRESS_MEDIA.includes(a.mediaType as string) ||
-      !ADDRESS_TYPES.includes(a.type as string)
-    ) {
-      throw badRequest(
-        `addresses[${i}] must have an address, a mediaType of ${ADDRESS_MEDIA.join("|")} and a type of ${ADDRESS_TYPES.join("|")}.`,
-        `addresses[${i}]`,
-      );
-    }
-    const out: FakeAddress = { address: a.address, mediaType: a.mediaType as FakeAddress["mediaType"], type: a.type as string };
-    if (a.extension !== undefined && a.extension !== null) out.extension = String(a.extension);
-    return out;
-  });
-}
-
-function checkEmployerInfo(v: unknown): FakeEmployerInfo | undefined {
-  if (v === null) return undefined;
-  if (!isObject(v)) throw badRequest("The field employerInfo must be an object.", "employerInfo");
-  const out: FakeEmployerInfo = {};
-  for (const k of ["officialName", "employeeId", "employeeType", "dateHire"] as const) {
-    const x = v[k];
-    if (x === undefined || x === null) continue;
-    if (typeof x !== "string") throw badRequest(`The field employerInfo.${k} must be a string.`, `employerInfo.${k}`);
-    out[k] = x;
-  }
-  if (out.dateHire !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(out.dateHire))
-    throw badRequest("employerInfo.dateHire must be an ISO-8601 date (yyyy-MM-dd).", "employerInfo.dateHire");
-  return out;
-}
-
 export class FakeGenesysOrg {
   readonly users = new Map<string, FakeUserRecord>();
   readonly divisions = new Map<string, FakeDivisionRecord>();
-  readonly groups = new Map<string, FakeGroupRecord>();
+  readonly groups: FakeGroups;
   readonly homeDivisionId: string;
-  /** What the search index has seen of each user: snapshots with the time they become searchable. */
-  private readonly index = new Map<string, Array<{ visibleAt: number; user: FakeUserRecord }>>();
+  private readonly index: LaggingIndex<FakeUserRecord>;
 
   constructor(readonly opts: OrgOptions) {
     this.homeDivisionId = this.addDivision(opts.homeDivisionName, { home: true, description: "The organisation's home division" }).id;
+    this.index = new LaggingIndex(opts.now, opts.searchLagMs);
+    this.groups = new FakeGroups({
+      now: opts.now,
+      searchLagMs: opts.searchLagMs,
+      memberApplyDelayMs: opts.memberApplyDelayMs,
+      versionConflict: opts.versionConflict,
+      liveUser: (id) => {
+        const u = this.users.get(id);
+        return u && u.state !== "deleted" ? u : undefined;
+      },
+      onQueued: opts.onMemberChangeQueued,
+    });
   }
 
   // ---- divisions ----
@@ -192,15 +127,10 @@ export class FakeGenesysOrg {
     };
   }
 
-  private division(id: string): FakeDivisionRecord {
-    const d = this.divisions.get(id);
-    if (!d) throw notFound("division", id);
-    return d;
-  }
-
   /** POST /api/v2/authorization/divisions/{id}/objects/USER: division and version change [guess]. */
   moveUsers(divisionId: string, body: unknown): void {
-    const d = this.division(divisionId);
+    const d = this.divisions.get(divisionId);
+    if (!d) throw notFound("division", divisionId);
     if (!Array.isArray(body) || body.some((x) => typeof x !== "string")) throw badRequest("The body must be a JSON array of object ids.");
     const users = body.map((id: string) => {
       const u = this.users.get(id);
@@ -255,104 +185,93 @@ export class FakeGenesysOrg {
   /** Bumps the version and queues the new state for the search index. */
   private touch(u: FakeUserRecord): void {
     u.version += 1;
-    this.reindex(u);
+    this.index.put(u.id, u);
   }
 
-  private reindex(u: FakeUserRecord): void {
-    const list = this.index.get(u.id) ?? [];
-    list.push({ visibleAt: this.opts.now() + this.opts.searchLagMs, user: clone(u) });
-    this.index.set(u.id, list);
-  }
-
-  /** POST /api/v2/users: name and email required; divisionId optional (home division) [doc]. */
+  /**
+   * POST /api/v2/users: name and email required; divisionId optional (home division). Without `state`
+   * the user is created inactive: "If not specified, state will be Active if invites are sent, otherwise
+   * Inactive" (notes §5), and the fake sends no invites.
+   */
   createUser(body: unknown): FakeUserRecord {
-    if (!isObject(body)) throw badRequest("The request body must be a JSON object.");
-    const name = requiredString(body, "name");
-    const email = checkEmail(requiredString(body, "email"));
-    const divisionId = optionalString(body, "divisionId") ?? this.homeDivisionId;
+    const b = bodyObject(body);
+    const name = requiredString(b, "name");
+    const email = checkEmail(requiredString(b, "email"));
+    const divisionId = optionalString(b, "divisionId") ?? this.homeDivisionId;
     if (!this.divisions.has(divisionId)) throw badRequest(`The division ${divisionId} does not exist.`, "divisionId");
-    const state = body.state ?? "active";
+    const state = b.state ?? "inactive";
     if (state !== "active" && state !== "inactive") throw badRequest("The field state must be active or inactive.", "state");
+    const addresses = b.addresses === undefined || b.addresses === null ? [] : checkAddresses(b.addresses);
     this.emailTaken(email);
-    const u: FakeUserRecord = {
-      id: randomUUID(),
-      name,
-      email,
-      username: email,
-      state,
-      divisionId,
-      version: 1,
-      addresses: body.addresses === undefined || body.addresses === null ? [] : checkAddresses(body.addresses),
-    };
-    const title = optionalString(body, "title");
-    const department = optionalString(body, "department");
+    const u: FakeUserRecord = { id: randomUUID(), name, email, username: email, state, divisionId, version: 1, addresses };
+    const title = optionalString(b, "title");
+    const department = optionalString(b, "department");
     if (title !== undefined) u.title = title;
     if (department !== undefined) u.department = department;
     // Genesys's create body has no manager and no employerInfo (docs/genesys-platform-api.md): they are not read here.
     this.users.set(u.id, u);
-    this.reindex(u);
+    this.index.put(u.id, u);
     return u;
   }
 
-  /** GET /api/v2/users/{id}: a deleted user only with ?state=deleted [doc]. */
-  getUser(id: string, includeDeleted: boolean): FakeUserRecord {
+  /**
+   * GET /api/v2/users/{id}?state=…: `state` is "Search for a user with this state", default active,
+   * values active and deleted (notes §1). Without it (or with active) active and inactive users answer
+   * and a deleted one is 404 (the provider reads inactive users so; the 404 is implied, UNCONFIRMED).
+   * With state=deleted only a deleted user answers, any other is 404 [strict reading, unconfirmed].
+   */
+  getUser(id: string, state: string | null): FakeUserRecord {
+    if (state !== null && state !== "active" && state !== "deleted")
+      throw badRequest(`The state ${state} is not one of active, deleted.`, "state");
     const u = this.users.get(id);
-    if (!u || (u.state === "deleted" && !includeDeleted)) throw notFound("user", id);
+    if (!u || (u.state === "deleted") !== (state === "deleted")) throw notFound("user", id);
     return u;
-  }
-
-  private checkVersion(given: unknown, current: number, entity: string): void {
-    if (given === undefined || given === null) throw badRequest(`The field version is required to update the ${entity}.`, "version");
-    if (typeof given !== "number" || !Number.isInteger(given)) throw badRequest("The field version must be an integer.", "version");
-    if (given !== current) {
-      const style = this.opts.versionConflict;
-      throw new FakeGenesysError(style.status, style.message(given, current, entity), style.code, { fieldName: "version" });
-    }
   }
 
   /**
    * PATCH /api/v2/users/{id} [doc]: version required and current; a body with `state` changes only the
-   * state (which is also how a deleted user is restored); manager written as an id.
+   * state (which is also how a deleted user is restored); manager written as an id and cleared with ""
+   * as Genesys's provider sends it (notes §2); null is refused [strict: no Genesys source sends null].
    */
   updateUser(id: string, body: unknown): FakeUserRecord {
-    if (!isObject(body)) throw badRequest("The request body must be a JSON object.");
+    const b = bodyObject(body);
     const u = this.users.get(id);
     if (!u) throw notFound("user", id);
-    if (u.state === "deleted" && body.state === undefined) throw notFound("user", id);
-    this.checkVersion(body.version, u.version, "user");
-    if (body.state !== undefined) {
-      if (body.state !== "active" && body.state !== "inactive") throw badRequest("The field state must be active or inactive.", "state");
-      u.state = body.state;
+    if (u.state === "deleted" && b.state === undefined) throw notFound("user", id);
+    checkVersion(this.opts.versionConflict, b.version, u.version, "user");
+    if (b.state !== undefined) {
+      if (b.state !== "active" && b.state !== "inactive") throw badRequest("The field state must be active or inactive.", "state");
+      u.state = b.state;
       this.touch(u);
       return u;
     }
     const next: FakeUserRecord = clone(u);
-    if (body.name !== undefined) next.name = requiredString(body, "name");
-    if (body.email !== undefined) {
-      next.email = checkEmail(requiredString(body, "email"));
+    if (b.name !== undefined) next.name = requiredString(b, "name");
+    if (b.email !== undefined) {
+      next.email = checkEmail(requiredString(b, "email"));
       next.username = next.email;
       this.emailTaken(next.email, u.id);
     }
     for (const f of ["title", "department"] as const) {
-      if (body[f] === undefined) continue;
-      const v = optionalString(body, f);
+      if (b[f] === undefined) continue;
+      const v = optionalString(b, f);
       if (v === undefined) delete next[f];
       else next[f] = v;
     }
-    if (body.manager !== undefined) {
-      const m = body.manager;
-      if (m === null || m === "") delete next.managerId;
+    if (b.manager !== undefined) {
+      const m = b.manager;
+      if (typeof m !== "string") throw badRequest('The field manager must be a user id, or "" to remove the manager.', "manager");
+      if (m === "") delete next.managerId;
       else {
-        if (typeof m !== "string") throw badRequest("The field manager must be a user id.", "manager");
         const mu = this.users.get(m);
         if (!mu || mu.state === "deleted") throw badRequest(`The manager ${m} is not a user of this organisation.`, "manager");
         if (m === u.id) throw badRequest("A user cannot be their own manager.", "manager");
         next.managerId = m;
       }
     }
-    if (body.addresses !== undefined) next.addresses = body.addresses === null ? [] : checkAddresses(body.addresses);
-    if (body.employerInfo !== undefined) {
-      const e = checkEmployerInfo(body.employerInfo);
+    if (b.addresses !== undefined) next.addresses = b.addresses === null ? [] : checkAddresses(b.addresses);
+    if (b.employerInfo !== undefined) {
+      const e = checkEmployerInfo(b.employerInfo);
       if (e) next.employerInfo = e;
       else delete next.employerInfo;
     }
@@ -367,9 +286,7 @@ export class FakeGenesysOrg {
     const u = this.users.get(id);
     if (!u || u.state === "deleted") throw notFound("user", id);
     u.state = "deleted";
-    for (const g of this.groups.values()) {
-      if (g.memberIds.includes(id)) g.memberIds = g.memberIds.filter((m) => m !== id);
-    }
+    this.groups.forgetUser(id);
     this.touch(u);
   }
 
@@ -382,145 +299,12 @@ export class FakeGenesysOrg {
   }
 
   /**
-   * POST /api/v2/users/search: every criterion must hold; a criterion holds when one of its fields
-   * matches. EXACT, CONTAINS and STARTS_WITH (case-insensitive). Without a state criterion deleted
-   * users are left out [guess]. Answers what the lagging index has seen.
+   * POST /api/v2/users/search (search.ts): without a state criterion deleted users are left out
+   * [guess]. Answers what the lagging index has seen.
    */
   searchUsers(body: unknown): FakeUserRecord[] {
-    if (!isObject(body) || !Array.isArray(body.query) || body.query.length === 0)
-      throw badRequest("The search request needs a non-empty query array.", "query");
-    const criteria = body.query.map((c, i) => {
-      if (!isObject(c)) throw badRequest(`query[${i}] must be an object.`, `query[${i}]`);
-      const type = c.type;
-      if (type !== "EXACT" && type !== "CONTAINS" && type !== "STARTS_WITH")
-        throw badRequest(
-          `query[${i}].type ${String(type)} is not supported by the fake (EXACT, CONTAINS, STARTS_WITH).`,
-          `query[${i}].type`,
-        );
-      const fields = Array.isArray(c.fields) ? c.fields : typeof c.field === "string" ? [c.field] : undefined;
-      if (!fields || fields.length === 0 || fields.some((f) => typeof f !== "string" || !(f in SEARCH_FIELDS))) {
-        throw badRequest(`query[${i}].fields must name fields among ${Object.keys(SEARCH_FIELDS).join(", ")}.`, `query[${i}].fields`);
-      }
-      const values = Array.isArray(c.values) ? c.values : c.value !== undefined ? [c.value] : undefined;
-      if (!values || values.length === 0 || values.some((v) => typeof v !== "string"))
-        throw badRequest(`query[${i}] needs a value or values.`, `query[${i}].value`);
-      return { type, fields: fields as string[], values: (values as string[]).map(lower) };
-    });
+    const criteria = parseQuery(body, SEARCH_FIELDS);
     const hasState = criteria.some((c) => c.fields.includes("state"));
-    const now = this.opts.now();
-    const seen: FakeUserRecord[] = [];
-    for (const list of this.index.values()) {
-      let latest: FakeUserRecord | undefined;
-      for (const e of list) if (e.visibleAt <= now) latest = e.user;
-      if (latest) seen.push(latest);
-    }
-    return seen.filter((u) => {
-      if (!hasState && u.state === "deleted") return false;
-      return criteria.every((c) =>
-        c.fields.some((f) => {
-          const raw = SEARCH_FIELDS[f]!(u);
-          if (raw === undefined) return false;
-          const v = lower(raw);
-          return c.values.some((want) => (c.type === "EXACT" ? v === want : c.type === "CONTAINS" ? v.includes(want) : v.startsWith(want)));
-        }),
-      );
-    });
-  }
-
-  // ---- groups ----
-
-  groupView(g: FakeGroupRecord): Record<string, unknown> {
-    const view: Record<string, unknown> = {
-      id: g.id,
-      name: g.name,
-      dateModified: g.dateModified,
-      memberCount: g.memberIds.length,
-      state: g.state,
-      version: g.version,
-      type: g.type,
-      rulesVisible: g.rulesVisible,
-      visibility: g.visibility,
-      selfUri: `/api/v2/groups/${g.id}`,
-    };
-    if (g.description !== undefined) view.description = g.description;
-    return view;
-  }
-
-  group(id: string): FakeGroupRecord {
-    const g = this.groups.get(id);
-    if (!g) throw notFound("group", id);
-    return g;
-  }
-
-  /** POST /api/v2/groups: name, type, rulesVisible and visibility required [doc]; names unique [guess: 409]. */
-  createGroup(body: unknown): FakeGroupRecord {
-    if (!isObject(body)) throw badRequest("The request body must be a JSON object.");
-    const name = requiredString(body, "name");
-    if (body.type !== "official" && body.type !== "social") throw badRequest("The field type is required: official or social.", "type");
-    if (typeof body.rulesVisible !== "boolean") throw badRequest("The field rulesVisible is required: true or false.", "rulesVisible");
-    if (body.visibility !== "public" && body.visibility !== "owners" && body.visibility !== "members")
-      throw badRequest("The field visibility is required: public, owners or members.", "visibility");
-    const same = [...this.groups.values()].find((g) => lower(g.name) === lower(name));
-    if (same) throw conflict(`A group named ${name} already exists.`, same.id);
-    const g: FakeGroupRecord = {
-      id: randomUUID(),
-      name,
-      type: body.type,
-      visibility: body.visibility,
-      rulesVisible: body.rulesVisible,
-      state: "active",
-      version: 1,
-      memberIds: [],
-      dateModified: new Date(this.opts.now()).toISOString(),
-    };
-    const description = optionalString(body, "description");
-    if (description !== undefined) g.description = description;
-    this.groups.set(g.id, g);
-    return g;
-  }
-
-  deleteGroup(id: string): void {
-    this.group(id);
-    this.groups.delete(id);
-  }
-
-  private touchGroup(g: FakeGroupRecord): void {
-    g.version += 1;
-    g.dateModified = new Date(this.opts.now()).toISOString();
-  }
-
-  private memberIdList(ids: unknown, field: string, max: number): string[] {
-    if (!Array.isArray(ids) || ids.length === 0 || ids.some((x) => typeof x !== "string" || x === ""))
-      throw badRequest(`The field ${field} must be a non-empty list of user ids.`, field);
-    if (ids.length > max) throw badRequest(`At most ${max} ${field} can be given in one request; got ${ids.length}.`, field);
-    return ids as string[];
-  }
-
-  /** POST /api/v2/groups/{id}/members {memberIds (≤ 50), version} [doc]. */
-  addMembers(id: string, body: unknown, max: number): void {
-    const g = this.group(id);
-    if (!isObject(body)) throw badRequest("The request body must be a JSON object.");
-    const ids = this.memberIdList(body.memberIds, "memberIds", max);
-    this.checkVersion(body.version, g.version, "group");
-    for (const uid of ids) {
-      const u = this.users.get(uid);
-      if (!u || u.state === "deleted") throw badRequest(`The user ${uid} does not exist.`, "memberIds");
-    }
-    g.memberIds = [...new Set([...g.memberIds, ...ids])];
-    this.touchGroup(g);
-  }
-
-  /** DELETE /api/v2/groups/{id}/members?ids=a,b (≤ 50) [doc]. */
-  removeMembers(id: string, idsParam: string | null, max: number): void {
-    const g = this.group(id);
-    const ids = this.memberIdList(idsParam ? idsParam.split(",").map((s) => s.trim()) : [], "ids", max);
-    g.memberIds = g.memberIds.filter((m) => !ids.includes(m));
-    this.touchGroup(g);
-  }
-
-  members(id: string): FakeUserRecord[] {
-    return this.group(id)
-      .memberIds.map((m) => this.users.get(m))
-      .filter((u): u is FakeUserRecord => u !== undefined && u.state !== "deleted");
+    return this.index.visible().filter((u) => (hasState || u.state !== "deleted") && matches(u, criteria, SEARCH_FIELDS));
   }
 }

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { openTestStore, type TestStore } from "../../helpers/store.js";
+import { buildTestApp, type TestApp } from "../../helpers/app.js";
+import { GROUP_SCHEMA, PATCH_OP, scimAgent, USER_SCHEMA } from "../../helpers/scim.js";
+import { allSynced, dropPrefix, startTestSync, waitUntil } from "../../helpers/sync.js";
+import { startFakeGenesys, type FakeGenesys } from "../../fakes/genesys/index.js";
+import { GenesysTarget } from "../../../src/sync/targets/genesys-target.js";
+import type { SyncRuntime } from "../../../src/sync/runtime.js";
+
+/**
+ * Groups as Genesys really keeps them: owners and rule-based members beside the individuals, member
+ * changes applied after a 202, groups found through the lagging search, deleted groups that still
+ * answer with state "deleted".
+ */
+describe("group sync against Genesys's real group semantics (fake)", () => {
+  let ts: TestStore;
+  let t: TestApp;
+  let fake: FakeGenesys;
+  let sync: SyncRuntime & { prefix: string };
+  let scim: Awaited<ReturnType<typeof scimAgent>>;
+
+  beforeAll(async () => {
+    ts = await openTestStore();
+    fake = await startFakeGenesys({ searchLagMs: 1_000 });
+    sync = await startTestSync(ts.store, new GenesysTarget(fake.targetOptions()), { concurrency: 4 });
+    t = buildTestApp(ts.store);
+    scim = await scimAgent(t.app, ts.store);
+  });
+  afterAll(async () => {
+    await sync.stop();
+    await dropPrefix(sync.prefix);
+    await fake.close();
+    await ts.close();
+  });
+
+  const userId = (email: string) => [...fake.state.users.values()].find((u) => u.email === email)?.id;
+  const groupNamed = (name: string) => [...fake.state.groups.records.values()].find((g) => g.name === name && g.state !== "deleted");
+  const pushUser = async (userName: string) =>
+    (await scim.post("/Users", { schemas: [USER_SCHEMA], userName, displayName: userName.split("@")[0] })).body.id as string;
+  const settled = async () => {
+    await waitUntil(() => allSynced(ts.store), "the sync to converge");
+    await fake.memberChangesApplied();
+  };
+
+  it("reads members from /individuals and leaves owners and rule-based members alone", async () => {
+    // Before: /members listed owners and rule-based members too, and the bridge tried to remove them.
+    const [a, b] = [await pushUser("ind-a@example.com"), await pushUser("ind-b@example.com")];
+    const group = await scim.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Support", members: [{ value: a }, { value: b }] });
+    expect(group.status).toBe(201);
+    await settled();
+    const g = groupNamed("Support")!;
+    expect([...g.individualIds].sort()).toEqual([userId("ind-a@example.com"), userId("ind-b@example.com")].sort());
+
+    const owner = await pushUser("owner@example.com");
+    const ruled = await pushUser("ruled@example.com");
+    await settled();
+    fake.addOwner(g.id, userId("owner@example.com")!);
+    fake.addDynamicMember(g.id, userId("ruled@example.com")!);
+    expect([owner, ruled]).toHaveLength(2);
+    // a change that makes the bridge reconcile the membership again
+    expect(
+      (
+        await scim.patch(`/Groups/${group.body.id}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: "remove", path: `members[value eq "${b}"]` }],
+        })
+      ).status,
+    ).toBe(204);
+    await settled();
+    expect([...groupNamed("Support")!.individualIds]).toEqual([userId("ind-a@example.com")]);
+    expect(fake.memberRemovalAttempts).toEqual([]);
+    expect(fake.countCalls("GET", /\/api\/v2\/groups\/[^/]+\/individuals$/)).toBeGreaterThan(0);
+    expect(fake.countCalls("GET", /\/api\/v2\/groups\/[^/]+\/members/)).toBe(0);
+  });
+
+  it("finds a group by name through the group search, and makes again a group deleted in Genesys", async () => {
+    // Before: every page of /api/v2/groups was listed; a deleted group (answering state "deleted") was written to.
+    const a = await pushUser("phoenix-member@example.com");
+    const group = await scim.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Phoenix Team", members: [{ value: a }] });
+    await settled();
+    expect(fake.countCalls("POST", "/api/v2/groups/search")).toBeGreaterThan(0);
+    expect(fake.countCalls("GET", /^\/api\/v2\/groups\?/)).toBe(0);
+    const first = groupNamed("Phoenix Team")!;
+    fake.state.groups.delete(first.id); // someone deletes it in Genesys
+    const b = await pushUser("phoenix-second@example.com");
+    expect(
+      (
+        await scim.patch(`/Groups/${group.body.id}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: "add", path: "members", value: [{ value: b }] }],
+        })
+      ).status,
+    ).toBe(204);
+    await settled();
+    const again = groupNamed("Phoenix Team")!;
+    expect(again.id).not.toBe(first.id);
+    expect([...again.individualIds].sort()).toEqual([userId("phoenix-member@example.com"), userId("phoenix-second@example.com")].sort());
+  });
+});
