@@ -11,6 +11,31 @@ export interface GroupResult {
   requeue: boolean;
 }
 
+/** What the sync state keeps of a group: whether the bridge created it (else it adopted one by name). */
+interface GroupApplied {
+  created?: boolean;
+}
+
+/**
+ * A SCIM group deleted: a Genesys group the bridge created is deleted; one it adopted by name may
+ * hold more than the bridge put there, or predate it, so only the members the bridge manages (users
+ * it synced) are removed from it.
+ */
+async function retireGroup(deps: ReconcileDeps, ctx: CallContext, targetId: string, created: boolean): Promise<void> {
+  const group = await deps.target.getGroup(ctx, targetId);
+  if (!group || group.state === "deleted") return;
+  if (created) return deps.target.deleteGroup(ctx, targetId);
+  const managed = new Set(
+    (
+      await deps.db.query<{ target_id: string }>(
+        "select target_id from sync_state where resource_type = 'User' and target_id is not null and not deleted",
+      )
+    ).map((r) => r.target_id),
+  );
+  const remove = (await deps.target.listGroupMembers(ctx, targetId)).filter((m) => managed.has(m));
+  if (remove.length) await deps.target.removeGroupMembers(ctx, targetId, remove);
+}
+
 /**
  * Brings a Genesys group's membership to the SCIM group's (docs/genesys-platform-api.md: groups matched by name,
  * created when missing). Members not yet in the target are applied by a later run.
@@ -21,9 +46,9 @@ export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<G
     await deps.db.query<{ version: number; display_name: string }>("select version, display_name from scim_groups where id = $1", [id])
   )[0];
   const state = await getSyncState(deps.db, "Group", id);
+  let created = (state?.applied as GroupApplied | null)?.created ?? false;
   if (!row) {
-    // A Genesys group may hold more than what SCIM put there, and may predate the bridge: it is left
-    // in place; only the record of the link goes.
+    if (state?.target_id && !state.deleted) await retireGroup(deps, ctx, state.target_id, created);
     await markSynced(deps.db, "Group", id, state?.synced_version ?? 0, null, new Date(deps.clock()), {
       deleted: true,
       stillPending: false,
@@ -34,9 +59,13 @@ export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<G
   // A group deleted in Genesys still answers, with state "deleted": it is made again
   if (group?.state === "deleted") group = null;
   if (!group) {
-    group = (await deps.target.findGroupByName(ctx, row.display_name)) ?? (await deps.target.createGroup(ctx, row.display_name));
-    await recordTarget(deps.db, "Group", id, group.id, null);
+    const found = await deps.target.findGroupByName(ctx, row.display_name);
+    created = !found;
+    group = found ?? (await deps.target.createGroup(ctx, row.display_name));
+    await recordTarget(deps.db, "Group", id, group.id, { created } satisfies GroupApplied);
   }
+  // renamed in SCIM: renamed in Genesys (Genesys's own SCIM only matches groups by name)
+  if (group.name !== row.display_name) group = await deps.target.renameGroup(ctx, group.id, row.display_name);
   const members = await deps.db.query<{ member_id: string; target_id: string | null }>(
     `select m.member_id, s.target_id from scim_group_members m
        left join sync_state s on s.resource_type = 'User' and s.resource_id = m.member_id and not s.deleted
@@ -54,6 +83,7 @@ export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<G
   const requeue = now !== row.version;
   await markSynced(deps.db, "Group", id, waiting ? (state?.synced_version ?? 0) : row.version, group.id, new Date(deps.clock()), {
     stillPending: requeue || waiting > 0,
+    applied: { created } satisfies GroupApplied,
   });
   if (waiting)
     throw new TargetError(

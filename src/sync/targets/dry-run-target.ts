@@ -135,6 +135,21 @@ export class DryRunTarget implements DirectoryTarget {
     return group;
   }
 
+  async renameGroup(ctx: CallContext, groupId: string, name: string): Promise<GenesysGroup> {
+    const g = await this.load<GenesysGroup & { members: string[] }>("group", groupId);
+    if (!g) throw new TargetError("not_found", `PUT /api/v2/groups/${groupId}: 404 no such group`, 404);
+    await this.plan(ctx, "PUT", `/api/v2/groups/${groupId}`, {
+      name,
+      type: "official",
+      visibility: "public",
+      rulesVisible: true,
+      version: g.version,
+    });
+    const renamed = { ...g, name, version: g.version + 1 };
+    await this.save("group", groupId, renamed);
+    return renamed;
+  }
+
   async getGroup(_ctx: CallContext, id: string): Promise<GenesysGroup | null> {
     return this.load<GenesysGroup>("group", id);
   }

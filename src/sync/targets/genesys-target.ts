@@ -230,6 +230,31 @@ export class GenesysTarget implements DirectoryTarget {
     ).body;
   }
 
+  /**
+   * PUT replaces the whole group: its type, visibility and rulesVisible are sent back as read, with the
+   * version of that read; a stale version is read again and retried (as the provider renames groups).
+   */
+  async renameGroup(ctx: CallContext, groupId: string, name: string): Promise<GenesysGroup> {
+    for (let attempt = 1; ; attempt++) {
+      const g = await this.getGroup(ctx, groupId);
+      if (!g) throw new TargetError("not_found", `GET /api/v2/groups/${groupId}: 404 the group is gone`, 404);
+      const body = {
+        name,
+        type: g.type ?? "official",
+        visibility: g.visibility ?? "public",
+        rulesVisible: g.rulesVisible ?? true,
+        ...(g.description !== undefined ? { description: g.description } : {}),
+        version: g.version,
+      };
+      try {
+        // a 409 is a stale version only when it says so: another group may hold the name
+        return (await this.request<GenesysGroup>("PUT", `/api/v2/groups/${encodeURIComponent(groupId)}`, body)).body;
+      } catch (err) {
+        if (!(err instanceof TargetError && err.kind === "version_conflict") || attempt >= 5) throw err;
+      }
+    }
+  }
+
   async getGroup(_ctx: CallContext, id: string): Promise<GenesysGroup | null> {
     return this.orNull(this.request<GenesysGroup>("GET", `/api/v2/groups/${encodeURIComponent(id)}`).then((r) => r.body));
   }

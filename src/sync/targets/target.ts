@@ -57,6 +57,10 @@ export interface GenesysGroup {
   id: string;
   name: string;
   version: number;
+  type?: "official" | "social";
+  visibility?: "public" | "owners" | "members";
+  rulesVisible?: boolean;
+  description?: string;
   /** A deleted group still answers GET, with state "deleted". */
   state?: "active" | "inactive" | "deleted";
   memberCount?: number;
@@ -81,6 +85,8 @@ export interface DirectoryTarget {
   listDivisions(ctx: CallContext): Promise<GenesysDivision[]>;
   findGroupByName(ctx: CallContext, name: string): Promise<GenesysGroup | null>;
   createGroup(ctx: CallContext, name: string): Promise<GenesysGroup>;
+  /** A new name for a group (a PUT of the whole group with its current version). */
+  renameGroup(ctx: CallContext, groupId: string, name: string): Promise<GenesysGroup>;
   listGroupMembers(ctx: CallContext, groupId: string): Promise<string[]>;
   addGroupMembers(ctx: CallContext, groupId: string, version: number, userIds: string[]): Promise<void>;
   removeGroupMembers(ctx: CallContext, groupId: string, userIds: string[]): Promise<void>;

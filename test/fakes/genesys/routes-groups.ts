@@ -26,6 +26,7 @@ export function groupRoutes({ org, paging, memberCallStatus, maxMembersPerCall }
       ),
     })),
     route("GET", `/api/v2/groups/${ID}`, ({ params }) => ({ status: 200, body: groups.view(groups.get(params[0]!)) })),
+    route("PUT", `/api/v2/groups/${ID}`, ({ params, body }) => ({ status: 200, body: groups.view(groups.update(params[0]!, body)) })),
     // 204 [guess]: the provider's comment says "Directory always returns a 200 on the delete" (notes §4)
     route("DELETE", `/api/v2/groups/${ID}`, ({ params }) => {
       groups.delete(params[0]!);

@@ -140,6 +140,29 @@ export class FakeGroups {
     return g;
   }
 
+  /**
+   * PUT /api/v2/groups/{id}: the whole group (name, type, visibility, rulesVisible required) with the
+   * current `version` [doc: the provider re-reads the version and retries on a mismatch]; a stale
+   * version answers the version conflict; names unique among live groups.
+   */
+  update(id: string, body: unknown): FakeGroupRecord {
+    const g = this.live(id);
+    const b = bodyObject(body);
+    checkVersion(this.opts.versionConflict, b.version, g.version, "group");
+    const name = requiredString(b, "name");
+    if (b.type !== "official" && b.type !== "social") throw badRequest("The field type is required: official or social.", "type");
+    if (typeof b.rulesVisible !== "boolean") throw badRequest("The field rulesVisible is required: true or false.", "rulesVisible");
+    if (b.visibility !== "public" && b.visibility !== "owners" && b.visibility !== "members")
+      throw badRequest("The field visibility is required: public, owners or members.", "visibility");
+    const same = this.list().find((o) => o.id !== id && lower(o.name) === lower(name));
+    if (same) throw conflict(`A group named ${name} already exists.`, same.id);
+    Object.assign(g, { name, type: b.type, visibility: b.visibility, rulesVisible: b.rulesVisible });
+    const description = optionalString(b, "description");
+    if (description !== undefined) g.description = description;
+    this.touch(g);
+    return g;
+  }
+
   /** DELETE /api/v2/groups/{id}: the group stays, state "deleted", without members; queued member changes are dropped. */
   delete(id: string): void {
     const g = this.live(id);

@@ -96,4 +96,55 @@ describe("group sync against Genesys's real group semantics (fake)", () => {
     expect(again.id).not.toBe(first.id);
     expect([...again.individualIds].sort()).toEqual([userId("phoenix-member@example.com"), userId("phoenix-second@example.com")].sort());
   });
+
+  it("renames the Genesys group when the SCIM group is renamed (same group, new name)", async () => {
+    // Before: a renamed group kept its old name in Genesys.
+    const a = await pushUser("rename-member@example.com");
+    const group = await scim.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Ops", members: [{ value: a }] });
+    await settled();
+    const before = groupNamed("Ops")!;
+    const renamed = await scim.patch(`/Groups/${group.body.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: "replace", path: "displayName", value: "Operations" }],
+    });
+    expect(renamed.status).toBe(204);
+    await settled();
+    expect(groupNamed("Ops")).toBeUndefined();
+    expect(groupNamed("Operations")!.id).toBe(before.id);
+    expect(fake.countCalls("PUT", `/api/v2/groups/${before.id}`, (c) => c.status === 200)).toBe(1);
+  });
+
+  it("deletes a group it created; from a group it adopted by name removes only the members it manages", async () => {
+    // Before: a SCIM group delete was never sent; the Genesys group kept its members for ever.
+    const a = await pushUser("made-member@example.com");
+    const made = await scim.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Made Here", members: [{ value: a }] });
+    await settled();
+    const madeId = groupNamed("Made Here")!.id;
+
+    // a group that predates the bridge, with an owner; adopted by name, its individuals follow SCIM
+    const legacy = fake.state.groups.create({ name: "Legacy", type: "official", visibility: "public", rulesVisible: true });
+    const outsider = fake.state.createUser({ name: "Outsider", email: "outsider@example.com", state: "active" });
+    fake.addOwner(legacy.id, outsider.id);
+    const b = await pushUser("adopted-member@example.com");
+    await settled();
+    await waitUntil(
+      async () => fake.state.groups.search({ query: [{ type: "EXACT", fields: ["name"], value: "Legacy" }] }).length > 0,
+      "the search to see Legacy",
+    );
+    const adopted = await scim.post("/Groups", { schemas: [GROUP_SCHEMA], displayName: "Legacy", members: [{ value: b }] });
+    await settled();
+    expect([...fake.state.groups.get(legacy.id).individualIds]).toEqual([userId("adopted-member@example.com")]);
+    // someone adds a member in Genesys by hand, not through SCIM
+    fake.state.groups.addMembers(legacy.id, { memberIds: [outsider.id], version: fake.state.groups.get(legacy.id).version }, 50);
+    await fake.memberChangesApplied();
+
+    expect((await scim.delete(`/Groups/${made.body.id}`)).status).toBe(204);
+    expect((await scim.delete(`/Groups/${adopted.body.id}`)).status).toBe(204);
+    await settled();
+    expect(fake.state.groups.get(madeId).state).toBe("deleted");
+    const kept = fake.state.groups.get(legacy.id);
+    expect(kept.state).toBe("active");
+    expect([...kept.individualIds]).toEqual([outsider.id]);
+    expect([...kept.ownerIds]).toEqual([outsider.id]);
+  });
 });
