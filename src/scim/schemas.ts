@@ -94,6 +94,15 @@ export function configureScimSchemas(): void {
       ]),
     ]);
   }
+  // Genesys's SCIM takes the hire date in the enterprise extension (docs/genesys-platform-api.md,
+  // "Mapping from SCIM"); RFC 7643 §4.3 does not define it, so SCIMMY would drop it and refuse a PATCH
+  const enterprise = SCIMMY.Schemas.EnterpriseUser.definition;
+  if (!enterprise.attributes.some((a) => a.name === "dateHire"))
+    enterprise.extend([
+      new Attribute("string", "dateHire", {
+        description: "The date the user was hired: YYYY-MM-DD, or an xsd:dateTime whose date part is kept (Genesys's employerInfo.dateHire).",
+      }),
+    ]);
   SCIMMY.Resources.declare(
     SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false).extend(
       genesysUserExtension as unknown as typeof SCIMMY.Types.Schema,
