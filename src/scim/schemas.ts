@@ -100,7 +100,8 @@ export function configureScimSchemas(): void {
   if (!enterprise.attributes.some((a) => a.name === "dateHire"))
     enterprise.extend([
       new Attribute("string", "dateHire", {
-        description: "The date the user was hired: YYYY-MM-DD, or an xsd:dateTime whose date part is kept (Genesys's employerInfo.dateHire).",
+        description:
+          "The date the user was hired: YYYY-MM-DD, or an xsd:dateTime whose date part is kept (Genesys's employerInfo.dateHire).",
       }),
     ]);
   SCIMMY.Resources.declare(
