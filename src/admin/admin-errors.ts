@@ -2,9 +2,8 @@ import type { ErrorRequestHandler, Response } from "express";
 import type { FieldError } from "../errors/domain-error.js";
 import { DomainError } from "../errors/domain-error.js";
 import { describeReadFailure } from "../http/body-errors.js";
+import { DOMAIN_ERROR_STATUS } from "../http/domain-error-status.js";
 
-/** The status each kind of domain error answers with on the admin API. */
-const STATUS: Record<DomainError["kind"], number> = { validation: 400, not_found: 404, conflict: 409, forbidden: 403, unavailable: 503 };
 const CODE: Record<Exclude<DomainError["kind"], "unavailable">, string> = {
   validation: "invalid_request",
   not_found: "not_found",
@@ -34,8 +33,8 @@ export function adminErrorHandler(bodyLimit: number): ErrorRequestHandler {
         if (err.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(err.retryAfterSeconds));
         return sendAdminError(res, 503, err.reason ?? "unavailable", err.message);
       }
-      req.log.info({ category: "admin", error: CODE[err.kind], status: STATUS[err.kind] }, err.message);
-      return sendAdminError(res, STATUS[err.kind], CODE[err.kind], err.message, err.fields);
+      req.log.info({ category: "admin", error: CODE[err.kind], status: DOMAIN_ERROR_STATUS[err.kind] }, err.message);
+      return sendAdminError(res, DOMAIN_ERROR_STATUS[err.kind], CODE[err.kind], err.message, err.fields);
     }
     req.log.error({ err }, "unhandled error");
     sendAdminError(res, 500, "internal_error", "internal error; see the server log with the X-Request-Id");

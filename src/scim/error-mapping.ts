@@ -1,9 +1,8 @@
 import SCIMMY from "scimmy";
 import { ScimError, publicDetail, scimTypeFits, type ScimType } from "./scim-error.js";
 import { describeReadFailure } from "../http/body-errors.js";
-import { domainErrorIn, type DomainErrorKind } from "../errors/domain-error.js";
-
-const STATUS: Record<DomainErrorKind, number> = { validation: 400, not_found: 404, conflict: 409, forbidden: 403, unavailable: 503 };
+import { domainErrorIn } from "../errors/domain-error.js";
+import { DOMAIN_ERROR_STATUS } from "../http/domain-error-status.js";
 
 /** Any failure as a SCIM error: ours as they are, library and engine errors as our own words. */
 export function toScimError(err: unknown, bodyLimit = 0): ScimError {
@@ -14,7 +13,7 @@ export function toScimError(err: unknown, bodyLimit = 0): ScimError {
   const domain = domainErrorIn(err);
   if (domain)
     return new ScimError(
-      STATUS[domain.kind],
+      DOMAIN_ERROR_STATUS[domain.kind],
       domain.kind === "validation" ? "invalidValue" : domain.kind === "conflict" ? "uniqueness" : null,
       domain.message,
       domain.retryAfterSeconds,

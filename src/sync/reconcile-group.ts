@@ -25,14 +25,13 @@ async function retireGroup(deps: ReconcileDeps, ctx: CallContext, targetId: stri
   const group = await deps.target.getGroup(ctx, targetId);
   if (!group || group.state === "deleted") return;
   if (created) return deps.target.deleteGroup(ctx, targetId);
-  const managed = new Set(
-    (
-      await deps.db.query<{ target_id: string }>(
-        "select target_id from sync_state where resource_type = 'User' and target_id is not null and not deleted",
-      )
-    ).map((r) => r.target_id),
-  );
-  const remove = (await deps.target.listGroupMembers(ctx, targetId)).filter((m) => managed.has(m));
+  const members = await deps.target.listGroupMembers(ctx, targetId);
+  const remove = (
+    await deps.db.query<{ target_id: string }>(
+      "select target_id from sync_state where resource_type = 'User' and not deleted and target_id = any($1::text[])",
+      [members],
+    )
+  ).map((r) => r.target_id);
   if (remove.length) await deps.target.removeGroupMembers(ctx, targetId, remove);
 }
 

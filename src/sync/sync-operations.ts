@@ -11,7 +11,7 @@ import { DomainError } from "../errors/domain-error.js";
 import { bodyObject } from "../errors/parse-body.js";
 import { recordAudit } from "../audit/audit-log.js";
 import { enqueueSync, type SyncQueues } from "./queues.js";
-import { markPendingMany, type SyncResourceType } from "./sync-state.js";
+import { RESOURCE_TABLES, markPendingMany, type SyncResourceType } from "./sync-state.js";
 import { SYNC_STATES } from "./sync-status.js";
 
 /** Bounds one step of Redis work in time (the admin API's and the CLI's Redis deadline). */
@@ -68,7 +68,6 @@ interface Ref {
   id: string;
 }
 
-const TABLES: Readonly<Record<SyncResourceType, string>> = { User: "scim_users", Group: "scim_groups" };
 const typesOf = (type: SyncResourceType | undefined): readonly SyncResourceType[] => (type ? [type] : RESOURCE_TYPES);
 const BATCH = 200;
 
@@ -89,7 +88,7 @@ async function enqueueAll(ctx: SyncOperationContext, refs: readonly Ref[]): Prom
 
 async function known(db: Queryable, type: SyncResourceType, id: string): Promise<boolean> {
   const [r] = await db.query<{ known: boolean }>(
-    `select exists(select 1 from ${TABLES[type]} where id = $2) or exists(select 1 from sync_state where resource_type = $1 and resource_id = $2) as known`,
+    `select exists(select 1 from ${RESOURCE_TABLES[type]} where id = $2) or exists(select 1 from sync_state where resource_type = $1 and resource_id = $2) as known`,
     [type, id],
   );
   return !!r?.known;
@@ -140,7 +139,7 @@ export async function resyncAll(ctx: SyncOperationContext, type?: SyncResourceTy
     for (const t of typesOf(type)) {
       const live = await tx.query<{ id: string }>(
         `insert into sync_state(resource_type, resource_id, state, pending_since)
-         select $1, id, 'pending', $2 from ${TABLES[t]}
+         select $1, id, 'pending', $2 from ${RESOURCE_TABLES[t]}
          on conflict (resource_type, resource_id) do update set state = 'pending', applied = null,
            pending_since = coalesce(sync_state.pending_since, excluded.pending_since)
          returning resource_id as id`,
@@ -149,7 +148,7 @@ export async function resyncAll(ctx: SyncOperationContext, type?: SyncResourceTy
       const deletions = await tx.query<{ id: string }>(
         `update sync_state s set state = 'pending', applied = null, pending_since = coalesce(s.pending_since, $2)
           where s.resource_type = $1 and not s.deleted and s.target_id is not null
-            and not exists (select 1 from ${TABLES[t]} r where r.id = s.resource_id)
+            and not exists (select 1 from ${RESOURCE_TABLES[t]} r where r.id = s.resource_id)
          returning s.resource_id as id`,
         [t, ctx.now],
       );

@@ -2,6 +2,9 @@ import type { Queryable } from "../store/store.js";
 
 export type SyncResourceType = "User" | "Group";
 
+/** The table holding each type's SCIM resources. */
+export const RESOURCE_TABLES: Readonly<Record<SyncResourceType, string>> = { User: "scim_users", Group: "scim_groups" };
+
 export interface SyncStateRow {
   resource_type: SyncResourceType;
   resource_id: string;

@@ -1,13 +1,11 @@
 import type { Queryable } from "../store/store.js";
-import type { SyncResourceType } from "./sync-state.js";
+import { RESOURCE_TABLES, type SyncResourceType } from "./sync-state.js";
 import { outboxDepth } from "./outbox.js";
 
 export type SyncStateName = "synced" | "pending" | "failed";
 export const SYNC_STATES: readonly SyncStateName[] = ["synced", "pending", "failed"];
 
 export type Counts = Record<SyncStateName, number>;
-
-const TABLES: Readonly<Record<SyncResourceType, string>> = { User: "scim_users", Group: "scim_groups" };
 
 /**
  * Every resource of a type with the state the sweep (sweep.ts) sees in it, one row each: a resource
@@ -18,7 +16,7 @@ const TABLES: Readonly<Record<SyncResourceType, string>> = { User: "scim_users",
  * this, so they agree with each other and with the sweep.
  */
 function resourcesSql(type: SyncResourceType): string {
-  const table = TABLES[type];
+  const table = RESOURCE_TABLES[type];
   return `select r.id, r.version as desired_version, coalesce(s.synced_version, 0) as synced_version, s.target_id, s.last_error,
             s.last_synced_at, s.pending_since,
             case when s.state = 'failed' then 'failed'

@@ -1,6 +1,6 @@
 import type { RequestHandler } from "express";
 import type { AppDeps } from "../../http/deps.js";
-import { OAuthError } from "./oauth-error.js";
+import { OAuthError, noStore } from "./oauth-error.js";
 import { readForm, type AuthenticateClient } from "./client-auth.js";
 import { issuerOf } from "./issuer.js";
 import { verifyToken } from "../token-service.js";
@@ -13,8 +13,7 @@ export function introspectionEndpoint(deps: Pick<AppDeps, "store" | "clock" | "c
     const params = readForm(req);
     const caller = await authenticate(req, params);
     if (!params.token) throw new OAuthError(400, "invalid_request", "token is required");
-    res.setHeader("Cache-Control", "no-store");
-    res.setHeader("Pragma", "no-cache");
+    noStore(res);
     const info = await verifyToken(deps.store, deps.clock, params.token, undefined, { hipaaDefault: deps.config.HIPAA_COMPLIANCE });
     if (typeof info === "string") {
       res.json({ active: false });

@@ -36,10 +36,15 @@ export class OAuthError extends Error {
   }
 }
 
-/** Renders an OAuth error (RFC 6749 §5.2); 401 carries the challenge of the method the client used. */
-export function sendOAuthError(res: Response, err: OAuthError): void {
+/** RFC 6749 §5.1: token endpoint answers (and their errors) are never cached. */
+export function noStore(res: Response): void {
   res.setHeader("Cache-Control", "no-store");
   res.setHeader("Pragma", "no-cache");
+}
+
+/** Renders an OAuth error (RFC 6749 §5.2); 401 carries the challenge of the method the client used. */
+export function sendOAuthError(res: Response, err: OAuthError): void {
+  noStore(res);
   if (err.status === 401) res.setHeader("WWW-Authenticate", 'Basic realm="scim-bridge"');
   if (err.retryAfter !== undefined) res.setHeader("Retry-After", String(err.retryAfter));
   res.status(err.status).json(err);

@@ -1,6 +1,6 @@
 import type { RequestHandler } from "express";
 import type { AppDeps } from "../../http/deps.js";
-import { OAuthError } from "./oauth-error.js";
+import { OAuthError, noStore } from "./oauth-error.js";
 import { readForm, type AuthenticateClient } from "./client-auth.js";
 import { revokeToken } from "../token-service.js";
 import { loadClientAccess } from "../token-store.js";
@@ -20,8 +20,7 @@ export function revocationEndpoint(deps: Pick<AppDeps, "store">, authenticate: A
       mayDo(grants, "bridge:token:revoke") && ungrantable(grants, await heldGrantsOf(deps.store, ownerId)).length === 0;
     const revoked = await revokeToken(deps.store, params.token, { clientId: caller.id, mayRevokeOthers });
     log.info({ clientId: caller.id, revoked }, "revocation");
-    res.setHeader("Cache-Control", "no-store");
-    res.setHeader("Pragma", "no-cache");
+    noStore(res);
     res.status(200).end();
   };
 }

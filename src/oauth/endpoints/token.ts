@@ -1,6 +1,6 @@
 import type { RequestHandler } from "express";
 import type { AppDeps } from "../../http/deps.js";
-import { OAuthError, toOAuthError } from "./oauth-error.js";
+import { OAuthError, toOAuthError, noStore } from "./oauth-error.js";
 import { readForm, type AuthenticateClient } from "./client-auth.js";
 import { issueToken } from "../token-service.js";
 
@@ -27,8 +27,7 @@ export function tokenEndpoint(
       const token = await issueToken(deps.store, deps.clock, client);
       deps.metrics.tokensIssued.inc({ outcome: "issued" });
       log.info({ clientId: client.id, expiresIn: token.expires_in }, "token issued");
-      res.setHeader("Cache-Control", "no-store");
-      res.setHeader("Pragma", "no-cache");
+      noStore(res);
       res.json(token);
     } catch (err) {
       // counted and logged here; rendered by the router's error handler

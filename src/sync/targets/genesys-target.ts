@@ -159,14 +159,16 @@ export class GenesysTarget implements DirectoryTarget {
     }
   }
 
-  /** Versioned writes are retried on a stale version with the version read again, a few times (as the provider does). */
-  private async withFreshVersion(groupId: string, write: (version: number) => Promise<unknown>): Promise<void> {
+  /**
+   * A write guarded by the group's version: the group is read, written with that version, and on a
+   * stale version read again and retried, a few times (as Genesys's Terraform provider does).
+   */
+  private async withFreshGroup<T>(groupId: string, write: (group: GenesysGroup) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const group = await this.getGroup({ resourceType: "Group", resourceId: groupId }, groupId);
       if (!group) throw new TargetError("not_found", `GET /api/v2/groups/${groupId}: 404 the group is gone`, 404);
       try {
-        await write(group.version);
-        return;
+        return await write(group);
       } catch (err) {
         if (!(err instanceof TargetError && err.kind === "version_conflict") || attempt >= 5) throw err;
       }
@@ -234,10 +236,8 @@ export class GenesysTarget implements DirectoryTarget {
    * PUT replaces the whole group: its type, visibility and rulesVisible are sent back as read, with the
    * version of that read; a stale version is read again and retried (as the provider renames groups).
    */
-  async renameGroup(ctx: CallContext, groupId: string, name: string): Promise<GenesysGroup> {
-    for (let attempt = 1; ; attempt++) {
-      const g = await this.getGroup(ctx, groupId);
-      if (!g) throw new TargetError("not_found", `GET /api/v2/groups/${groupId}: 404 the group is gone`, 404);
+  async renameGroup(_ctx: CallContext, groupId: string, name: string): Promise<GenesysGroup> {
+    return this.withFreshGroup(groupId, async (g) => {
       const body = {
         name,
         type: g.type ?? "official",
@@ -246,13 +246,9 @@ export class GenesysTarget implements DirectoryTarget {
         ...(g.description !== undefined ? { description: g.description } : {}),
         version: g.version,
       };
-      try {
-        // a 409 is a stale version only when it says so: another group may hold the name
-        return (await this.request<GenesysGroup>("PUT", `/api/v2/groups/${encodeURIComponent(groupId)}`, body)).body;
-      } catch (err) {
-        if (!(err instanceof TargetError && err.kind === "version_conflict") || attempt >= 5) throw err;
-      }
-    }
+      // a 409 is a stale version only when it says so: another group may hold the name
+      return (await this.request<GenesysGroup>("PUT", `/api/v2/groups/${encodeURIComponent(groupId)}`, body)).body;
+    });
   }
 
   async getGroup(_ctx: CallContext, id: string): Promise<GenesysGroup | null> {
@@ -269,7 +265,7 @@ export class GenesysTarget implements DirectoryTarget {
   async addGroupMembers(_ctx: CallContext, groupId: string, _version: number, userIds: string[]): Promise<void> {
     for (let i = 0; i < userIds.length; i += 50) {
       const memberIds = userIds.slice(i, i + 50);
-      await this.withFreshVersion(groupId, (version) =>
+      await this.withFreshGroup(groupId, ({ version }) =>
         this.request("POST", `/api/v2/groups/${encodeURIComponent(groupId)}/members`, { memberIds, version }, { conflict: "version" }),
       );
     }
@@ -281,7 +277,7 @@ export class GenesysTarget implements DirectoryTarget {
         .slice(i, i + 50)
         .map(encodeURIComponent)
         .join(",");
-      await this.withFreshVersion(groupId, () =>
+      await this.withFreshGroup(groupId, () =>
         this.request("DELETE", `/api/v2/groups/${encodeURIComponent(groupId)}/members?ids=${ids}`, undefined, { conflict: "version" }),
       );
     }
