@@ -2,7 +2,7 @@
  * SCIM user → Genesys Cloud user, as Genesys's own SCIM maps it (docs/genesys-platform-api.md, "Mapping from SCIM").
  * Pure functions: the reconciler decides what to send from what these return.
  */
-import type { CreateUserBody, GenesysAddress, GenesysUser, UpdateUserBody } from "./targets/target.js";
+import type { CreateUserBody, GenesysAddress, GenesysUser, UpdateUserBody } from "../genesys/api-types.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 

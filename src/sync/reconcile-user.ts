@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { Queryable } from "../store/store.js";
-import type { CallContext, DirectoryTarget, GenesysUser, UpdateUserBody } from "./targets/target.js";
+import type { CallContext, DirectoryTarget } from "./targets/target.js";
+import type { GenesysUser, UpdateUserBody } from "../genesys/api-types.js";
 import { TargetError } from "./target-error.js";
 import {
   createBody,

@@ -10,7 +10,7 @@ import {
   stateOf,
   type ScimUserResource,
 } from "../../src/sync/genesys-mapping.js";
-import type { GenesysUser } from "../../src/sync/targets/target.js";
+import type { GenesysUser } from "../../src/genesys/api-types.js";
 
 const ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const user: ScimUserResource = {

@@ -2,7 +2,11 @@ import { type Clock, systemClock } from "../../clock.js";
 import * as oidc from "openid-client";
 import { TargetError } from "../target-error.js";
 import { retryAfterMs } from "./retry-after.js";
-import type { CallContext, CreateUserBody, DirectoryTarget, GenesysDivision, GenesysGroup, GenesysUser, UpdateUserBody } from "./target.js";
+import type { ConflictMeaning, GenesysRequest, ResultOf } from "../../genesys/requests.js";
+import type { CallContext } from "./target.js";
+import type { Transport } from "./transport.js";
+import { Directory } from "./directory.js";
+import type { Pacer } from "./pacer.js";
 
 export interface GenesysTargetOptions {
   loginUrl: string;
@@ -12,10 +16,9 @@ export interface GenesysTargetOptions {
   /** Milliseconds before a request is abandoned (then retried by the job). */
   timeoutMs?: number;
   clock?: Clock;
+  /** Paces requests under the token's rate limit, with every other worker sharing the token (pacer.ts). */
+  pacer?: Pacer;
 }
-
-/** How a 409 is read: on a write guarded by a version it is a stale version; on a create, a duplicate. */
-type ConflictMeaning = "version" | "duplicate";
 
 /** The innermost system error code or message of a network failure (fetch wraps it in causes). */
 function networkCause(err: unknown): string {
@@ -47,15 +50,8 @@ function loginFailure(loginUrl: string, err: unknown, now: number): TargetError 
   return new TargetError("permanent", `${where} refused the bridge's client credentials: ${status} ${said}`, status);
 }
 
-interface Page<T> {
-  entities?: T[];
-  results?: T[];
-  pageNumber?: number;
-  pageCount?: number;
-}
-
-/** The Genesys Cloud Platform API, with a client-credentials token from openid-client. */
-export class GenesysTarget implements DirectoryTarget {
+/** Sends built requests to the Genesys Cloud Platform API, with a client-credentials token from openid-client. */
+export class GenesysTransport implements Transport {
   readonly name = "genesys" as const;
   private readonly config: oidc.Configuration;
   private token: { value: string; expiresAt: number; margin: number } | null = null;
@@ -91,25 +87,32 @@ export class GenesysTarget implements DirectoryTarget {
     return this.tokenRequest;
   }
 
+  async send<R extends GenesysRequest>(_ctx: CallContext, req: R): Promise<ResultOf<R>> {
+    return (await this.request(req.method, req.path, req.body, { conflict: req.conflict })) as ResultOf<R>;
+  }
+
   /**
    * One call. Failures are classified as Genesys's Terraform provider treats them: 408, 5xx and
    * network errors are transient; 429 waits as Retry-After says; a stale version (409 on a versioned
    * write, or a 400/409 saying the version does not match) is re-read and retried by the caller.
    */
-  private async request<T>(
+  private async request(
     method: string,
     path: string,
-    body?: unknown,
-    opts: { conflict?: ConflictMeaning; retried?: boolean } = {},
-  ): Promise<{ status: number; body: T }> {
+    body: unknown,
+    opts: { conflict?: ConflictMeaning; retried?: boolean },
+  ): Promise<unknown> {
     let res: Response;
     try {
+      const token = await this.accessToken();
+      await this.opts.pacer?.take();
       res = await fetch(`${this.opts.apiUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${await this.accessToken()}`, "content-type": "application/json", accept: "application/json" },
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
       });
+      await this.opts.pacer?.observe(res.headers);
     } catch (err) {
       if (err instanceof TargetError) throw err;
       throw new TargetError("transient", `${method} ${path}: ${networkCause(err)}`);
@@ -121,7 +124,7 @@ export class GenesysTarget implements DirectoryTarget {
     } catch {
       parsed = text;
     }
-    if (res.ok) return { status: res.status, body: parsed as T };
+    if (res.ok) return parsed;
     const err = (parsed ?? {}) as { message?: string; code?: string };
     const message = `${method} ${path}: ${res.status} ${err.code ?? ""} ${err.message ?? text}`.trim();
     if (res.status === 401 && !opts.retried) {
@@ -138,152 +141,11 @@ export class GenesysTarget implements DirectoryTarget {
     if (res.status === 409) throw new TargetError("conflict", message, 409, undefined, err.code);
     throw new TargetError("permanent", message, res.status, undefined, err.code);
   }
+}
 
-  private async allPages<T>(path: string, pageSize = 100): Promise<T[]> {
-    const out: T[] = [];
-    for (let page = 1; ; page++) {
-      const sep = path.includes("?") ? "&" : "?";
-      const { body } = await this.request<Page<T>>("GET", `${path}${sep}pageSize=${pageSize}&pageNumber=${page}`);
-      const items = body.entities ?? [];
-      out.push(...items);
-      if (items.length === 0 || (body.pageCount ?? 0) <= page) return out;
-    }
-  }
-
-  private async orNull<T>(call: Promise<T>): Promise<T | null> {
-    try {
-      return await call;
-    } catch (err) {
-      if (err instanceof TargetError && err.kind === "not_found") return null;
-      throw err;
-    }
-  }
-
-  /**
-   * A write guarded by the group's version: the group is read, written with that version, and on a
-   * stale version read again and retried, a few times (as Genesys's Terraform provider does).
-   */
-  private async withFreshGroup<T>(groupId: string, write: (group: GenesysGroup) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const group = await this.getGroup({ resourceType: "Group", resourceId: groupId }, groupId);
-      if (!group) throw new TargetError("not_found", `GET /api/v2/groups/${groupId}: 404 the group is gone`, 404);
-      try {
-        return await write(group);
-      } catch (err) {
-        if (!(err instanceof TargetError && err.kind === "version_conflict") || attempt >= 5) throw err;
-      }
-    }
-  }
-
-  async createUser(_ctx: CallContext, body: CreateUserBody): Promise<GenesysUser> {
-    return (await this.request<GenesysUser>("POST", "/api/v2/users", body, { conflict: "duplicate" })).body;
-  }
-
-  async getUser(_ctx: CallContext, id: string, opts: { deleted?: boolean } = {}): Promise<GenesysUser | null> {
-    // `state` filters: without it active and inactive users answer, with state=deleted only deleted ones
-    const state = opts.deleted ? "&state=deleted" : "";
-    return this.orNull(
-      this.request<GenesysUser>("GET", `/api/v2/users/${encodeURIComponent(id)}?expand=employerInfo${state}`).then((r) => r.body),
-    );
-  }
-
-  async updateUser(_ctx: CallContext, id: string, body: UpdateUserBody): Promise<GenesysUser> {
-    return (await this.request<GenesysUser>("PATCH", `/api/v2/users/${encodeURIComponent(id)}`, body, { conflict: "version" })).body;
-  }
-
-  async deleteUser(_ctx: CallContext, id: string): Promise<void> {
-    await this.orNull(this.request("DELETE", `/api/v2/users/${encodeURIComponent(id)}`));
-  }
-
-  async findUsersByEmail(_ctx: CallContext, email: string, states: Array<GenesysUser["state"]>): Promise<GenesysUser[]> {
-    const { body } = await this.request<Page<GenesysUser>>("POST", "/api/v2/users/search", {
-      query: [
-        { type: "EXACT", fields: ["email"], value: email },
-        { type: "EXACT", fields: ["state"], values: states },
-      ],
-      pageSize: 25,
-      pageNumber: 1,
-    });
-    return body.results ?? [];
-  }
-
-  async moveUsersToDivision(_ctx: CallContext, divisionId: string, userIds: string[]): Promise<void> {
-    await this.request("POST", `/api/v2/authorization/divisions/${encodeURIComponent(divisionId)}/objects/USER`, userIds);
-  }
-
-  async listDivisions(): Promise<GenesysDivision[]> {
-    return this.allPages<GenesysDivision>("/api/v2/authorization/divisions");
-  }
-
-  /** The group search (an EXACT name query, as the provider finds groups); the index lags writes. */
-  async findGroupByName(_ctx: CallContext, name: string): Promise<GenesysGroup | null> {
-    const { body } = await this.request<Page<GenesysGroup>>("POST", "/api/v2/groups/search", {
-      query: [{ type: "EXACT", fields: ["name"], value: name }],
-      pageSize: 25,
-      pageNumber: 1,
-    });
-    const found = (body.results ?? []).filter((g) => g.name.toLowerCase() === name.toLowerCase() && g.state !== "deleted");
-    return found[0] ?? null;
-  }
-
-  async createGroup(_ctx: CallContext, name: string): Promise<GenesysGroup> {
-    return (
-      await this.request<GenesysGroup>("POST", "/api/v2/groups", { name, type: "official", visibility: "public", rulesVisible: true })
-    ).body;
-  }
-
-  /**
-   * PUT replaces the whole group: its type, visibility and rulesVisible are sent back as read, with the
-   * version of that read; a stale version is read again and retried (as the provider renames groups).
-   */
-  async renameGroup(_ctx: CallContext, groupId: string, name: string): Promise<GenesysGroup> {
-    return this.withFreshGroup(groupId, async (g) => {
-      const body = {
-        name,
-        type: g.type ?? "official",
-        visibility: g.visibility ?? "public",
-        rulesVisible: g.rulesVisible ?? true,
-        ...(g.description !== undefined ? { description: g.description } : {}),
-        version: g.version,
-      };
-      // a 409 is a stale version only when it says so: another group may hold the name
-      return (await this.request<GenesysGroup>("PUT", `/api/v2/groups/${encodeURIComponent(groupId)}`, body)).body;
-    });
-  }
-
-  async getGroup(_ctx: CallContext, id: string): Promise<GenesysGroup | null> {
-    return this.orNull(this.request<GenesysGroup>("GET", `/api/v2/groups/${encodeURIComponent(id)}`).then((r) => r.body));
-  }
-
-  /** The members added one by one (`/individuals`): not owners, not rule-based members, which are not the bridge's to change. */
-  async listGroupMembers(_ctx: CallContext, groupId: string): Promise<string[]> {
-    const { body } = await this.request<Page<{ id: string }>>("GET", `/api/v2/groups/${encodeURIComponent(groupId)}/individuals`);
-    return (body.entities ?? []).map((u) => u.id);
-  }
-
-  /** At most 50 ids a call, each with the group's current version (docs/genesys-platform-api.md); applied asynchronously (202). */
-  async addGroupMembers(_ctx: CallContext, groupId: string, _version: number, userIds: string[]): Promise<void> {
-    for (let i = 0; i < userIds.length; i += 50) {
-      const memberIds = userIds.slice(i, i + 50);
-      await this.withFreshGroup(groupId, ({ version }) =>
-        this.request("POST", `/api/v2/groups/${encodeURIComponent(groupId)}/members`, { memberIds, version }, { conflict: "version" }),
-      );
-    }
-  }
-
-  async removeGroupMembers(_ctx: CallContext, groupId: string, userIds: string[]): Promise<void> {
-    for (let i = 0; i < userIds.length; i += 50) {
-      const ids = userIds
-        .slice(i, i + 50)
-        .map(encodeURIComponent)
-        .join(",");
-      await this.withFreshGroup(groupId, () =>
-        this.request("DELETE", `/api/v2/groups/${encodeURIComponent(groupId)}/members?ids=${ids}`, undefined, { conflict: "version" }),
-      );
-    }
-  }
-
-  async deleteGroup(_ctx: CallContext, groupId: string): Promise<void> {
-    await this.orNull(this.request("DELETE", `/api/v2/groups/${encodeURIComponent(groupId)}`));
+/** The Genesys Cloud target: the directory operations over the HTTP transport. */
+export class GenesysTarget extends Directory {
+  constructor(opts: GenesysTargetOptions) {
+    super(new GenesysTransport(opts), opts.clock ?? systemClock);
   }
 }

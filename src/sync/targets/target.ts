@@ -2,69 +2,17 @@
  * What the workers need of a directory: the Genesys Cloud Platform API calls of docs/genesys-platform-api.md. The
  * `genesys` target sends them; the `dry-run` target records them and answers like a directory.
  */
-export interface GenesysAddress {
-  address: string;
-  mediaType: "PHONE" | "EMAIL" | "SMS";
-  type: string;
-  extension?: string;
-}
-
-export interface GenesysUser {
-  id: string;
-  name: string;
-  email: string;
-  state: "active" | "inactive" | "deleted";
-  version: number;
-  division?: { id: string; name?: string };
-  title?: string;
-  department?: string;
-  manager?: { id: string } | null;
-  addresses?: GenesysAddress[];
-  employerInfo?: { officialName?: string; employeeId?: string; employeeType?: string; dateHire?: string };
-}
-
-export interface CreateUserBody {
-  name: string;
-  email: string;
-  divisionId?: string;
-  state?: "active" | "inactive";
-  title?: string;
-  department?: string;
-  addresses?: GenesysAddress[];
-}
-
-export interface UpdateUserBody {
-  version: number;
-  name?: string;
-  email?: string;
-  title?: string;
-  department?: string;
-  /** The manager's id; "" clears it. */
-  manager?: string;
-  addresses?: GenesysAddress[];
-  employerInfo?: { employeeId?: string; dateHire?: string };
-  state?: "active" | "inactive";
-}
-
-export interface GenesysDivision {
-  id: string;
-  name: string;
-  description?: string;
-  homeDivision: boolean;
-}
-
-export interface GenesysGroup {
-  id: string;
-  name: string;
-  version: number;
-  type?: "official" | "social";
-  visibility?: "public" | "owners" | "members";
-  rulesVisible?: boolean;
-  description?: string;
-  /** A deleted group still answers GET, with state "deleted". */
-  state?: "active" | "inactive" | "deleted";
-  memberCount?: number;
-}
+import type {
+  CreateUserBody,
+  GenesysCatalogEntry,
+  GenesysDivision,
+  GenesysExternalId,
+  GenesysGroup,
+  GenesysProficiency,
+  GenesysUser,
+  UpdateUserBody,
+} from "../../genesys/api-types.js";
+import type { RoutingKind } from "../../genesys/requests.js";
 
 /** The resource a call is made for, so the dry-run plan can be read per resource. */
 export interface CallContext {
@@ -92,4 +40,14 @@ export interface DirectoryTarget {
   removeGroupMembers(ctx: CallContext, groupId: string, userIds: string[]): Promise<void>;
   getGroup(ctx: CallContext, groupId: string): Promise<GenesysGroup | null>;
   deleteGroup(ctx: CallContext, groupId: string): Promise<void>;
+  /** The catalog's skill (or language) of exactly this name, case-insensitively; null when there is none. */
+  findCatalogEntry(ctx: CallContext, kind: RoutingKind, name: string): Promise<GenesysCatalogEntry | null>;
+  /** The skills (or languages) a user holds, with their proficiencies. */
+  listUserRouting(ctx: CallContext, kind: RoutingKind, userId: string): Promise<GenesysProficiency[]>;
+  /** Adds or updates skills (or languages) of a user, MAX_IDS_PER_CALL a call; the others stay. */
+  addUserRouting(ctx: CallContext, kind: RoutingKind, userId: string, entries: GenesysProficiency[]): Promise<void>;
+  removeUserRouting(ctx: CallContext, kind: RoutingKind, userId: string, entryId: string): Promise<void>;
+  listExternalIds(ctx: CallContext, userId: string): Promise<GenesysExternalId[]>;
+  addExternalId(ctx: CallContext, userId: string, externalId: GenesysExternalId): Promise<void>;
+  removeExternalId(ctx: CallContext, userId: string, externalId: GenesysExternalId): Promise<void>;
 }

@@ -20,5 +20,7 @@ export {
   type VersionConflictStyle,
 } from "./state.js";
 export { FakeGroups } from "./state-groups.js";
+export { FakeRouting, MAX_BULK_ENTRIES, type FakeCatalogEntry, type FakeUserAssignment, type RoutingKind } from "./state-routing.js";
+export { FakeExternalIds, MAX_EXTERNAL_IDS, type FakeExternalId } from "./state-externalids.js";
 export { FakeGenesysError, codeForStatus, type GenesysErrorBody } from "./errors.js";
 export type { FakePage, PagingOptions } from "./paging.js";

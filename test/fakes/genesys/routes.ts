@@ -1,6 +1,7 @@
 import { FakeGenesysError } from "./errors.js";
 import { paginate, searchAnswer } from "./paging.js";
 import { groupRoutes } from "./routes-groups.js";
+import { routingRoutes } from "./routes-routing.js";
 import { ID, expandOf, route, type Route, type RouteDeps } from "./routing.js";
 
 export { matchRoute, type Route, type RouteDeps, type RouteRequest, type RouteResult } from "./routing.js";
@@ -101,5 +102,6 @@ export function buildRoutes(deps: RouteDeps): Route[] {
     }),
 
     ...groupRoutes(deps),
+    ...routingRoutes(deps),
   ];
 }

@@ -31,6 +31,11 @@ export interface FakeGenesysOptions {
   nextUriOnLastPage?: boolean;
   /** inin-ratelimit-allowed. Default 300 per token per minute [doc, second-hand]. */
   rateLimitPerMinute?: number;
+  /**
+   * Send inin-ratelimit-allowed / -count / -reset on every answer. Default true (tests read them), but
+   * Genesys removed these headers in June 2021 (/work/notes/genesys-facts-2.md §4): false is the real service.
+   */
+  rateLimitHeaders?: boolean;
   /** Answer 429 once a token passes rateLimitPerMinute in its window. Default false (headers only). */
   enforceRateLimit?: boolean;
   /** How a stale version is answered. Default 409 general.conflict, "... does not match the current version ...". */

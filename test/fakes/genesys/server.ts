@@ -184,7 +184,8 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
     } catch (err) {
       reply = { status: 500, body: new FakeGenesysError(500, `The fake failed: ${(err as Error).stack ?? String(err)}`) };
     }
-    const headers: Record<string, string> = { ...window.headers, "inin-correlation-id": contextId, ...reply.headers };
+    const limitHeaders = opts.rateLimitHeaders === false ? {} : window.headers;
+    const headers: Record<string, string> = { ...limitHeaders, "inin-correlation-id": contextId, ...reply.headers };
     let payload: string | undefined;
     if (reply.body instanceof FakeGenesysError) payload = JSON.stringify(reply.body.toBody(contextId));
     else if (reply.body !== undefined) payload = JSON.stringify(reply.body);

@@ -16,9 +16,13 @@ import {
 } from "./fields.js";
 import { LaggingIndex, matches, parseQuery, type SearchFields } from "./search.js";
 import { FakeGroups } from "./state-groups.js";
+import { FakeExternalIds, type FakeExternalId } from "./state-externalids.js";
+import { FakeRouting, type FakeCatalogEntry, type FakeUserAssignment } from "./state-routing.js";
 
 export { defaultVersionConflict, type FakeAddress, type FakeEmployerInfo, type VersionConflictStyle } from "./fields.js";
 export type { FakeGroupRecord, MemberRemovalAttempt } from "./state-groups.js";
+export type { FakeCatalogEntry, FakeUserAssignment, RoutingKind } from "./state-routing.js";
+export type { FakeExternalId } from "./state-externalids.js";
 
 /**
  * The in-memory Genesys Cloud organisation behind the fake: users, divisions (one home division),
@@ -80,24 +84,37 @@ export class FakeGenesysOrg {
   readonly users = new Map<string, FakeUserRecord>();
   readonly divisions = new Map<string, FakeDivisionRecord>();
   readonly groups: FakeGroups;
+  /** Routing skills and languages (state-routing.ts), external ids (state-externalids.ts). */
+  readonly routing: FakeRouting;
+  readonly externalIds: FakeExternalIds;
   readonly homeDivisionId: string;
   private readonly index: LaggingIndex<FakeUserRecord>;
 
   constructor(readonly opts: OrgOptions) {
     this.homeDivisionId = this.addDivision(opts.homeDivisionName, { home: true, description: "The organisation's home division" }).id;
     this.index = new LaggingIndex(opts.now, opts.searchLagMs);
+    const liveUser = (id: string): FakeUserRecord | undefined => {
+      const u = this.users.get(id);
+      return u && u.state !== "deleted" ? u : undefined;
+    };
     this.groups = new FakeGroups({
       now: opts.now,
       searchLagMs: opts.searchLagMs,
       memberApplyDelayMs: opts.memberApplyDelayMs,
       versionConflict: opts.versionConflict,
-      liveUser: (id) => {
-        const u = this.users.get(id);
-        return u && u.state !== "deleted" ? u : undefined;
-      },
+      liveUser,
       onQueued: opts.onMemberChangeQueued,
     });
+    this.routing = new FakeRouting({ now: opts.now, liveUser });
+    this.externalIds = new FakeExternalIds({ liveUser });
   }
+
+  // ---- test hooks over this.routing ----
+  addSkill = (name: string): FakeCatalogEntry => this.routing.add("skill", name);
+  addLanguage = (name: string): FakeCatalogEntry => this.routing.add("language", name);
+  userSkills = (userId: string): FakeUserAssignment[] => this.routing.assignments("skill", userId);
+  userLanguages = (userId: string): FakeUserAssignment[] => this.routing.assignments("language", userId);
+  userExternalIds = (userId: string): FakeExternalId[] => this.externalIds.of(userId);
 
   // ---- divisions ----
 
@@ -165,6 +182,8 @@ export class FakeGenesysOrg {
     if (u.department !== undefined) view.department = u.department;
     if (u.managerId) view.manager = { id: u.managerId, selfUri: `/api/v2/users/${u.managerId}` };
     if (expand.includes("employerInfo") && u.employerInfo) view.employerInfo = clone(u.employerInfo);
+    if (expand.includes("skills")) view.skills = this.routing.entriesView("skill", u.id);
+    if (expand.includes("languages")) view.languages = this.routing.entriesView("language", u.id);
     return view;
   }
 
