@@ -2,9 +2,22 @@
  * SCIM user → Genesys Cloud user, as Genesys's own SCIM maps it (docs/genesys-platform-api.md, "Mapping from SCIM").
  * Pure functions: the reconciler decides what to send from what these return.
  */
-import type { CreateUserBody, GenesysAddress, GenesysUser, UpdateUserBody } from "../genesys/api-types.js";
+import type { CreateUserBody, GenesysAddress, GenesysExternalId, GenesysUser, UpdateUserBody } from "../genesys/api-types.js";
+import type { RoutingKind } from "../genesys/requests.js";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const GENESYS = "urn:ietf:params:scim:schemas:extension:genesys:purecloud:2.0:User";
+
+/** The authority under which the core `externalId` is kept in Genesys (one key per authority and user). */
+export const SCIM_EXTERNAL_ID_AUTHORITY = "scim-bridge";
+
+/** Genesys's own SCIM keeps its authorities under this prefix, immutable: never written by the bridge. */
+const GENESYS_SCIM_AUTHORITY = "x-pc:scimv2:v1";
+
+interface ScimProficiency {
+  name?: string;
+  proficiency?: number;
+}
 
 export interface ScimUserResource {
   userName?: string;
@@ -13,7 +26,13 @@ export interface ScimUserResource {
   active?: boolean;
   emails?: Array<{ value?: string; type?: string; primary?: boolean }>;
   phoneNumbers?: Array<{ value?: string; type?: string; primary?: boolean }>;
+  externalId?: string;
   [ENTERPRISE]?: { department?: string; employeeNumber?: string; manager?: { value?: string }; division?: string; dateHire?: string };
+  [GENESYS]?: {
+    routingSkills?: ScimProficiency[];
+    routingLanguages?: ScimProficiency[];
+    externalIds?: Array<{ authority?: string; value?: string }>;
+  };
   [key: string]: unknown;
 }
 
@@ -160,6 +179,45 @@ export function mergeWithTarget(changes: UserFields, held: Pick<GenesysUser, "ad
       else delete merged[key];
     }
     out.employerInfo = merged;
+  }
+  return out;
+}
+
+const ROUTING_ATTRIBUTES: Record<RoutingKind, "routingSkills" | "routingLanguages"> = {
+  skills: "routingSkills",
+  languages: "routingLanguages",
+};
+
+/**
+ * The Genesys extension's skills or languages, or undefined when SCIM does not send the attribute (the
+ * bridge then leaves them as Genesys has them). A missing proficiency is 0; a language's is rounded,
+ * as Genesys rounds it (its Terraform provider: "the backend rounds to the nearest int").
+ */
+export function routingOf(u: ScimUserResource, kind: RoutingKind): Array<{ name: string; proficiency: number }> | undefined {
+  const list = u[GENESYS]?.[ROUTING_ATTRIBUTES[kind]];
+  if (!Array.isArray(list)) return undefined;
+  const out = new Map<string, number>();
+  for (const e of list) {
+    if (!e.name) continue;
+    const p = e.proficiency ?? 0;
+    out.set(e.name, kind === "languages" ? Math.round(p) : p);
+  }
+  return [...out].map(([name, proficiency]) => ({ name, proficiency }));
+}
+
+/**
+ * The external ids to keep in Genesys: the core `externalId` under SCIM_EXTERNAL_ID_AUTHORITY, and the
+ * extension's `externalIds` (authority → authorityName, value → externalKey), except those under
+ * Genesys's own SCIM authority, which only Genesys writes.
+ */
+export function externalIdsOf(u: ScimUserResource): GenesysExternalId[] {
+  const out: GenesysExternalId[] = [];
+  const add = (authorityName: string, externalKey: string) => {
+    if (!out.some((e) => e.authorityName === authorityName && e.externalKey === externalKey)) out.push({ authorityName, externalKey });
+  };
+  if (u.externalId) add(SCIM_EXTERNAL_ID_AUTHORITY, u.externalId);
+  for (const e of u[GENESYS]?.externalIds ?? []) {
+    if (e.authority && e.value && !e.authority.startsWith(GENESYS_SCIM_AUTHORITY)) add(e.authority, e.value);
   }
   return out;
 }

@@ -1,18 +1,21 @@
 import type { Clock } from "../clock.js";
 import type { Queryable } from "../store/store.js";
 import type { CallContext, DirectoryTarget } from "./targets/target.js";
-import type { GenesysUser, UpdateUserBody } from "../genesys/api-types.js";
+import type { GenesysExternalId, GenesysProficiency, GenesysUser, UpdateUserBody } from "../genesys/api-types.js";
+import type { RoutingKind } from "../genesys/requests.js";
 import { TargetError } from "./target-error.js";
 import {
   createBody,
   desiredFields,
-  fieldChanges,
+  externalIdsOf,
   managerScimId,
   mergeWithTarget,
+  routingOf,
   stateOf,
   type ScimUserResource,
   type UserFields,
 } from "./genesys-mapping.js";
+import { ROUTING_KINDS, planUser, type DesiredUser, type HeldExtras, type UserStep } from "./user-plan.js";
 import { getSyncState, markSynced, recordTarget } from "./sync-state.js";
 
 /** The users whose enterprise manager is this user (an expression index serves it). */
@@ -48,11 +51,21 @@ interface Applied {
   state: GenesysUser["state"];
   divisionId?: string;
   fields: UserFields;
+  /** Skills and languages the user holds, per kind the bridge manages. */
+  routing?: Partial<Record<RoutingKind, GenesysProficiency[]>>;
+  /** The external ids the bridge added. */
+  externalIds?: GenesysExternalId[];
 }
 
 /** The fields are what this run made true (the target's answers may leave some out, e.g. employerInfo without expand). */
-function snapshot(user: GenesysUser, fields: UserFields): Applied {
-  return { version: user.version, state: user.state, divisionId: user.division?.id, fields };
+function snapshot(user: GenesysUser, fields: UserFields, held?: HeldExtras): Applied {
+  return {
+    version: user.version,
+    state: user.state,
+    divisionId: user.division?.id,
+    fields,
+    ...(held ? { routing: held.routing, externalIds: held.externalIds } : {}),
+  };
 }
 
 function appliedUser(targetId: string, applied: unknown): GenesysUser | null {
@@ -137,9 +150,117 @@ async function patchUser(
   }
 }
 
+/** What SCIM wants of Genesys for this user. */
+function desiredUser(u: ScimUserResource, divisionId: string | undefined, managerId: string | null | undefined): DesiredUser {
+  const routing: DesiredUser["routing"] = {};
+  for (const kind of ROUTING_KINDS) {
+    const list = routingOf(u, kind);
+    if (list) routing[kind] = list;
+  }
+  return {
+    // `state` always: without it Genesys makes the user inactive unless it sends an invitation
+    create: { ...createBody(u, divisionId), state: stateOf(u) },
+    fields: desiredFields(u, managerId),
+    state: stateOf(u),
+    divisionId,
+    routing,
+    externalIds: externalIdsOf(u),
+  };
+}
+
 /**
- * Brings the target's copy of one SCIM user to the user's current state (docs/architecture.md). Reads the latest
- * desired state itself (jobs carry ids only), so many quick changes cost one run.
+ * Skills, languages and external ids as Genesys holds them, for the kinds SCIM manages: from what the
+ * last run left, else read (a user adopted by e-mail, or linked before the bridge managed them). Of
+ * the external ids read, those under an authority SCIM gives count as the bridge's (one key per
+ * authority: SCIM's says which).
+ */
+async function heldExtras(
+  deps: ReconcileDeps,
+  ctx: CallContext,
+  userId: string,
+  want: DesiredUser,
+  applied: Applied | null,
+): Promise<HeldExtras> {
+  const held: HeldExtras = { routing: {}, externalIds: applied?.externalIds ?? [] };
+  for (const kind of ROUTING_KINDS) {
+    if (!want.routing[kind]) continue;
+    held.routing[kind] = applied?.routing?.[kind] ?? (await deps.target.listUserRouting(ctx, kind, userId));
+  }
+  if (!applied?.externalIds && want.externalIds.length) {
+    const authorities = new Set(want.externalIds.map((e) => e.authorityName));
+    held.externalIds = (await deps.target.listExternalIds(ctx, userId)).filter((e) => authorities.has(e.authorityName));
+  }
+  return held;
+}
+
+/** Creates the user; an e-mail already taken (a lost create answer, or a user made elsewhere) is taken over. */
+async function createOrAdopt(deps: ReconcileDeps, ctx: CallContext, u: ScimUserResource, step: Extract<UserStep, { kind: "create" }>) {
+  try {
+    return { user: await deps.target.createUser(ctx, step.body), created: true };
+  } catch (err) {
+    if (!(err instanceof TargetError && err.kind === "conflict")) throw err;
+    // The e-mail is taken, even by a deleted user (general.conflict): take that user over rather
+    // than fail or duplicate it, as Genesys's Terraform provider does. A create whose answer was
+    // lost lands here too; its user may not be searchable yet (the index lags): try again later.
+    const [existing] = await deps.target.findUsersByEmail(ctx, u.userName ?? "", ["active", "inactive", "deleted"]);
+    if (!existing)
+      throw new TargetError("transient", `${err.message}; the user with e-mail ${u.userName} is not searchable yet: retrying`, 409);
+    return { user: existing, created: false };
+  }
+}
+
+/**
+ * Sets a user's skills or languages: every name is resolved first (an unknown one fails the user with
+ * its name, before anything changes), then the ones no longer wanted are removed and the rest added or
+ * updated, MAX_IDS_PER_CALL a call. Answers what the user now holds.
+ */
+async function applyRouting(
+  deps: ReconcileDeps,
+  ctx: CallContext,
+  userId: string,
+  step: Extract<UserStep, { kind: "routing" }>,
+  held: GenesysProficiency[],
+): Promise<GenesysProficiency[]> {
+  const entries: GenesysProficiency[] = [];
+  const unknown: string[] = [];
+  for (const want of step.set) {
+    const entry = await deps.target.findCatalogEntry(ctx, step.routing, want.name);
+    if (entry) entries.push({ id: entry.id, name: entry.name, proficiency: want.proficiency });
+    else unknown.push(want.name);
+  }
+  if (unknown.length) {
+    const what = step.routing === "skills" ? "routing skill" : "routing language";
+    throw new TargetError(
+      "permanent",
+      `${what}${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => JSON.stringify(n)).join(", ")} not found in Genesys Cloud (names are case-sensitive): create ${unknown.length > 1 ? "them" : "it"} in Genesys or correct the SCIM value`,
+    );
+  }
+  for (const r of step.remove) await deps.target.removeUserRouting(ctx, step.routing, userId, r.id);
+  if (entries.length) await deps.target.addUserRouting(ctx, step.routing, userId, entries);
+  const removed = new Set(step.remove.map((r) => r.id));
+  const now = new Map(held.filter((h) => !removed.has(h.id)).map((h) => [h.id, h]));
+  for (const e of entries) now.set(e.id, e);
+  return [...now.values()];
+}
+
+/** Removes the external ids the bridge no longer gives, then adds the new ones (one key per authority: removal first). */
+async function applyExternalIds(
+  deps: ReconcileDeps,
+  ctx: CallContext,
+  userId: string,
+  step: Extract<UserStep, { kind: "externalIds" }>,
+  held: GenesysExternalId[],
+): Promise<GenesysExternalId[]> {
+  for (const e of step.remove) await deps.target.removeExternalId(ctx, userId, e);
+  for (const e of step.add) await deps.target.addExternalId(ctx, userId, e);
+  const gone = (e: GenesysExternalId) => step.remove.some((r) => r.authorityName === e.authorityName && r.externalKey === e.externalKey);
+  return [...held.filter((e) => !gone(e)), ...step.add];
+}
+
+/**
+ * Brings the target's copy of one SCIM user to the user's current state (docs/architecture.md): the
+ * inputs are read, planUser says what to send, and the steps are carried out in order. Reads the
+ * latest desired state itself (jobs carry ids only), so many quick changes cost one run.
  */
 export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<ReconcileResult> {
   const ctx: CallContext = { resourceType: "User", resourceId: id };
@@ -156,71 +277,79 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
     return { outcome: "deleted", version: state?.synced_version ?? 0, requeue: false, groups: [], reports: [] };
   }
   const u = row.resource;
-  const divisionId = await targetDivisionId(deps, row.division_id);
   const managerId = await managerTargetId(deps, u);
-  let outcome: ReconcileResult["outcome"] = "unchanged";
+  const want = desiredUser(u, await targetDivisionId(deps, row.division_id), managerId);
+  const applied = (state?.applied as Applied | null) ?? null;
 
   // What the last run left on the target stands in for a read; a stale version or a missing user makes
   // the run read the real thing (patchUser, and the not-found case below).
-  let user = state?.target_id ? (appliedUser(state.target_id, state.applied) ?? (await readUser(deps, ctx, state.target_id))) : null;
-  if (!user) {
-    try {
-      // `state` always: without it Genesys makes the user inactive unless it sends an invitation
-      user = await deps.target.createUser(ctx, { ...createBody(u, divisionId), state: stateOf(u) });
-      outcome = "created";
-    } catch (err) {
-      if (!(err instanceof TargetError && err.kind === "conflict")) throw err;
-      // The e-mail is taken, even by a deleted user (general.conflict): take that user over rather
-      // than fail or duplicate it, as Genesys's Terraform provider does. A create whose answer was
-      // lost lands here too; its user may not be searchable yet (the index lags): try again later.
-      const [existing] = await deps.target.findUsersByEmail(ctx, u.userName ?? "", ["active", "inactive", "deleted"]);
-      if (!existing)
-        throw new TargetError("transient", `${err.message}; the user with e-mail ${u.userName} is not searchable yet: retrying`, 409);
-      user = existing;
-    }
-    // The link is kept the moment Genesys names the user: whatever fails after this, the next run
-    // updates this user instead of creating another.
-    await recordTarget(deps.db, "User", id, user.id, snapshot(user, {}));
-  }
-  if (user.state === "deleted") {
-    user = await patchUser(deps, ctx, user, { state: stateOf(u) });
-    outcome = "restored";
-  }
-  const wanted = desiredFields(u, managerId);
-  let changes: UserFields | null = fieldChanges(user, wanted);
-  if (changes) {
-    try {
-      if (changes.addresses || changes.employerInfo) {
-        // these replace whole lists: keep what Genesys holds that the bridge does not own
-        const held = await readUser(deps, ctx, user.id, user.state === "deleted");
-        if (held) changes = mergeWithTarget(changes, held);
+  let user = state?.target_id ? (appliedUser(state.target_id, applied) ?? (await readUser(deps, ctx, state.target_id))) : null;
+  let held: HeldExtras = user ? await heldExtras(deps, ctx, user.id, want, applied) : { routing: {}, externalIds: [] };
+  let outcome: ReconcileResult["outcome"] = "unchanged";
+  const steps = planUser(user, want, held);
+  for (let step = steps.shift(); step; step = steps.shift()) {
+    switch (step.kind) {
+      case "create": {
+        const made = await createOrAdopt(deps, ctx, u, step);
+        user = made.user;
+        // The link is kept the moment Genesys names the user: whatever fails after this, the next run
+        // updates this user instead of creating another.
+        await recordTarget(deps.db, "User", id, user.id, snapshot(user, {}));
+        held = made.created
+          ? { routing: { skills: [], languages: [] }, externalIds: [] }
+          : await heldExtras(deps, ctx, user.id, want, null);
+        // the rest is planned again against what Genesys answered (an adopted user holds what it holds)
+        steps.splice(0, steps.length, ...planUser(user, want, held));
+        outcome = made.created ? "created" : "updated";
+        continue;
       }
-      user = await patchUser(deps, ctx, user, changes);
-    } catch (err) {
-      if (!(err instanceof TargetError && err.kind === "not_found") || outcome === "created") throw err;
-      // gone from the target since the last run: forget the link and let the retry create it again
-      await deps.db.query("update sync_state set target_id = null, applied = null where resource_type = 'User' and resource_id = $1", [id]);
-      throw new TargetError("transient", `user ${user.id} is gone from the target; it will be created again`);
+      case "restore":
+        user = await patchUser(deps, ctx, user!, { state: step.state });
+        outcome = "restored";
+        continue;
+      case "patch": {
+        let fields = step.fields;
+        try {
+          if (step.merge) {
+            // these replace whole lists: keep what Genesys holds that the bridge does not own
+            const current = await readUser(deps, ctx, user!.id, user!.state === "deleted");
+            if (current) fields = mergeWithTarget(fields, current);
+          }
+          user = await patchUser(deps, ctx, user!, fields);
+        } catch (err) {
+          if (!(err instanceof TargetError && err.kind === "not_found") || outcome === "created") throw err;
+          // gone from the target since the last run: forget the link and let the retry create it again
+          await deps.db.query("update sync_state set target_id = null, applied = null where resource_type = 'User' and resource_id = $1", [
+            id,
+          ]);
+          throw new TargetError("transient", `user ${user!.id} is gone from the target; it will be created again`);
+        }
+        break;
+      }
+      case "move":
+        await deps.target.moveUsersToDivision(ctx, step.divisionId, [user!.id]);
+        user = (await readUser(deps, ctx, user!.id, user!.state === "deleted")) ?? user!;
+        break;
+      case "state":
+        user = await patchUser(deps, ctx, user!, { state: step.state });
+        break;
+      case "routing":
+        held.routing[step.routing] = await applyRouting(deps, ctx, user!.id, step, held.routing[step.routing] ?? []);
+        break;
+      case "externalIds":
+        held.externalIds = await applyExternalIds(deps, ctx, user!.id, step, held.externalIds);
+        break;
     }
     if (outcome === "unchanged") outcome = "updated";
   }
-  if (divisionId !== undefined && user.division?.id !== divisionId) {
-    await deps.target.moveUsersToDivision(ctx, divisionId, [user.id]);
-    user = (await readUser(deps, ctx, user.id, user.state === "deleted")) ?? user;
-    if (outcome === "unchanged") outcome = "updated";
-  }
-  // Genesys applies only the state when `state` is in a PATCH: it goes alone (docs/genesys-platform-api.md).
-  if (user.state !== stateOf(u)) {
-    user = await patchUser(deps, ctx, user, { state: stateOf(u) });
-    if (outcome === "unchanged") outcome = "updated";
-  }
+  if (!user) throw new TargetError("transient", `user ${id}: nothing answered for it`);
   const now = (await deps.db.query<{ version: number }>("select version from scim_users where id = $1", [id]))[0]?.version;
   const requeue = now !== row.version;
   // Awaiting its manager, the user is not yet as asked: it stays pending (the manager's first run, or
   // the sweep, queues it again)
   await markSynced(deps.db, "User", id, row.version, user.id, new Date(deps.clock()), {
     stillPending: requeue || managerId === undefined,
-    applied: snapshot(user, wanted),
+    applied: snapshot(user, want.fields, held),
   });
   const isNew = !state?.target_id || state.target_id !== user.id;
   const groups = isNew

@@ -140,16 +140,17 @@ export class Directory implements DirectoryTarget {
   }
 
   /**
-   * The catalog answers names that start with the one asked: the exact one (case-insensitively) is
-   * taken. Found names are remembered for CATALOG_TTL_MS; unknown ones are asked again next time (an
-   * admin may add the skill meanwhile).
+   * The catalog answers names that start with the one asked: the exact one is taken, case-sensitively
+   * (Genesys's SCIM names a skill by "the case-sensitive name of a routing skill", and its Terraform
+   * provider compares names exactly). Found names are remembered for CATALOG_TTL_MS; unknown ones are
+   * asked again next time (an admin may add the skill meanwhile).
    */
   async findCatalogEntry(ctx: CallContext, kind: RoutingKind, name: string): Promise<GenesysCatalogEntry | null> {
-    const key = `${kind}:${name.toLowerCase()}`;
+    const key = `${kind}:${name}`;
     const known = this.catalog.get(key);
     if (known && this.now() - known.at < CATALOG_TTL_MS) return known.entry;
     const page = await this.send(ctx, requests.findCatalog(kind, name));
-    const entry = (page.entities ?? []).find((e) => e.name.toLowerCase() === name.toLowerCase()) ?? null;
+    const entry = (page.entities ?? []).find((e) => e.name === name) ?? null;
     if (entry) this.catalog.set(key, { entry, at: this.now() });
     else this.catalog.delete(key);
     return entry;

@@ -192,7 +192,7 @@ export class DryRunTransport implements Transport {
         return undefined;
       }
       case "findCatalog":
-        return { entities: [{ id: `dry-run:${req.args.kind}:${req.args.name.toLowerCase()}`, name: req.args.name }], pageCount: 1 };
+        return { entities: [{ id: `dry-run:${req.args.kind}:${req.args.name}`, name: req.args.name }], pageCount: 1 };
       case "listUserRouting": {
         const held = (await this.load<GenesysProficiency[]>(`routing${req.args.kind}`, req.args.userId)) ?? [];
         const { page } = req.args;

@@ -40,7 +40,7 @@ export interface DirectoryTarget {
   removeGroupMembers(ctx: CallContext, groupId: string, userIds: string[]): Promise<void>;
   getGroup(ctx: CallContext, groupId: string): Promise<GenesysGroup | null>;
   deleteGroup(ctx: CallContext, groupId: string): Promise<void>;
-  /** The catalog's skill (or language) of exactly this name, case-insensitively; null when there is none. */
+  /** The catalog's skill (or language) of exactly this name (case-sensitive); null when there is none. */
   findCatalogEntry(ctx: CallContext, kind: RoutingKind, name: string): Promise<GenesysCatalogEntry | null>;
   /** The skills (or languages) a user holds, with their proficiencies. */
   listUserRouting(ctx: CallContext, kind: RoutingKind, userId: string): Promise<GenesysProficiency[]>;
