@@ -1,6 +1,7 @@
 import type { CallContext } from "./targets/target.js";
 import { TargetError } from "./target-error.js";
 import { getSyncState, markSynced, recordTarget } from "./sync-state.js";
+import { planGroup } from "./group-plan.js";
 import type { ReconcileDeps } from "./reconcile-user.js";
 
 export interface GroupResult {
@@ -63,8 +64,6 @@ export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<G
     group = found ?? (await deps.target.createGroup(ctx, row.display_name));
     await recordTarget(deps.db, "Group", id, group.id, { created } satisfies GroupApplied);
   }
-  // renamed in SCIM: renamed in Genesys (Genesys's own SCIM only matches groups by name)
-  if (group.name !== row.display_name) group = await deps.target.renameGroup(ctx, group.id, row.display_name);
   const members = await deps.db.query<{ member_id: string; target_id: string | null }>(
     `select m.member_id, s.target_id from scim_group_members m
        left join sync_state s on s.resource_type = 'User' and s.resource_id = m.member_id and not s.deleted
@@ -72,11 +71,14 @@ export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<G
     [id],
   );
   const desired = new Set(members.flatMap((m) => (m.target_id ? [m.target_id] : [])));
-  const current = new Set(await deps.target.listGroupMembers(ctx, group.id));
-  const add = [...desired].filter((m) => !current.has(m));
-  const remove = [...current].filter((m) => !desired.has(m));
-  if (add.length) await deps.target.addGroupMembers(ctx, group.id, group.version, add);
-  if (remove.length) await deps.target.removeGroupMembers(ctx, group.id, remove);
+  let added = 0;
+  let removed = 0;
+  for (const step of planGroup(group, row.display_name, desired, await deps.target.listGroupMembers(ctx, group.id))) {
+    if (step.kind === "rename") group = await deps.target.renameGroup(ctx, group.id, step.name);
+    else if (step.kind === "addMembers")
+      added += (await deps.target.addGroupMembers(ctx, group.id, group.version, step.userIds), step.userIds.length);
+    else removed += (await deps.target.removeGroupMembers(ctx, group.id, step.userIds), step.userIds.length);
+  }
   const waiting = members.length - desired.size;
   const now = (await deps.db.query<{ version: number }>("select version from scim_groups where id = $1", [id]))[0]?.version;
   const requeue = now !== row.version;
@@ -89,5 +91,5 @@ export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<G
       "transient",
       `${waiting} member(s) of group ${JSON.stringify(row.display_name)} are not yet in the target; retrying`,
     );
-  return { outcome: "synced", version: row.version, added: add.length, removed: remove.length, requeue };
+  return { outcome: "synced", version: row.version, added, removed, requeue };
 }
