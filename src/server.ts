@@ -69,7 +69,8 @@ export async function startServer(
   }
   const metrics = createMetrics();
   const syncMetrics = createSyncMetrics(metrics.registry);
-  const target = createTarget(config, store, clock);
+  const health = RedisHealth.watch(config.REDIS_URL, logger);
+  const target = createTarget(config, store, clock, health.client);
   const sync = opts.worker
     ? await startSyncRuntime(
         store,
@@ -94,7 +95,6 @@ export async function startServer(
     sync?.queues ??
     (opts.api ? createQueues(redisConnection(config.REDIS_URL, false), config.QUEUE_PREFIX, config.SYNC_DEBOUNCE_MS) : null);
   const stopDepth = queues ? watchQueueDepth(queues, syncMetrics) : () => undefined;
-  const health = RedisHealth.watch(config.REDIS_URL, logger);
   if (sync) health.whenBack(() => sync.reschedule());
   const stopPurge = startTokenPurge(store, clock, logger);
 

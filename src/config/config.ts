@@ -22,6 +22,7 @@ const schema = z.object({
   GENESYS_CLIENT_SECRET: z.string(),
   GENESYS_LOGIN_URL: optionalUrl,
   GENESYS_API_URL: optionalUrl,
+  GENESYS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   BODY_LIMIT_BYTES: z.coerce
     .number()

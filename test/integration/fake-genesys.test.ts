@@ -137,7 +137,7 @@ describe("fake Genesys Cloud: Platform API", () => {
 
   beforeAll(async () => {
     // An immediate search index, explicitly; member changes land when a test moves the clock on.
-    fake = await startFakeGenesys({ searchLagMs: 0, now: () => T0 });
+    fake = await startFakeGenesys({ searchLagMs: 0, now: () => T0, rateLimitHeaders: true });
     token = await tokenOf(fake);
     call = caller(fake, () => token);
     target = genesysTarget(fake.targetOptions());

@@ -131,7 +131,11 @@ export class GenesysTransport implements Transport {
       this.token = null; // expired or revoked early: one fresh token, one retry
       return this.request(method, path, body, { ...opts, retried: true });
     }
-    if (res.status === 429) throw new TargetError("rate_limited", message, 429, retryAfterMs(res.headers, this.now()), err.code);
+    if (res.status === 429) {
+      const wait = retryAfterMs(res.headers, this.now());
+      await this.opts.pacer?.hold(wait).catch(() => undefined);
+      throw new TargetError("rate_limited", message, 429, wait, err.code);
+    }
     if (res.status >= 500 || res.status === 408) throw new TargetError("transient", message, res.status, undefined, err.code);
     if (res.status === 404) throw new TargetError("not_found", message, 404, undefined, err.code);
     const staleVersion = /does not match the current version/i.test(err.message ?? "");

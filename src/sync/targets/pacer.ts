@@ -8,8 +8,13 @@ import type { Redis } from "ioredis";
 export interface Pacer {
   /** Waits for this call's slot. */
   take(): Promise<void>;
-  /** Learns from an answer's `inin-ratelimit-*` headers: the limit in force, and a window already spent. */
+  /**
+   * Learns from an answer's `inin-ratelimit-*` headers, when there are any: the limit in force, and a
+   * window already spent. (Genesys stopped sending them in 2021; older or private deployments may.)
+   */
   observe(headers: Headers): Promise<void>;
+  /** A 429 said when to come back: nobody sharing the budget calls before then. */
+  hold(ms: number): Promise<void>;
 }
 
 export interface PacerOptions {
@@ -58,6 +63,16 @@ end
 return 0
 `;
 
+/** Holds every call until `now + ARGV[1]` ms, unless a later hold is already set. */
+const HOLD = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local until_ms = now + tonumber(ARGV[1])
+local hold = tonumber(redis.call('GET', KEYS[1]) or 0)
+if until_ms > hold then redis.call('SET', KEYS[1], tostring(until_ms), 'PX', tonumber(ARGV[1]) + 1000) end
+return 0
+`;
+
 function header(headers: Headers, name: string): string {
   const v = headers.get(name);
   return v !== null && /^\d+$/.test(v.trim()) ? v.trim() : "";
@@ -94,5 +109,9 @@ export class RedisPacer implements Pacer {
       header(headers, "inin-ratelimit-count"),
       header(headers, "inin-ratelimit-reset"),
     );
+  }
+
+  async hold(ms: number): Promise<void> {
+    if (ms > 0) await this.redis.eval(HOLD, 1, this.keys[2], Math.ceil(ms));
   }
 }

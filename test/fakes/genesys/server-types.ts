@@ -32,11 +32,12 @@ export interface FakeGenesysOptions {
   /** inin-ratelimit-allowed. Default 300 per token per minute [doc, second-hand]. */
   rateLimitPerMinute?: number;
   /**
-   * Send inin-ratelimit-allowed / -count / -reset on every answer. Default true (tests read them), but
-   * Genesys removed these headers in June 2021 (/work/notes/genesys-facts-2.md §4): false is the real service.
+   * Send inin-ratelimit-allowed / -count / -reset on every answer. Default false: Genesys removed these
+   * headers from every answer in June 2021 (its developer forum's announcement "Removal of
+   * inin-ratelimit response headers"); true stands for an older deployment.
    */
   rateLimitHeaders?: boolean;
-  /** Answer 429 once a token passes rateLimitPerMinute in its window. Default false (headers only). */
+  /** Answer 429 (with Retry-After) once a token passes rateLimitPerMinute in its window, as Genesys does. Default true. */
   enforceRateLimit?: boolean;
   /** How a stale version is answered. Default 409 general.conflict, "... does not match the current version ...". */
   versionConflict?: Partial<VersionConflictStyle>;

@@ -136,7 +136,7 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
       }
       const before = faults.takeApiFault("before", window.resetSeconds);
       if (before) return { reply: { status: before.error.status, body: before.error, headers: before.headers }, logged };
-      if (opts.enforceRateLimit && window.over) {
+      if ((opts.enforceRateLimit ?? true) && window.over) {
         const e = new FakeGenesysError(
           429,
           `Rate limit exceeded the maximum [${allowedPerMinute}] requests within [60] seconds`,
@@ -184,7 +184,7 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
     } catch (err) {
       reply = { status: 500, body: new FakeGenesysError(500, `The fake failed: ${(err as Error).stack ?? String(err)}`) };
     }
-    const limitHeaders = opts.rateLimitHeaders === false ? {} : window.headers;
+    const limitHeaders = opts.rateLimitHeaders ? window.headers : {};
     const headers: Record<string, string> = { ...limitHeaders, "inin-correlation-id": contextId, ...reply.headers };
     let payload: string | undefined;
     if (reply.body instanceof FakeGenesysError) payload = JSON.stringify(reply.body.toBody(contextId));

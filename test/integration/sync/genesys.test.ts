@@ -20,7 +20,8 @@ describe("sync to Genesys Cloud (fake)", () => {
 
   beforeAll(async () => {
     ts = await openTestStore();
-    fake = await startFakeGenesys();
+    // the volume test makes thousands of calls: a limit scaled up (the rate limit has tests of its own)
+    fake = await startFakeGenesys({ rateLimitPerMinute: 1_000_000 });
     const target = new GenesysTarget(fake.targetOptions());
     sync = await startTestSync(ts.store, target, { concurrency: 8 });
     t = buildTestApp(ts.store);
