@@ -105,14 +105,15 @@ export class GenesysTransport implements Transport {
     let res: Response;
     try {
       const token = await this.accessToken();
-      await this.opts.pacer?.take();
+      // without Redis the workers get no jobs anyway; a call already under way is not held up for it
+      await this.opts.pacer?.take().catch(() => undefined);
       res = await fetch(`${this.opts.apiUrl}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
       });
-      await this.opts.pacer?.observe(res.headers);
+      await this.opts.pacer?.observe(res.headers).catch(() => undefined);
     } catch (err) {
       if (err instanceof TargetError) throw err;
       throw new TargetError("transient", `${method} ${path}: ${networkCause(err)}`);
