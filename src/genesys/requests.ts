@@ -60,7 +60,7 @@ export type AddMembers = Call<"addMembers", { groupId: string; version: number; 
 export type RemoveMembers = Call<"removeMembers", { groupId: string; userIds: string[] }, void>;
 /** Skills and languages share one shape: `kind` picks the catalog. */
 export type RoutingKind = "skills" | "languages";
-export type FindCatalog = Call<"findCatalog", { kind: RoutingKind; name: string }, GenesysPage<GenesysCatalogEntry>>;
+export type FindCatalog = Call<"findCatalog", { kind: RoutingKind; name: string; page: number }, GenesysPage<GenesysCatalogEntry>>;
 export type ListUserRouting = Call<"listUserRouting", { kind: RoutingKind; userId: string; page: number }, GenesysPage<GenesysProficiency>>;
 export type AddUserRouting = Call<"addUserRouting", { kind: RoutingKind; userId: string; entries: GenesysProficiency[] }, unknown>;
 export type RemoveUserRouting = Call<"removeUserRouting", { kind: RoutingKind; userId: string; entryId: string }, void>;
@@ -250,11 +250,11 @@ export const requests = {
   }),
 
   /** The catalog's entries whose name starts with `name` (the caller picks the exact match). */
-  findCatalog: (kind: RoutingKind, name: string): FindCatalog => ({
+  findCatalog: (kind: RoutingKind, name: string, page = 1): FindCatalog => ({
     op: "findCatalog",
-    args: { kind, name },
+    args: { kind, name, page },
     method: "GET",
-    path: `/api/v2/routing/${kind}?pageSize=${MAX_PAGE_SIZE}&pageNumber=1&name=${id(name)}`,
+    path: `/api/v2/routing/${kind}?pageSize=${MAX_PAGE_SIZE}&pageNumber=${page}&name=${id(name)}`,
   }),
 
   listUserRouting: (kind: RoutingKind, userId: string, page: number): ListUserRouting => ({

@@ -208,12 +208,13 @@ export function routingOf(u: ScimUserResource, kind: RoutingKind): Array<{ name:
 /**
  * The external ids to keep in Genesys: the core `externalId` under SCIM_EXTERNAL_ID_AUTHORITY, and the
  * extension's `externalIds` (authority → authorityName, value → externalKey), except those under
- * Genesys's own SCIM authority, which only Genesys writes.
+ * Genesys's own SCIM authority, which only Genesys writes. Genesys keeps one key per authority and
+ * user (it reads a user's id by authority alone): the first one given for an authority is kept.
  */
 export function externalIdsOf(u: ScimUserResource): GenesysExternalId[] {
   const out: GenesysExternalId[] = [];
   const add = (authorityName: string, externalKey: string) => {
-    if (!out.some((e) => e.authorityName === authorityName && e.externalKey === externalKey)) out.push({ authorityName, externalKey });
+    if (!out.some((e) => e.authorityName === authorityName)) out.push({ authorityName, externalKey });
   };
   if (u.externalId) add(SCIM_EXTERNAL_ID_AUTHORITY, u.externalId);
   for (const e of u[GENESYS]?.externalIds ?? []) {

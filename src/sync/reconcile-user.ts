@@ -91,7 +91,7 @@ function appliedUser(targetId: string, applied: unknown): GenesysUser | null {
  * The division's id on the target: read from the target's catalog, or (dry run) the division itself.
  * Undefined for a home division not yet matched: Genesys puts a user without divisionId in its home.
  */
-async function targetDivisionId(deps: ReconcileDeps, divisionId: string): Promise<string | undefined> {
+export async function targetDivisionId(deps: ReconcileDeps, divisionId: string): Promise<string | undefined> {
   const row = (
     await deps.db.query<{ target_id: string | null; name: string; home: boolean }>(
       "select target_id, name, home from divisions where id = $1",
@@ -112,7 +112,7 @@ async function targetDivisionId(deps: ReconcileDeps, divisionId: string): Promis
  * user); undefined while the manager is not yet in Genesys: the user is written without it, and the
  * manager's own first run queues its reports again (ReconcileResult.reports).
  */
-async function managerTargetId(deps: ReconcileDeps, u: ScimUserResource): Promise<string | null | undefined> {
+export async function managerTargetId(deps: ReconcileDeps, u: ScimUserResource): Promise<string | null | undefined> {
   const managerId = managerScimId(u);
   if (!managerId) return null;
   const [m] = await deps.db.query<{ exists: boolean; target_id: string | null; deleted: boolean | null }>(
@@ -125,7 +125,7 @@ async function managerTargetId(deps: ReconcileDeps, u: ScimUserResource): Promis
 }
 
 /** The user as Genesys holds it now: an active or inactive user, else a deleted one (the API's `state` filters). */
-async function readUser(deps: ReconcileDeps, ctx: CallContext, id: string, deleted = false): Promise<GenesysUser | null> {
+export async function readUser(deps: ReconcileDeps, ctx: CallContext, id: string, deleted = false): Promise<GenesysUser | null> {
   const first = await deps.target.getUser(ctx, id, { deleted });
   return first ?? (await deps.target.getUser(ctx, id, { deleted: !deleted }));
 }
@@ -151,7 +151,7 @@ async function patchUser(
 }
 
 /** What SCIM wants of Genesys for this user. */
-function desiredUser(u: ScimUserResource, divisionId: string | undefined, managerId: string | null | undefined): DesiredUser {
+export function desiredUser(u: ScimUserResource, divisionId: string | undefined, managerId: string | null | undefined): DesiredUser {
   const routing: DesiredUser["routing"] = {};
   for (const kind of ROUTING_KINDS) {
     const list = routingOf(u, kind);
@@ -174,21 +174,23 @@ function desiredUser(u: ScimUserResource, divisionId: string | undefined, manage
  * the external ids read, those under an authority SCIM gives count as the bridge's (one key per
  * authority: SCIM's says which).
  */
-async function heldExtras(
+export async function heldExtras(
   deps: ReconcileDeps,
   ctx: CallContext,
-  userId: string,
+  user: GenesysUser,
   want: DesiredUser,
   applied: Applied | null,
 ): Promise<HeldExtras> {
   const held: HeldExtras = { routing: {}, externalIds: applied?.externalIds ?? [] };
+  // a deleted user's skills and ids cannot be read (404): nothing is known until it is restored
+  const readable = user.state !== "deleted";
   for (const kind of ROUTING_KINDS) {
     if (!want.routing[kind]) continue;
-    held.routing[kind] = applied?.routing?.[kind] ?? (await deps.target.listUserRouting(ctx, kind, userId));
+    held.routing[kind] = applied?.routing?.[kind] ?? (readable ? await deps.target.listUserRouting(ctx, kind, user.id) : []);
   }
-  if (!applied?.externalIds && want.externalIds.length) {
+  if (!applied?.externalIds && want.externalIds.length && readable) {
     const authorities = new Set(want.externalIds.map((e) => e.authorityName));
-    held.externalIds = (await deps.target.listExternalIds(ctx, userId)).filter((e) => authorities.has(e.authorityName));
+    held.externalIds = (await deps.target.listExternalIds(ctx, user.id)).filter((e) => authorities.has(e.authorityName));
   }
   return held;
 }
@@ -284,7 +286,7 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
   // What the last run left on the target stands in for a read; a stale version or a missing user makes
   // the run read the real thing (patchUser, and the not-found case below).
   let user = state?.target_id ? (appliedUser(state.target_id, applied) ?? (await readUser(deps, ctx, state.target_id))) : null;
-  let held: HeldExtras = user ? await heldExtras(deps, ctx, user.id, want, applied) : { routing: {}, externalIds: [] };
+  let held: HeldExtras = user ? await heldExtras(deps, ctx, user, want, applied) : { routing: {}, externalIds: [] };
   let outcome: ReconcileResult["outcome"] = "unchanged";
   const steps = planUser(user, want, held);
   for (let step = steps.shift(); step; step = steps.shift()) {
@@ -295,9 +297,7 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
         // The link is kept the moment Genesys names the user: whatever fails after this, the next run
         // updates this user instead of creating another.
         await recordTarget(deps.db, "User", id, user.id, snapshot(user, {}));
-        held = made.created
-          ? { routing: { skills: [], languages: [] }, externalIds: [] }
-          : await heldExtras(deps, ctx, user.id, want, null);
+        held = made.created ? { routing: { skills: [], languages: [] }, externalIds: [] } : await heldExtras(deps, ctx, user, want, null);
         // the rest is planned again against what Genesys answered (an adopted user holds what it holds)
         steps.splice(0, steps.length, ...planUser(user, want, held));
         outcome = made.created ? "created" : "updated";
@@ -306,6 +306,9 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
       case "restore":
         user = await patchUser(deps, ctx, user!, { state: step.state });
         outcome = "restored";
+        // restored, the user's skills and ids can be read: the rest is planned against them
+        held = await heldExtras(deps, ctx, user, want, null);
+        steps.splice(0, steps.length, ...planUser(user, want, held));
         continue;
       case "patch": {
         let fields = step.fields;

@@ -166,3 +166,35 @@ export async function resyncAll(ctx: SyncOperationContext, type?: SyncResourceTy
   await enqueueAll(ctx, refs);
   return { resynced: refs.length };
 }
+
+/**
+ * `sync verify --fix`: the drifted resources pending again with what the last run left forgotten
+ * (`applied`), so that their runs read Genesys and send what differs.
+ */
+export async function reassertSync(
+  ctx: SyncOperationContext,
+  refs: Array<{ type: SyncResourceType; id: string }>,
+): Promise<{ reasserted: number }> {
+  if (refs.length === 0) return { reasserted: 0 };
+  await queuesReady(ctx);
+  await ctx.store.transaction(async (tx) => {
+    await markPendingMany(
+      tx,
+      refs.map((r) => ({ ...r, since: ctx.now })),
+    );
+    await tx.query(
+      `update sync_state set applied = null
+        where (resource_type, resource_id) in (select * from unnest($1::text[], $2::text[]))`,
+      [refs.map((r) => r.type), refs.map((r) => r.id)],
+    );
+    await recordAudit(tx, ctx.now, {
+      actor: ctx.actor,
+      action: "sync.verify.fix",
+      targetType: "sync",
+      targetId: "*:*",
+      after: { reasserted: refs.length },
+    });
+  });
+  await enqueueAll(ctx, refs);
+  return { reasserted: refs.length };
+}

@@ -3,14 +3,18 @@ import {
   addressesOf,
   createBody,
   desiredFields,
+  externalIdsOf,
   fieldChanges,
   managerScimId,
   mergeWithTarget,
   phoneAddress,
+  routingOf,
+  SCIM_EXTERNAL_ID_AUTHORITY,
   stateOf,
   type ScimUserResource,
 } from "../../src/sync/genesys-mapping.js";
-import type { GenesysUser } from "../../src/genesys/api-types.js";
+import type { GenesysExternalId, GenesysUser } from "../../src/genesys/api-types.js";
+import type { RoutingKind } from "../../src/genesys/requests.js";
 
 const ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const user: ScimUserResource = {
@@ -158,5 +162,267 @@ describe("PATCHes keep what Genesys holds that the bridge does not own", () => {
     ["other changes pass through untouched", { title: "Lead" }, { employerInfo: { officialName: "X" } }, { title: "Lead" }],
   ])("%s", (_case, changes, held, expected) => {
     expect(mergeWithTarget(changes, held)).toEqual(expected);
+  });
+});
+
+const GENESYS_EXT = "urn:ietf:params:scim:schemas:extension:genesys:purecloud:2.0:User";
+type GenesysExtension = NonNullable<ScimUserResource[typeof GENESYS_EXT]>;
+const withExtension = (ext: unknown): ScimUserResource => ({ userName: "ann@example.com", [GENESYS_EXT]: ext as GenesysExtension });
+
+describe("routingOf: the Genesys extension's skills and languages", () => {
+  it.each<[string, ScimUserResource, RoutingKind, Array<{ name: string; proficiency: number }> | undefined]>([
+    ["no extension: skills left alone", { userName: "ann@example.com" }, "skills", undefined],
+    ["no extension: languages left alone", { userName: "ann@example.com" }, "languages", undefined],
+    ["extension without routingSkills", withExtension({ routingLanguages: [{ name: "English", proficiency: 5 }] }), "skills", undefined],
+    ["extension without routingLanguages", withExtension({ routingSkills: [{ name: "Billing", proficiency: 3 }] }), "languages", undefined],
+    ["routingSkills null", withExtension({ routingSkills: null }), "skills", undefined],
+    ["routingSkills not an array", withExtension({ routingSkills: { name: "Billing", proficiency: 3 } }), "skills", undefined],
+    ["empty routingSkills: none wanted", withExtension({ routingSkills: [] }), "skills", []],
+    ["empty routingLanguages: none wanted", withExtension({ routingLanguages: [] }), "languages", []],
+    [
+      "skills kept in order",
+      withExtension({
+        routingSkills: [
+          { name: "Billing", proficiency: 3 },
+          { name: "Sales", proficiency: 1 },
+        ],
+      }),
+      "skills",
+      [
+        { name: "Billing", proficiency: 3 },
+        { name: "Sales", proficiency: 1 },
+      ],
+    ],
+    [
+      "a skill's proficiency is not rounded",
+      withExtension({ routingSkills: [{ name: "Billing", proficiency: 4.5 }] }),
+      "skills",
+      [{ name: "Billing", proficiency: 4.5 }],
+    ],
+    [
+      "a skill's 2.4 stays 2.4",
+      withExtension({ routingSkills: [{ name: "Billing", proficiency: 2.4 }] }),
+      "skills",
+      [{ name: "Billing", proficiency: 2.4 }],
+    ],
+    [
+      "a language's 4.5 rounds to 5",
+      withExtension({ routingLanguages: [{ name: "English", proficiency: 4.5 }] }),
+      "languages",
+      [{ name: "English", proficiency: 5 }],
+    ],
+    [
+      "a language's 2.4 rounds to 2",
+      withExtension({ routingLanguages: [{ name: "English", proficiency: 2.4 }] }),
+      "languages",
+      [{ name: "English", proficiency: 2 }],
+    ],
+    [
+      "a language's 2.5 rounds to 3 (half up)",
+      withExtension({ routingLanguages: [{ name: "English", proficiency: 2.5 }] }),
+      "languages",
+      [{ name: "English", proficiency: 3 }],
+    ],
+    [
+      "a language's 0.49 rounds to 0",
+      withExtension({ routingLanguages: [{ name: "English", proficiency: 0.49 }] }),
+      "languages",
+      [{ name: "English", proficiency: 0 }],
+    ],
+    [
+      "a language's whole number is kept",
+      withExtension({ routingLanguages: [{ name: "English", proficiency: 3 }] }),
+      "languages",
+      [{ name: "English", proficiency: 3 }],
+    ],
+    [
+      "a skill without proficiency: 0",
+      withExtension({ routingSkills: [{ name: "Billing" }] }),
+      "skills",
+      [{ name: "Billing", proficiency: 0 }],
+    ],
+    [
+      "a language without proficiency: 0",
+      withExtension({ routingLanguages: [{ name: "English" }] }),
+      "languages",
+      [{ name: "English", proficiency: 0 }],
+    ],
+    [
+      "a null proficiency: 0",
+      withExtension({ routingSkills: [{ name: "Billing", proficiency: null }] }),
+      "skills",
+      [{ name: "Billing", proficiency: 0 }],
+    ],
+    [
+      "a proficiency of 0 is kept",
+      withExtension({ routingSkills: [{ name: "Billing", proficiency: 0 }] }),
+      "skills",
+      [{ name: "Billing", proficiency: 0 }],
+    ],
+    [
+      "a duplicate name: the last one wins, in the first one's place",
+      withExtension({
+        routingSkills: [
+          { name: "Billing", proficiency: 1 },
+          { name: "Sales", proficiency: 2 },
+          { name: "Billing", proficiency: 3 },
+        ],
+      }),
+      "skills",
+      [
+        { name: "Billing", proficiency: 3 },
+        { name: "Sales", proficiency: 2 },
+      ],
+    ],
+    [
+      "a duplicate language: the last one wins, after rounding",
+      withExtension({
+        routingLanguages: [
+          { name: "English", proficiency: 1 },
+          { name: "English", proficiency: 3.6 },
+        ],
+      }),
+      "languages",
+      [{ name: "English", proficiency: 4 }],
+    ],
+    [
+      "names are case-sensitive: both kept",
+      withExtension({
+        routingSkills: [
+          { name: "billing", proficiency: 1 },
+          { name: "Billing", proficiency: 2 },
+        ],
+      }),
+      "skills",
+      [
+        { name: "billing", proficiency: 1 },
+        { name: "Billing", proficiency: 2 },
+      ],
+    ],
+    [
+      "entries without a name are skipped",
+      withExtension({ routingSkills: [{ proficiency: 5 }, { name: "", proficiency: 4 }, { name: "Billing", proficiency: 3 }] }),
+      "skills",
+      [{ name: "Billing", proficiency: 3 }],
+    ],
+    ["only nameless entries: none wanted", withExtension({ routingLanguages: [{ proficiency: 5 }] }), "languages", []],
+    [
+      "skills are read from routingSkills, languages from routingLanguages",
+      withExtension({ routingSkills: [{ name: "Billing", proficiency: 2 }], routingLanguages: [{ name: "English", proficiency: 5 }] }),
+      "languages",
+      [{ name: "English", proficiency: 5 }],
+    ],
+  ])("%s", (_label, u, kind, expected) => {
+    expect(routingOf(u, kind)).toEqual(expected);
+  });
+});
+
+describe("externalIdsOf: the external ids to keep in Genesys", () => {
+  it("keeps the core externalId under the bridge's own authority", () => {
+    expect(SCIM_EXTERNAL_ID_AUTHORITY).toBe("scim-bridge");
+  });
+
+  it.each<[string, ScimUserResource, GenesysExternalId[]]>([
+    ["no externalId, no extension: none", { userName: "ann@example.com" }, []],
+    ["an empty externalId: none", { externalId: "" }, []],
+    ["the core externalId", { externalId: "okta-00u1" }, [{ authorityName: "scim-bridge", externalKey: "okta-00u1" }]],
+    ["an extension without externalIds", withExtension({ routingSkills: [] }), []],
+    ["empty extension externalIds", withExtension({ externalIds: [] }), []],
+    [
+      "extension externalIds: authority → authorityName, value → externalKey, in order",
+      withExtension({
+        externalIds: [
+          { authority: "hr", value: "E42" },
+          { authority: "payroll", value: "P-7" },
+        ],
+      }),
+      [
+        { authorityName: "hr", externalKey: "E42" },
+        { authorityName: "payroll", externalKey: "P-7" },
+      ],
+    ],
+    [
+      "the core externalId first, then the extension's",
+      { externalId: "okta-00u1", [GENESYS_EXT]: { externalIds: [{ authority: "hr", value: "E42" }] } },
+      [
+        { authorityName: "scim-bridge", externalKey: "okta-00u1" },
+        { authorityName: "hr", externalKey: "E42" },
+      ],
+    ],
+    ["Genesys's own SCIM authority is skipped", withExtension({ externalIds: [{ authority: "x-pc:scimv2:v1", value: "abc" }] }), []],
+    [
+      "an authority under Genesys's prefix is skipped",
+      withExtension({ externalIds: [{ authority: "x-pc:scimv2:v1:okta", value: "abc" }] }),
+      [],
+    ],
+    [
+      "an authority merely containing the prefix is kept",
+      withExtension({ externalIds: [{ authority: "my-x-pc:scimv2:v1", value: "abc" }] }),
+      [{ authorityName: "my-x-pc:scimv2:v1", externalKey: "abc" }],
+    ],
+    [
+      "Genesys's authority skipped, the others kept",
+      withExtension({
+        externalIds: [
+          { authority: "x-pc:scimv2:v1", value: "abc" },
+          { authority: "hr", value: "E42" },
+        ],
+      }),
+      [{ authorityName: "hr", externalKey: "E42" }],
+    ],
+    [
+      "duplicates are dropped",
+      withExtension({
+        externalIds: [
+          { authority: "hr", value: "E42" },
+          { authority: "hr", value: "E42" },
+        ],
+      }),
+      [{ authorityName: "hr", externalKey: "E42" }],
+    ],
+    [
+      "the core externalId repeated under the bridge's authority in the extension: once",
+      { externalId: "okta-00u1", [GENESYS_EXT]: { externalIds: [{ authority: "scim-bridge", value: "okta-00u1" }] } },
+      [{ authorityName: "scim-bridge", externalKey: "okta-00u1" }],
+    ],
+    [
+      "same authority, different values: the first kept (Genesys holds one key per authority and user)",
+      withExtension({
+        externalIds: [
+          { authority: "hr", value: "E42" },
+          { authority: "hr", value: "E43" },
+        ],
+      }),
+      [{ authorityName: "hr", externalKey: "E42" }],
+    ],
+    [
+      "same value, different authorities: both kept",
+      withExtension({
+        externalIds: [
+          { authority: "hr", value: "E42" },
+          { authority: "payroll", value: "E42" },
+        ],
+      }),
+      [
+        { authorityName: "hr", externalKey: "E42" },
+        { authorityName: "payroll", externalKey: "E42" },
+      ],
+    ],
+    [
+      "entries without an authority or a value are skipped",
+      withExtension({
+        externalIds: [
+          { value: "E1" },
+          { authority: "hr" },
+          { authority: "", value: "E2" },
+          { authority: "hr", value: "" },
+          {},
+          { authority: "hr", value: "E3" },
+        ],
+      }),
+      [{ authorityName: "hr", externalKey: "E3" }],
+    ],
+  ])("%s", (_label, u, expected) => {
+    expect(externalIdsOf(u)).toEqual(expected);
   });
 });

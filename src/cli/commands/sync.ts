@@ -1,7 +1,18 @@
-import type { Command } from "commander";
+import { CommanderError, type Command } from "commander";
 import { parseBody } from "../../errors/parse-body.js";
 import { listSyncStates, syncStatus, type ResourceSyncState } from "../../sync/sync-status.js";
-import { ResyncBody, RetryBody, SyncListQuery, resyncAll, retrySync, type SyncOperationContext } from "../../sync/sync-operations.js";
+import {
+  ResyncBody,
+  RetryBody,
+  SyncListQuery,
+  reassertSync,
+  resyncAll,
+  retrySync,
+  type SyncOperationContext,
+} from "../../sync/sync-operations.js";
+import { verifySync } from "../../sync/verify.js";
+import { createTarget } from "../../sync/target-factory.js";
+import { Redis } from "ioredis";
 import { describeTarget, recordedTarget } from "../../sync/target-change.js";
 import type { SyncResourceType } from "../../sync/sync-state.js";
 import type { Store } from "../../store/store.js";
@@ -102,5 +113,42 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
       const result = await operate((op) => resyncAll(op, type));
       if (o.json) printResult(result, true);
       else printLines(`resyncing ${result.resynced} resource(s)`);
+    });
+
+  sync
+    .command("verify")
+    .description("read synced users and groups back from Genesys and report what differs from SCIM (drift); --fix sends it again")
+    .option("--type <type>", "User or Group (both when omitted)")
+    .option("--fix", "queue every drifted resource to be read and asserted again")
+    .option("--json", "print JSON")
+    .action(async (o: { type?: string; fix?: boolean; json?: boolean }) => {
+      const type = typeOption(o.type);
+      const cfg = ctx.config();
+      // paced through the workers' shared budget: a check of 10,000 users must not starve them
+      const redis = new Redis(cfg.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+      await redis.connect().catch(() => undefined);
+      try {
+        const result = await ctx.withStore((store) =>
+          verifySync({ db: store, target: createTarget(cfg, store, undefined, redis), clock: () => ctx.now().getTime() }, type),
+        );
+        const fixed = o.fix ? await operate((op) => reassertSync(op, result.drifted)) : null;
+        if (o.json) printResult({ ...result, ...(fixed ?? {}) }, true);
+        else {
+          printResult(
+            result.drifted.map((d) => ({ type: d.type, id: d.id, targetId: d.targetId, differences: d.differences.join("; ") })),
+            false,
+            ["type", "id", "targetId", "differences"],
+          );
+          for (const e of result.errors) printNote(`${e.type} ${e.id}: could not be checked: ${e.error}`);
+          printLines(
+            `checked ${result.checked.users} user(s) and ${result.checked.groups} group(s): ${result.drifted.length} drifted, ${result.errors.length} unreadable`,
+            ...(fixed ? [`queued ${fixed.reasserted} resource(s) to be asserted again`] : []),
+          );
+        }
+        // a check that finds drift it was not asked to fix says so to scripts (exit 1, nothing more printed)
+        if (!o.fix && (result.drifted.length || result.errors.length)) throw new CommanderError(1, "scim-bridge.drift", "drift found");
+      } finally {
+        redis.disconnect();
+      }
     });
 }

@@ -149,8 +149,14 @@ export class Directory implements DirectoryTarget {
     const key = `${kind}:${name}`;
     const known = this.catalog.get(key);
     if (known && this.now() - known.at < CATALOG_TTL_MS) return known.entry;
-    const page = await this.send(ctx, requests.findCatalog(kind, name));
-    const entry = (page.entities ?? []).find((e) => e.name === name) ?? null;
+    let entry: GenesysCatalogEntry | null = null;
+    // the filter is a prefix: "Billing" also finds "Billing Escalations", so the exact one may be on a later page
+    for (let page = 1; !entry; page++) {
+      const body = await this.send(ctx, requests.findCatalog(kind, name, page));
+      const entities = body.entities ?? [];
+      entry = entities.find((e) => e.name === name) ?? null;
+      if (entities.length === 0 || (body.pageCount ?? 0) <= page) break;
+    }
     if (entry) this.catalog.set(key, { entry, at: this.now() });
     else this.catalog.delete(key);
     return entry;

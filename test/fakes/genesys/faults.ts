@@ -30,7 +30,7 @@ export interface LoginFault {
 /**
  * Switchable failure modes, changeable in the middle of a test. Rate-limit, timeout and server-error
  * bursts apply to the next n API requests (/api/v2/…) that carry a valid token; login bursts to POST
- * /oauth/token. Sources: /work/notes/genesys-facts.md (§6 retries, §10 login).
+ * /oauth/token. Sources: docs/genesys-platform-api.md, "Errors and rate limits" (retries, login).
  */
 export class FakeFaults {
   /** Milliseconds every response (login and API) waits before it is sent. */
@@ -52,7 +52,8 @@ export class FakeFaults {
 
   /**
    * The next n API requests answer 429 too.many.requests.retry.after with `Retry-After: retryAfterSeconds`.
-   * `retryAfterHeader: false` leaves Retry-After out (docs/genesys-platform-api.md: [guess]): then only inin-ratelimit-reset says it.
+   * `retryAfterHeader: false` leaves Retry-After out, which Genesys documents on every 429 (docs/genesys-platform-api.md, "Rate
+   * limits"): then only inin-ratelimit-reset says it.
    */
   rateLimit(n: number, retryAfterSeconds = 1, opts: { retryAfterHeader?: boolean } = {}): void {
     this.limited = { remaining: n, retryAfterSeconds, header: opts.retryAfterHeader ?? true };
@@ -68,7 +69,7 @@ export class FakeFaults {
 
   /**
    * The next n API requests answer 408 (code request.timeout [guess]): Genesys's provider retries a 408
-   * like a version conflict and takes it for "not found" on reads (notes §6). With
+   * like a version conflict and takes it for "not found" on reads (docs/genesys-platform-api.md, "Errors and rate limits"). With
    * `afterProcessing: true` the request is carried out first.
    */
   requestTimeouts(n: number, opts: { afterProcessing?: boolean } = {}): void {
@@ -82,9 +83,9 @@ export class FakeFaults {
 
   /**
    * The next n token requests are refused as rate limited. By default as Genesys's provider knows it
-   * (notes §10): 400 with `error: "invalid_request"` and an `error_description` starting with "rate limit
-   * exceeded;" (the text after the semicolon is [guess]). `status: 429` answers 429 with Retry-After
-   * instead (whether login ever does so is UNCONFIRMED).
+   * (docs/genesys-platform-api.md, "Errors and rate limits", login): 400 with `error: "invalid_request"` and an
+   * `error_description` starting with "rate limit exceeded;" (the text after the semicolon is [guess]). `status: 429`
+   * answers 429 with Retry-After instead (whether login ever does so is UNCONFIRMED).
    */
   loginRateLimit(n: number, opts: { status?: 400 | 429; retryAfterSeconds?: number } = {}): void {
     this.loginLimited = { remaining: n, status: opts.status ?? 400, retryAfterSeconds: opts.retryAfterSeconds ?? 1 };

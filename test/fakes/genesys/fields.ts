@@ -28,7 +28,8 @@ export interface VersionConflictStyle {
 export const defaultVersionConflict: VersionConflictStyle = {
   status: 409,
   // general.conflict is the code documented for a 409; the code of a version conflict itself is not
-  // documented (/work/notes/genesys-facts.md §6: "Version mismatch from directory may be a 409 or 400").
+  // documented (Genesys's Terraform provider, genesyscloud/util/util_retries.go IsVersionMismatch: "Version mismatch from
+  // directory may be a 409 or 400"; docs/genesys-platform-api.md, "Users").
   code: "general.conflict",
   message: (given, current, entity) => `The version ${given} supplied for the ${entity} does not match the current version ${current}.`,
 };
@@ -67,7 +68,7 @@ export function checkEmail(email: string): string {
  * A PHONE address as stored: spaces, dashes, dots and parentheses dropped, the leading + kept, then it
  * must be E.164 (+, a country code not starting with 0, 7 to 15 digits in all). Genesys's provider
  * validates "Phone number must be in an E.164 number format" before sending; that the API itself
- * normalises such input, and refuses a number without + with 400, is [guess] (notes §8 say nothing of it).
+ * normalises such input, and refuses a number without + with 400, is [guess] (docs/genesys-platform-api.md, "Users": no source says).
  */
 export function e164(raw: string, field: string): string {
   const stripped = raw.trim().replace(/[\s\-.()]/g, "");

@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import { FakeGenesysError, badRequest } from "./errors.js";
 import type { FakeFaults } from "./faults.js";
 
-/** POST /oauth/token on the login host: client credentials by HTTP Basic (notes §10). */
+/** POST /oauth/token on the login host: client credentials by HTTP Basic (docs/genesys-platform-api.md, "Hosts, login and tokens"). */
 
 export interface Reply {
   status: number;

@@ -1,7 +1,7 @@
 import { paginate, searchAnswer } from "./paging.js";
 import { ID, expandOf, route, type Route, type RouteDeps } from "./routing.js";
 
-/** The group routes (notes §3, §4): listing, search, create, read, delete, members and individuals. */
+/** The group routes (docs/genesys-platform-api.md, "Groups"): listing, search, create, read, delete, members and individuals. */
 export function groupRoutes({ org, paging, memberCallStatus, maxMembersPerCall }: RouteDeps): Route[] {
   const groups = org.groups;
   return [
@@ -15,7 +15,8 @@ export function groupRoutes({ org, paging, memberCallStatus, maxMembersPerCall }
       ),
     })),
     route("POST", "/api/v2/groups", ({ body }) => ({ status: 200, body: groups.view(groups.create(body)) })),
-    // {query: [{type: "EXACT", fields: ["name"], value}]}, as Genesys's provider finds a group by name (notes §4)
+    // {query: [{type: "EXACT", fields: ["name"], value}]}, as Genesys's provider finds a group by name
+    // (docs/genesys-platform-api.md, "Calls the sync makes")
     route("POST", "/api/v2/groups/search", ({ body }) => ({
       status: 200,
       body: searchAnswer(
@@ -27,7 +28,7 @@ export function groupRoutes({ org, paging, memberCallStatus, maxMembersPerCall }
     })),
     route("GET", `/api/v2/groups/${ID}`, ({ params }) => ({ status: 200, body: groups.view(groups.get(params[0]!)) })),
     route("PUT", `/api/v2/groups/${ID}`, ({ params, body }) => ({ status: 200, body: groups.view(groups.update(params[0]!, body)) })),
-    // 204 [guess]: the provider's comment says "Directory always returns a 200 on the delete" (notes §4)
+    // 204 [guess]: the provider's comment says "Directory always returns a 200 on the delete" (docs/genesys-platform-api.md, "Groups")
     route("DELETE", `/api/v2/groups/${ID}`, ({ params }) => {
       groups.delete(params[0]!);
       return { status: 204 };
@@ -41,7 +42,8 @@ export function groupRoutes({ org, paging, memberCallStatus, maxMembersPerCall }
         paging,
       ),
     })),
-    // A UserEntityListing without paging parameters (notes §3): one page holding every individual
+    // A UserEntityListing without paging parameters (GroupsApi getGroupIndividuals; docs/genesys-platform-api.md, "Paging and
+    // search"): one page holding every individual
     route("GET", `/api/v2/groups/${ID}/individuals`, ({ params }) => {
       const entities = groups.individuals(params[0]!).map((u) => org.userView(u));
       return {

@@ -4,7 +4,8 @@ import type { RoutingKind } from "./state-routing.js";
 
 /**
  * Routing skills and languages (catalogs and a user's assignments) and user external ids
- * (/work/notes/genesys-facts-2.md §1–§3). Languages have no PUT .../bulk [doc]: that path answers 405.
+ * (docs/genesys-platform-api.md, "Routing skills and languages" and "External ids"). Languages have no PUT .../bulk [doc]: that
+ * path answers 405.
  */
 
 const idsOf = (q: URLSearchParams): string[] =>
@@ -77,7 +78,7 @@ export function routingRoutes({ org, paging }: RouteDeps): Route[] {
     ...kindRoutes("skill", "/api/v2/routing/skills", "routingskills", "PUT"),
     ...kindRoutes("language", "/api/v2/routing/languages", "routinglanguages", "PATCH"),
 
-    // ---- external ids (notes2 §3) ----
+    // ---- external ids (docs/genesys-platform-api.md, "External ids") ----
     // Before /api/v2/users/{id}/externalid/…: "externalid" here is a literal segment
     route("GET", `/api/v2/users/externalid/${ID}/${ID}`, ({ params, query }) => ({
       status: 200,

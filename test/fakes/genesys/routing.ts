@@ -20,7 +20,10 @@ export interface RouteDeps {
   org: FakeGenesysOrg;
   faults: FakeFaults;
   paging: PagingOptions;
-  /** Status of POST / DELETE /api/v2/groups/{id}/members [guess: 202, empty body; notes §3: the status is UNCONFIRMED]. */
+  /**
+   * Status of POST / DELETE /api/v2/groups/{id}/members [guess: 202, empty body; docs/genesys-platform-api.md, "Groups": the
+   * status is not documented].
+   */
   memberCallStatus: number;
   /** Ids a member call may carry [doc: 50]. */
   maxMembersPerCall: number;

@@ -3,8 +3,8 @@ import { isObject, lower } from "./fields.js";
 
 /**
  * Genesys's search index (POST /api/v2/users/search, POST /api/v2/groups/search): it sees a write only
- * searchLagMs after it happened, on the fake's clock. Genesys gives no figure for the lag (notes §5:
- * UNCONFIRMED); its provider polls user search for up to 3 minutes after a delete and retries "No
+ * searchLagMs after it happened, on the fake's clock. Genesys gives no figure for the lag
+ * (docs/genesys-platform-api.md, "Paging and search"); its provider polls user search for up to 3 minutes after a delete and retries "No
  * groups found" for 15 s.
  */
 

@@ -3,7 +3,7 @@ import { bodyObject, requiredString } from "./fields.js";
 
 import type { FakeUserRecord } from "./state.js";
 
-/** User external ids (/work/notes/genesys-facts-2.md §3, cited "notes2 §3"): authority and key, both case-sensitive [doc]. */
+/** User external ids (docs/genesys-platform-api.md, "External ids"): authority and key, both case-sensitive [doc]. */
 
 export interface FakeExternalId {
   authorityName: string;

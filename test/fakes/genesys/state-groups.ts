@@ -5,7 +5,7 @@ import { LaggingIndex, matches, parseQuery, type SearchFields } from "./search.j
 import type { FakeUserRecord } from "./state.js";
 
 /**
- * The groups of the fake org (/work/notes/genesys-facts.md §3, §4). A group's members are of three
+ * The groups of the fake org (docs/genesys-platform-api.md, "Groups"). A group's members are of three
  * kinds: individuals (added and removed through .../members), owners and rule-based (dynamic) members.
  * GET .../members lists all three, GET .../individuals only the first. Owners and dynamic members are
  * made through test hooks only (the bridge cannot reach them): DELETE .../members leaves them as they

@@ -5,7 +5,7 @@ import type { FakeUserRecord } from "./state.js";
 
 /**
  * Routing skills and languages: the org's catalogs and each user's assignments, after
- * /work/notes/genesys-facts-2.md (cited "notes2 §n"). Pure model, like state.ts: every refusal is a
+ * docs/genesys-platform-api.md, "Routing skills and languages". Pure model, like state.ts: every refusal is a
  * FakeGenesysError with Genesys's status and code.
  */
 
@@ -44,7 +44,7 @@ interface KindTable {
   /** The user sub-resource: routingskills | routinglanguages. */
   userPath: string;
   uriField: "skillUri" | "languageUri";
-  /** "the backend rounds to the nearest int" for languages [code comment, notes2 §2]. */
+  /** "the backend rounds to the nearest int" for languages [code comment: docs/genesys-platform-api.md, "Routing skills and languages"]. */
   round: boolean;
   label: string;
 }

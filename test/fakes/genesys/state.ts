@@ -27,8 +27,8 @@ export type { FakeExternalId } from "./state-externalids.js";
 /**
  * The in-memory Genesys Cloud organisation behind the fake: users, divisions (one home division),
  * groups (state-groups.ts), and the search index that lags writes (search.ts). Pure model: no HTTP
- * here; every refusal is a FakeGenesysError carrying Genesys's status and code. Sources:
- * /work/notes/genesys-facts.md (cited as "notes §n") and docs/genesys-platform-api.md.
+ * here; every refusal is a FakeGenesysError carrying Genesys's status and code. Source: docs/genesys-platform-api.md
+ * (cited by section).
  */
 
 export type UserState = "active" | "inactive" | "deleted";
@@ -57,7 +57,10 @@ export interface FakeDivisionRecord {
 
 export interface OrgOptions {
   now: () => number;
-  /** Milliseconds before a write shows in user and group search (notes §5: the lag is real, its size UNCONFIRMED). */
+  /**
+   * Milliseconds before a write shows in user and group search (docs/genesys-platform-api.md, "Paging and search": the lag
+   * is real, its size undocumented).
+   */
   searchLagMs: number;
   /** Milliseconds before a group member change lands (see state-groups.ts). */
   memberApplyDelayMs: number;
@@ -210,7 +213,7 @@ export class FakeGenesysOrg {
   /**
    * POST /api/v2/users: name and email required; divisionId optional (home division). Without `state`
    * the user is created inactive: "If not specified, state will be Active if invites are sent, otherwise
-   * Inactive" (notes §5), and the fake sends no invites.
+   * Inactive" (model CreateUser; docs/genesys-platform-api.md, "Users"), and the fake sends no invites.
    */
   createUser(body: unknown): FakeUserRecord {
     const b = bodyObject(body);
@@ -235,8 +238,8 @@ export class FakeGenesysOrg {
 
   /**
    * GET /api/v2/users/{id}?state=…: `state` is "Search for a user with this state", default active,
-   * values active and deleted (notes §1). Without it (or with active) active and inactive users answer
-   * and a deleted one is 404 (the provider reads inactive users so; the 404 is implied, UNCONFIRMED).
+   * values active and deleted (UsersApi getUser; docs/genesys-platform-api.md, "Users"). Without it (or with active) active
+   * and inactive users answer and a deleted one is 404 (the provider reads inactive users so; the 404 is implied, UNCONFIRMED).
    * With state=deleted only a deleted user answers, any other is 404 [strict reading, unconfirmed].
    */
   getUser(id: string, state: string | null): FakeUserRecord {
@@ -250,7 +253,7 @@ export class FakeGenesysOrg {
   /**
    * PATCH /api/v2/users/{id} [doc]: version required and current; a body with `state` changes only the
    * state (which is also how a deleted user is restored); manager written as an id and cleared with ""
-   * as Genesys's provider sends it (notes §2); null is refused [strict: no Genesys source sends null].
+   * as Genesys's provider sends it (docs/genesys-platform-api.md, "Users"); null is refused [strict: no Genesys source sends null].
    */
   updateUser(id: string, body: unknown): FakeUserRecord {
     const b = bodyObject(body);

@@ -3,7 +3,7 @@ import { startFakeGenesys, type FakeGenesys } from "../../fakes/genesys/index.js
 
 /**
  * The fake Genesys Cloud's routing skills, routing languages and user external ids
- * (/work/notes/genesys-facts-2.md), over real HTTP with plain fetch.
+ * (docs/genesys-platform-api.md, "Routing skills and languages" and "External ids"), over real HTTP with plain fetch.
  */
 
 interface Answer {
