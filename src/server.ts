@@ -1,5 +1,5 @@
 import type { RequestListener, Server } from "node:http";
-import type { Config } from "./config/config.js";
+import { grantableRoles, type Config } from "./config/config.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { type Clock, systemClock } from "./clock.js";
 import { openStore, prepareStore } from "./store/open-store.js";
@@ -86,6 +86,7 @@ export async function startServer(
           debounceMs: config.SYNC_DEBOUNCE_MS,
           retryCapMs: config.SYNC_RETRY_CAP_MS,
           targetIdentity: targetIdentity(config),
+          grantableRoles: grantableRoles(config),
           clock,
         },
         syncMetrics,

@@ -23,6 +23,8 @@ const schema = z.object({
   GENESYS_LOGIN_URL: optionalUrl,
   GENESYS_API_URL: optionalUrl,
   GENESYS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000),
+  /** Role names (comma-separated) the sync may grant from SCIM `roles`; empty: roles are never sent. */
+  GENESYS_GRANTABLE_ROLES: z.string().max(10_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   BODY_LIMIT_BYTES: z.coerce
     .number()
@@ -99,4 +101,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(["GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET: required when TARGET=genesys"]);
   }
   return Object.freeze(parsed.data);
+}
+
+/** GENESYS_GRANTABLE_ROLES as a set of names (trimmed, empty entries dropped). */
+export function grantableRoles(config: Pick<Config, "GENESYS_GRANTABLE_ROLES">): ReadonlySet<string> {
+  return new Set(
+    config.GENESYS_GRANTABLE_ROLES.split(",")
+      .map((n) => n.trim())
+      .filter(Boolean),
+  );
 }

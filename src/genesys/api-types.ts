@@ -94,3 +94,21 @@ export interface GenesysExternalId {
   authorityName: string;
   externalKey: string;
 }
+
+/** A role of the organisation (`GET /api/v2/authorization/roles`). */
+export interface GenesysRole {
+  id: string;
+  name: string;
+}
+
+/** One role granted to a subject in one division. */
+export interface GenesysGrant {
+  role: { id: string; name?: string };
+  division: { id: string; name?: string };
+}
+
+/** What `GET /api/v2/authorization/subjects/{id}` answers: the subject's grants. */
+export interface GenesysSubject {
+  id?: string;
+  grants?: GenesysGrant[];
+}

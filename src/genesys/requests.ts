@@ -14,6 +14,8 @@ import type {
   GenesysGroup,
   GenesysPage,
   GenesysProficiency,
+  GenesysRole,
+  GenesysSubject,
   GenesysUser,
   UpdateUserBody,
 } from "./api-types.js";
@@ -68,6 +70,15 @@ export type ListExternalIds = Call<"listExternalIds", { userId: string }, Genesy
 export type AddExternalId = Call<"addExternalId", { userId: string; externalId: GenesysExternalId }, unknown>;
 export type RemoveExternalId = Call<"removeExternalId", { userId: string; externalId: GenesysExternalId }, void>;
 
+export type FindRole = Call<"findRole", { name: string; page: number }, GenesysPage<GenesysRole>>;
+export type GetSubject = Call<"getSubject", { userId: string }, GenesysSubject>;
+/** A role granted in one division. */
+export interface RoleGrant {
+  roleId: string;
+  divisionId: string;
+}
+export type ChangeGrants = Call<"changeGrants", { userId: string; change: "bulkadd" | "bulkremove"; grants: RoleGrant[] }, void>;
+
 export type GenesysRequest =
   | CreateUser
   | GetUser
@@ -90,7 +101,10 @@ export type GenesysRequest =
   | RemoveUserRouting
   | ListExternalIds
   | AddExternalId
-  | RemoveExternalId;
+  | RemoveExternalId
+  | FindRole
+  | GetSubject
+  | ChangeGrants;
 
 /** The type a request answers. */
 export type ResultOf<R extends GenesysRequest> = R extends Call<string, unknown, infer T> ? T : never;
@@ -300,5 +314,30 @@ export const requests = {
     args: { userId, externalId },
     method: "DELETE",
     path: `/api/v2/users/${id(userId)}/externalid/${id(externalId.authorityName)}/${id(externalId.externalKey)}`,
+  }),
+
+  /** The organisation's roles whose name matches `name` (the caller picks the exact one). */
+  findRole: (name: string, page = 1): FindRole => ({
+    op: "findRole",
+    args: { name, page },
+    method: "GET",
+    path: `/api/v2/authorization/roles?pageSize=${MAX_PAGE_SIZE}&pageNumber=${page}&name=${id(name)}`,
+  }),
+
+  /** A user's role grants, each in a division. */
+  getSubject: (userId: string): GetSubject => ({
+    op: "getSubject",
+    args: { userId },
+    method: "GET",
+    path: `/api/v2/authorization/subjects/${id(userId)}`,
+  }),
+
+  /** Grants (`bulkadd`) or revokes (`bulkremove`) roles of a user, each in a division. */
+  changeGrants: (userId: string, change: "bulkadd" | "bulkremove", grants: RoleGrant[]): ChangeGrants => ({
+    op: "changeGrants",
+    args: { userId, change, grants },
+    method: "POST",
+    path: `/api/v2/authorization/subjects/${id(userId)}/${change}${change === "bulkadd" ? "?subjectType=PC_USER" : ""}`,
+    body: { grants: grants.map((g) => ({ roleId: g.roleId, divisionId: g.divisionId })) },
   }),
 };

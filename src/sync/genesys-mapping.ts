@@ -27,6 +27,7 @@ export interface ScimUserResource {
   emails?: Array<{ value?: string; type?: string; primary?: boolean }>;
   phoneNumbers?: Array<{ value?: string; type?: string; primary?: boolean }>;
   externalId?: string;
+  roles?: Array<{ value?: string }>;
   [ENTERPRISE]?: { department?: string; employeeNumber?: string; manager?: { value?: string }; division?: string; dateHire?: string };
   [GENESYS]?: {
     routingSkills?: ScimProficiency[];
@@ -221,4 +222,13 @@ export function externalIdsOf(u: ScimUserResource): GenesysExternalId[] {
     if (e.authority && e.value && !e.authority.startsWith(GENESYS_SCIM_AUTHORITY)) add(e.authority, e.value);
   }
   return out;
+}
+
+/**
+ * The role names SCIM gives (`roles[].value`, as Genesys's own SCIM matches roles by name), or
+ * undefined when it sends no `roles` (the bridge then leaves the user's roles alone).
+ */
+export function rolesOf(u: ScimUserResource): string[] | undefined {
+  if (!Array.isArray(u.roles)) return undefined;
+  return [...new Set(u.roles.flatMap((r) => (typeof r.value === "string" && r.value ? [r.value] : [])))];
 }

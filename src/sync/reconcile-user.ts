@@ -9,13 +9,14 @@ import {
   desiredFields,
   externalIdsOf,
   managerScimId,
+  rolesOf,
   mergeWithTarget,
   routingOf,
   stateOf,
   type ScimUserResource,
   type UserFields,
 } from "./genesys-mapping.js";
-import { ROUTING_KINDS, planUser, type DesiredUser, type HeldExtras, type UserStep } from "./user-plan.js";
+import { ROUTING_KINDS, planUser, type DesiredUser, type HeldExtras, type HeldRole, type UserStep } from "./user-plan.js";
 import { getSyncState, markSynced, recordTarget } from "./sync-state.js";
 
 /** The users whose enterprise manager is this user (an expression index serves it). */
@@ -31,6 +32,11 @@ export interface ReconcileDeps {
   db: Queryable;
   target: DirectoryTarget;
   clock: Clock;
+  /**
+   * The role names the sync may grant (GENESYS_GRANTABLE_ROLES). Empty or absent: SCIM roles are
+   * kept but never sent, for an identity provider must not hand out Genesys roles unless told it may.
+   */
+  grantableRoles?: ReadonlySet<string>;
 }
 
 export interface ReconcileResult {
@@ -55,6 +61,8 @@ interface Applied {
   routing?: Partial<Record<RoutingKind, GenesysProficiency[]>>;
   /** The external ids the bridge added. */
   externalIds?: GenesysExternalId[];
+  /** The roles the bridge granted (home division). */
+  roles?: HeldRole[];
 }
 
 /** The fields are what this run made true (the target's answers may leave some out, e.g. employerInfo without expand). */
@@ -64,7 +72,7 @@ function snapshot(user: GenesysUser, fields: UserFields, held?: HeldExtras): App
     state: user.state,
     divisionId: user.division?.id,
     fields,
-    ...(held ? { routing: held.routing, externalIds: held.externalIds } : {}),
+    ...(held ? { routing: held.routing, externalIds: held.externalIds, ...(held.roles ? { roles: held.roles } : {}) } : {}),
   };
 }
 
@@ -151,7 +159,12 @@ async function patchUser(
 }
 
 /** What SCIM wants of Genesys for this user. */
-export function desiredUser(u: ScimUserResource, divisionId: string | undefined, managerId: string | null | undefined): DesiredUser {
+export function desiredUser(
+  u: ScimUserResource,
+  divisionId: string | undefined,
+  managerId: string | null | undefined,
+  grantableRoles?: ReadonlySet<string>,
+): DesiredUser {
   const routing: DesiredUser["routing"] = {};
   for (const kind of ROUTING_KINDS) {
     const list = routingOf(u, kind);
@@ -165,6 +178,7 @@ export function desiredUser(u: ScimUserResource, divisionId: string | undefined,
     divisionId,
     routing,
     externalIds: externalIdsOf(u),
+    ...(grantableRoles?.size ? { roles: rolesOf(u) } : {}),
   };
 }
 
@@ -192,7 +206,77 @@ export async function heldExtras(
     const authorities = new Set(want.externalIds.map((e) => e.authorityName));
     held.externalIds = (await deps.target.listExternalIds(ctx, user.id)).filter((e) => authorities.has(e.authorityName));
   }
+  if (want.roles) {
+    // read when unknown: of the user's grants in the home division, those of wanted roles count as given
+    held.roles = applied?.roles ?? (readable && want.roles.length ? await grantedWanted(deps, ctx, user.id, want.roles) : []);
+  }
   return held;
+}
+
+/** The home division's Genesys id, where the sync grants roles (as Genesys's own role grants default to it). */
+async function homeDivisionTargetId(deps: ReconcileDeps): Promise<string> {
+  const [home] = await deps.db.query<{ id: string; target_id: string | null }>("select id, target_id from divisions where home");
+  if (home?.target_id) return home.target_id;
+  if (deps.target.name === "dry-run" && home) return home.id;
+  throw new TargetError("permanent", "the home division has no Genesys Cloud id: run a division sync (POST /admin/v1/divisions/sync)");
+}
+
+/** The user's grants, in the home division, of the roles SCIM wants. */
+async function grantedWanted(deps: ReconcileDeps, ctx: CallContext, userId: string, names: string[]): Promise<HeldRole[]> {
+  const home = await homeDivisionTargetId(deps);
+  const out: HeldRole[] = [];
+  for (const g of await deps.target.listRoleGrants(ctx, userId)) {
+    if (g.divisionId !== home) continue;
+    if (g.roleName && names.includes(g.roleName)) out.push({ roleId: g.roleId, name: g.roleName });
+  }
+  return out;
+}
+
+/**
+ * Grants the roles SCIM gives and revokes those the bridge granted that it no longer gives, in the
+ * home division. Every name must be one GENESYS_GRANTABLE_ROLES allows and one Genesys knows, checked
+ * before anything changes. Answers the roles the bridge has now granted.
+ */
+async function applyRoles(
+  deps: ReconcileDeps,
+  ctx: CallContext,
+  userId: string,
+  step: Extract<UserStep, { kind: "roles" }>,
+  held: HeldRole[],
+): Promise<HeldRole[]> {
+  const refused = step.grant.filter((name) => !deps.grantableRoles?.has(name));
+  if (refused.length)
+    throw new TargetError(
+      "permanent",
+      `role${refused.length > 1 ? "s" : ""} ${refused.map((n) => JSON.stringify(n)).join(", ")} may not be granted by the sync: list ${refused.length > 1 ? "them" : "it"} in GENESYS_GRANTABLE_ROLES, or take ${refused.length > 1 ? "them" : "it"} out of the user's SCIM roles`,
+    );
+  const found: HeldRole[] = [];
+  const unknown: string[] = [];
+  for (const name of step.grant) {
+    const role = await deps.target.findRole(ctx, name);
+    if (role) found.push({ roleId: role.id, name });
+    else unknown.push(name);
+  }
+  if (unknown.length)
+    throw new TargetError(
+      "permanent",
+      `role${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => JSON.stringify(n)).join(", ")} not found in Genesys Cloud (names are case-sensitive)`,
+    );
+  const home = await homeDivisionTargetId(deps);
+  await deps.target.changeRoleGrants(
+    ctx,
+    userId,
+    "bulkremove",
+    step.revoke.map((r) => ({ roleId: r.roleId, divisionId: home })),
+  );
+  await deps.target.changeRoleGrants(
+    ctx,
+    userId,
+    "bulkadd",
+    found.map((r) => ({ roleId: r.roleId, divisionId: home })),
+  );
+  const revoked = new Set(step.revoke.map((r) => r.roleId));
+  return [...held.filter((r) => !revoked.has(r.roleId)), ...found];
 }
 
 /** Creates the user; an e-mail already taken (a lost create answer, or a user made elsewhere) is taken over. */
@@ -280,7 +364,7 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
   }
   const u = row.resource;
   const managerId = await managerTargetId(deps, u);
-  const want = desiredUser(u, await targetDivisionId(deps, row.division_id), managerId);
+  const want = desiredUser(u, await targetDivisionId(deps, row.division_id), managerId, deps.grantableRoles);
   const applied = (state?.applied as Applied | null) ?? null;
 
   // What the last run left on the target stands in for a read; a stale version or a missing user makes
@@ -341,6 +425,9 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
         break;
       case "externalIds":
         held.externalIds = await applyExternalIds(deps, ctx, user!.id, step, held.externalIds);
+        break;
+      case "roles":
+        held.roles = await applyRoles(deps, ctx, user!.id, step, held.roles ?? []);
         break;
     }
     if (outcome === "unchanged") outcome = "updated";

@@ -31,6 +31,8 @@ export interface SyncRuntimeOptions {
   retryCapMs?: number;
   /** The time source of the workers and the division sync (tests move it). */
   clock?: Clock;
+  /** The role names the sync may grant from SCIM `roles` (GENESYS_GRANTABLE_ROLES); none by default. */
+  grantableRoles?: ReadonlySet<string>;
 }
 
 const delay = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms).unref());
@@ -89,7 +91,7 @@ export async function startSyncRuntime(
     lockDurationMs: opts.lockDurationMs,
     retryCapMs: opts.retryCapMs,
   };
-  const deps = { store, target, queues, logger, metrics, clock };
+  const deps = { store, target, queues, logger, metrics, clock, grantableRoles: opts.grantableRoles };
   const workers: Worker[] = [startSyncWorker("User", deps, workerOpts), startSyncWorker("Group", deps, workerOpts)];
   const divisionWorker = new Worker(QUEUE_NAMES.Divisions, async () => syncDivisions(store, target, new Date(clock())), {
     connection: workerOpts.connection,

@@ -17,6 +17,8 @@ export interface WorkerDeps {
   logger: Logger;
   metrics?: SyncMetrics;
   clock?: Clock;
+  /** The roles the sync may grant (reconcile-user.ts). */
+  grantableRoles?: ReadonlySet<string>;
 }
 
 export interface WorkerOptions {
@@ -56,7 +58,7 @@ export function startSyncWorker(kind: "User" | "Group", deps: WorkerDeps, opts: 
       const { id } = job.data;
       const pendingSince = (await getSyncState(deps.store, kind, id))?.pending_since ?? null;
       try {
-        const reconcileDeps = { db: deps.store, target: deps.target, clock };
+        const reconcileDeps = { db: deps.store, target: deps.target, clock, grantableRoles: deps.grantableRoles };
         if (kind === "User") {
           const result = await reconcileUser(reconcileDeps, id);
           for (const g of result.groups) await enqueueSync(deps.queues, "Group", g);

@@ -23,12 +23,22 @@ export interface DesiredUser {
   routing: Partial<Record<RoutingKind, NamedProficiency[]>>;
   /** The external ids SCIM gives (core externalId and the Genesys extension's). */
   externalIds: GenesysExternalId[];
+  /** Role names to grant in the home division; undefined when the bridge does not manage roles (or SCIM sends none). */
+  roles?: string[];
 }
 
 /** What Genesys holds beyond the user record: skills and languages (read, or as the last run left them) and the external ids the bridge added. */
 export interface HeldExtras {
   routing: Partial<Record<RoutingKind, GenesysProficiency[]>>;
   externalIds: GenesysExternalId[];
+  /** The roles the bridge granted (home division). */
+  roles?: HeldRole[];
+}
+
+/** A role granted by the bridge. */
+export interface HeldRole {
+  roleId: string;
+  name: string;
 }
 
 export type UserStep =
@@ -42,7 +52,9 @@ export type UserStep =
   | { kind: "state"; state: "active" | "inactive" }
   /** Names to add or set (resolved to ids when carried out) and held entries to remove. */
   | { kind: "routing"; routing: RoutingKind; set: NamedProficiency[]; remove: GenesysProficiency[] }
-  | { kind: "externalIds"; add: GenesysExternalId[]; remove: GenesysExternalId[] };
+  | { kind: "externalIds"; add: GenesysExternalId[]; remove: GenesysExternalId[] }
+  /** Role names to grant, and roles the bridge granted that SCIM no longer gives, to revoke (never others'). */
+  | { kind: "roles"; grant: string[]; revoke: HeldRole[] };
 
 export const ROUTING_KINDS: readonly RoutingKind[] = ["skills", "languages"];
 
@@ -72,6 +84,14 @@ export function routingStep(kind: RoutingKind, want: NamedProficiency[] | undefi
   return set.length || remove.length ? { kind: "routing", routing: kind, set, remove } : null;
 }
 
+/** The roles to grant, and those the bridge granted that SCIM no longer gives (roles granted otherwise are never revoked). */
+export function roleStep(want: string[] | undefined, granted: HeldRole[]): UserStep | null {
+  if (!want) return null;
+  const grant = want.filter((name) => !granted.some((g) => g.name === name));
+  const revoke = granted.filter((g) => !want.includes(g.name));
+  return grant.length || revoke.length ? { kind: "roles", grant, revoke } : null;
+}
+
 /** The external ids to add, and those the bridge added before that SCIM no longer gives (others' ids are never touched). */
 export function externalIdStep(want: GenesysExternalId[], added: GenesysExternalId[]): UserStep | null {
   const add = want.filter((w) => !added.some((a) => sameExternalId(a, w)));
@@ -81,7 +101,7 @@ export function externalIdStep(want: GenesysExternalId[], added: GenesysExternal
 
 /**
  * The steps, in the order they must go: create (then everything a create cannot carry), restore,
- * fields, division, state, skills, languages, external ids. `current` null means Genesys has no such
+ * fields, division, state, skills, languages, external ids, roles. `current` null means Genesys has no such
  * user yet; the steps after a create are planned against what the create will hold, so the whole plan
  * is known before anything is sent (the executor plans again with the create's real answer).
  */
@@ -91,7 +111,7 @@ export function planUser(current: GenesysUser | null, want: DesiredUser, held: H
   if (!user) {
     steps.push({ kind: "create", body: want.create });
     user = created(want.create);
-    held = { routing: { skills: [], languages: [] }, externalIds: [] };
+    held = { routing: { skills: [], languages: [] }, externalIds: [], roles: [] };
   }
   if (user.state === "deleted") steps.push({ kind: "restore", state: want.state });
   const changes = fieldChanges(user, want.fields);
@@ -104,5 +124,7 @@ export function planUser(current: GenesysUser | null, want: DesiredUser, held: H
   }
   const ids = externalIdStep(want.externalIds, held.externalIds);
   if (ids) steps.push(ids);
+  const roles = roleStep(want.roles, held.roles ?? []);
+  if (roles) steps.push(roles);
   return steps;
 }

@@ -47,6 +47,8 @@ function describeUserStep(step: UserStep): string {
       const remove = step.remove.map((r) => r.name ?? r.id);
       return `routing ${step.routing} differ:${set.length ? ` set ${set.join(", ")}` : ""}${remove.length ? ` remove ${remove.join(", ")}` : ""}`;
     }
+    case "roles":
+      return `roles differ:${step.grant.length ? ` grant ${step.grant.join(", ")}` : ""}${step.revoke.length ? ` revoke ${step.revoke.map((r) => r.name).join(", ")}` : ""}`;
     case "externalIds": {
       const name = (e: { authorityName: string; externalKey: string }) => `${e.authorityName}/${e.externalKey}`;
       return `external ids differ:${step.add.length ? ` add ${step.add.map(name).join(", ")}` : ""}${step.remove.length ? ` remove ${step.remove.map(name).join(", ")}` : ""}`;
@@ -68,7 +70,12 @@ async function verifyUser(deps: ReconcileDeps, id: string, targetId: string): Pr
     [id],
   );
   if (!row) return [];
-  const want = desiredUser(row.resource, await targetDivisionId(deps, row.division_id), await managerTargetId(deps, row.resource));
+  const want = desiredUser(
+    row.resource,
+    await targetDivisionId(deps, row.division_id),
+    await managerTargetId(deps, row.resource),
+    deps.grantableRoles,
+  );
   const user = await readUser(deps, ctx, targetId);
   if (!user) return ["missing from Genesys: would be created"];
   return planUser(user, want, await heldExtras(deps, ctx, user, want, null)).map(describeUserStep);

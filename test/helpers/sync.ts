@@ -19,6 +19,7 @@ export async function startTestSync(
     sweepIntervalMs?: number;
     debounceMs?: number;
     retryCapMs?: number;
+    grantableRoles?: ReadonlySet<string>;
   } = {},
 ): Promise<SyncRuntime & { prefix: string }> {
   const prefix = opts.prefix ?? `t${randomBytes(5).toString("hex")}`;
@@ -33,6 +34,7 @@ export async function startTestSync(
     debounceMs: opts.debounceMs ?? 100,
     // tests see transient faults recover in seconds, not minutes
     retryCapMs: opts.retryCapMs ?? 2_000,
+    grantableRoles: opts.grantableRoles,
   });
   return { ...runtime, prefix };
 }

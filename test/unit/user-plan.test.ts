@@ -3,9 +3,11 @@ import {
   ROUTING_KINDS,
   externalIdStep,
   planUser,
+  roleStep,
   routingStep,
   type DesiredUser,
   type HeldExtras,
+  type HeldRole,
   type NamedProficiency,
   type UserStep,
 } from "../../src/sync/user-plan.js";
@@ -577,5 +579,29 @@ describe("externalIdStep", () => {
     ],
   ])("%s", (_label, want, added, expected) => {
     expect(externalIdStep(want, added)).toEqual(expected);
+  });
+});
+
+describe("roleStep: roles granted by name, only the bridge's own revoked", () => {
+  const role = (name: string): HeldRole => ({ roleId: `r-${name}`, name });
+  it.each<[string, string[] | undefined, HeldRole[], UserStep | null]>([
+    ["roles not managed (GENESYS_GRANTABLE_ROLES empty, or no SCIM roles): nothing", undefined, [role("Agent")], null],
+    ["nothing granted yet: every role granted", ["Agent", "Supervisor"], [], { kind: "roles", grant: ["Agent", "Supervisor"], revoke: [] }],
+    ["all granted already: nothing", ["Agent"], [role("Agent")], null],
+    [
+      "a role SCIM no longer gives, granted by the bridge: revoked",
+      ["Agent"],
+      [role("Agent"), role("Supervisor")],
+      { kind: "roles", grant: [], revoke: [role("Supervisor")] },
+    ],
+    ["SCIM gives none: every role the bridge granted revoked", [], [role("Agent")], { kind: "roles", grant: [], revoke: [role("Agent")] }],
+    ["names are case-sensitive", ["agent"], [role("Agent")], { kind: "roles", grant: ["agent"], revoke: [role("Agent")] }],
+  ])("%s", (_what, want, granted, step) => {
+    expect(roleStep(want, granted)).toEqual(step);
+  });
+
+  it("comes last in a plan, and a new user is granted every role", () => {
+    const steps = planUser(null, desired({ roles: ["Agent"] }), held());
+    expect(steps.at(-1)).toEqual({ kind: "roles", grant: ["Agent"], revoke: [] });
   });
 });

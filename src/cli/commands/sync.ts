@@ -13,6 +13,7 @@ import {
 import { verifySync } from "../../sync/verify.js";
 import { createTarget } from "../../sync/target-factory.js";
 import { Redis } from "ioredis";
+import { grantableRoles } from "../../config/config.js";
 import { describeTarget, recordedTarget } from "../../sync/target-change.js";
 import type { SyncResourceType } from "../../sync/sync-state.js";
 import type { Store } from "../../store/store.js";
@@ -129,7 +130,15 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
       await redis.connect().catch(() => undefined);
       try {
         const result = await ctx.withStore((store) =>
-          verifySync({ db: store, target: createTarget(cfg, store, undefined, redis), clock: () => ctx.now().getTime() }, type),
+          verifySync(
+            {
+              db: store,
+              target: createTarget(cfg, store, undefined, redis),
+              clock: () => ctx.now().getTime(),
+              grantableRoles: grantableRoles(cfg),
+            },
+            type,
+          ),
         );
         const fixed = o.fix ? await operate((op) => reassertSync(op, result.drifted)) : null;
         if (o.json) printResult({ ...result, ...(fixed ?? {}) }, true);

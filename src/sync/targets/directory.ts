@@ -6,10 +6,19 @@ import type {
   GenesysGroup,
   GenesysPage,
   GenesysProficiency,
+  GenesysRole,
   GenesysUser,
   UpdateUserBody,
 } from "../../genesys/api-types.js";
-import { MAX_IDS_PER_CALL, chunks, requests, type GenesysRequest, type ResultOf, type RoutingKind } from "../../genesys/requests.js";
+import {
+  MAX_IDS_PER_CALL,
+  chunks,
+  requests,
+  type GenesysRequest,
+  type ResultOf,
+  type RoleGrant,
+  type RoutingKind,
+} from "../../genesys/requests.js";
 import { TargetError } from "../target-error.js";
 import type { CallContext, DirectoryTarget } from "./target.js";
 import type { Transport } from "./transport.js";
@@ -24,7 +33,9 @@ const CATALOG_TTL_MS = 10 * 60_000;
  */
 export class Directory implements DirectoryTarget {
   readonly name: "genesys" | "dry-run";
-  private readonly catalog = new Map<string, { entry: GenesysCatalogEntry; at: number }>();
+  /** Skills, languages and roles by name (each `{id, name}`), as lookUp found them. */
+  private readonly catalog = new Map<string, { entry: GenesysRole; at: number }>();
+  private readonly lookups = new Map<string, Promise<GenesysRole | null>>();
 
   constructor(
     private readonly transport: Transport,
@@ -140,26 +151,56 @@ export class Directory implements DirectoryTarget {
   }
 
   /**
-   * The catalog answers names that start with the one asked: the exact one is taken, case-sensitively
-   * (Genesys's SCIM names a skill by "the case-sensitive name of a routing skill", and its Terraform
-   * provider compares names exactly). Found names are remembered for CATALOG_TTL_MS; unknown ones are
-   * asked again next time (an admin may add the skill meanwhile).
+   * A name looked up in a list that filters by name but may answer others too ("Billing" also finds
+   * "Billing Escalations"): the exact one is taken, case-sensitively (Genesys's SCIM names a skill by
+   * "the case-sensitive name of a routing skill", and its Terraform provider compares names exactly),
+   * on whichever page it is. Found names are remembered for CATALOG_TTL_MS; unknown ones are asked
+   * again next time (an admin may add them meanwhile).
    */
-  async findCatalogEntry(ctx: CallContext, kind: RoutingKind, name: string): Promise<GenesysCatalogEntry | null> {
-    const key = `${kind}:${name}`;
+  private lookUp(key: string, name: string, read: (page: number) => Promise<GenesysPage<GenesysRole>>): Promise<GenesysRole | null> {
     const known = this.catalog.get(key);
-    if (known && this.now() - known.at < CATALOG_TTL_MS) return known.entry;
-    let entry: GenesysCatalogEntry | null = null;
-    // the filter is a prefix: "Billing" also finds "Billing Escalations", so the exact one may be on a later page
-    for (let page = 1; !entry; page++) {
-      const body = await this.send(ctx, requests.findCatalog(kind, name, page));
-      const entities = body.entities ?? [];
-      entry = entities.find((e) => e.name === name) ?? null;
-      if (entities.length === 0 || (body.pageCount ?? 0) <= page) break;
+    if (known && this.now() - known.at < CATALOG_TTL_MS) return Promise.resolve(known.entry);
+    // workers resolving the same name at once share one lookup
+    let pending = this.lookups.get(key);
+    if (!pending) {
+      pending = (async () => {
+        let entry: GenesysRole | null = null;
+        for (let page = 1; !entry; page++) {
+          const body = await read(page);
+          const entities = body.entities ?? [];
+          entry = entities.find((e) => e.name === name) ?? null;
+          if (entities.length === 0 || (body.pageCount ?? 0) <= page) break;
+        }
+        if (entry) this.catalog.set(key, { entry, at: this.now() });
+        else this.catalog.delete(key);
+        return entry;
+      })().finally(() => this.lookups.delete(key));
+      this.lookups.set(key, pending);
     }
-    if (entry) this.catalog.set(key, { entry, at: this.now() });
-    else this.catalog.delete(key);
-    return entry;
+    return pending;
+  }
+
+  findCatalogEntry(ctx: CallContext, kind: RoutingKind, name: string): Promise<GenesysCatalogEntry | null> {
+    return this.lookUp(`${kind}:${name}`, name, (page) => this.send(ctx, requests.findCatalog(kind, name, page)));
+  }
+
+  findRole(ctx: CallContext, name: string): Promise<GenesysRole | null> {
+    return this.lookUp(`role:${name}`, name, (page) => this.send(ctx, requests.findRole(name, page)));
+  }
+
+  async listRoleGrants(ctx: CallContext, userId: string): Promise<Array<RoleGrant & { roleName?: string }>> {
+    const subject = await this.send(ctx, requests.getSubject(userId));
+    return (subject.grants ?? []).map((g) => ({ roleId: g.role.id, roleName: g.role.name, divisionId: g.division.id }));
+  }
+
+  async changeRoleGrants(ctx: CallContext, userId: string, change: "bulkadd" | "bulkremove", grants: RoleGrant[]): Promise<void> {
+    try {
+      if (grants.length) await this.send(ctx, requests.changeGrants(userId, change, grants));
+    } catch (err) {
+      // a role deleted since its name was resolved: resolve names afresh next time
+      if (err instanceof TargetError && (err.kind === "permanent" || err.kind === "not_found")) this.catalog.clear();
+      throw err;
+    }
   }
 
   listUserRouting(ctx: CallContext, kind: RoutingKind, userId: string): Promise<GenesysProficiency[]> {

@@ -2,7 +2,7 @@ import { type Clock, systemClock } from "../../clock.js";
 import { randomUUID } from "node:crypto";
 import type { Queryable } from "../../store/store.js";
 import type { GenesysExternalId, GenesysGroup, GenesysProficiency, GenesysUser } from "../../genesys/api-types.js";
-import { MAX_PAGE_SIZE, isWrite, type GenesysRequest, type ResultOf } from "../../genesys/requests.js";
+import { MAX_PAGE_SIZE, isWrite, type GenesysRequest, type ResultOf, type RoleGrant } from "../../genesys/requests.js";
 import type { CallContext } from "./target.js";
 import type { Transport } from "./transport.js";
 import { Directory } from "./directory.js";
@@ -29,7 +29,7 @@ function staleVersion(req: GenesysRequest, sent: number, current: number): Targe
  * genesys/requests.ts: method, path, body), and answers every call from a stand-in directory in
  * `dry_run_directory`, so that ids, versions and conflicts behave as Genesys's do. Reads change
  * nothing and are not recorded. The dry run has no skill or language catalog: every name is taken to
- * exist, with the id `dry-run:<kind>:<name>`.
+ * exist, with the id `dry-run:<kind>:<name>` (roles: `dry-run:role:<name>`).
  */
 export class DryRunTransport implements Transport {
   readonly name = "dry-run" as const;
@@ -231,6 +231,24 @@ export class DryRunTransport implements Transport {
           held.push({ authorityName, externalKey });
         await this.save("externalids", req.args.userId, held);
         return held;
+      }
+      case "findRole":
+        return { entities: [{ id: `dry-run:role:${req.args.name}`, name: req.args.name }], pageCount: 1 };
+      case "getSubject": {
+        await this.user(req, req.args.userId);
+        const grants = (await this.load<RoleGrant[]>("grants", req.args.userId)) ?? [];
+        return { id: req.args.userId, grants: grants.map((g) => ({ role: { id: g.roleId }, division: { id: g.divisionId } })) };
+      }
+      case "changeGrants": {
+        await this.user(req, req.args.userId);
+        const key = (g: RoleGrant) => `${g.roleId}|${g.divisionId}`;
+        const held = new Map(((await this.load<RoleGrant[]>("grants", req.args.userId)) ?? []).map((g) => [key(g), g]));
+        for (const g of req.args.grants) {
+          if (req.args.change === "bulkadd") held.set(key(g), g);
+          else held.delete(key(g));
+        }
+        await this.save("grants", req.args.userId, [...held.values()]);
+        return undefined;
       }
       case "removeExternalId": {
         const held = (await this.load<GenesysExternalId[]>("externalids", req.args.userId)) ?? [];

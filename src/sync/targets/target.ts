@@ -9,10 +9,11 @@ import type {
   GenesysExternalId,
   GenesysGroup,
   GenesysProficiency,
+  GenesysRole,
   GenesysUser,
   UpdateUserBody,
 } from "../../genesys/api-types.js";
-import type { RoutingKind } from "../../genesys/requests.js";
+import type { RoleGrant, RoutingKind } from "../../genesys/requests.js";
 
 /** The resource a call is made for, so the dry-run plan can be read per resource. */
 export interface CallContext {
@@ -50,4 +51,9 @@ export interface DirectoryTarget {
   listExternalIds(ctx: CallContext, userId: string): Promise<GenesysExternalId[]>;
   addExternalId(ctx: CallContext, userId: string, externalId: GenesysExternalId): Promise<void>;
   removeExternalId(ctx: CallContext, userId: string, externalId: GenesysExternalId): Promise<void>;
+  /** The organisation's role of exactly this name; null when there is none. */
+  findRole(ctx: CallContext, name: string): Promise<GenesysRole | null>;
+  /** A user's role grants. */
+  listRoleGrants(ctx: CallContext, userId: string): Promise<Array<RoleGrant & { roleName?: string }>>;
+  changeRoleGrants(ctx: CallContext, userId: string, change: "bulkadd" | "bulkremove", grants: RoleGrant[]): Promise<void>;
 }

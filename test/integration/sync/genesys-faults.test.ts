@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import request from "supertest";
 import { createServer } from "node:net";
-import { openTestStore, type TestStore } from "../../helpers/store.js";
-import { bootstrapAdmin, buildTestApp, tokenFor, type TestApp } from "../../helpers/app.js";
-import { ENTERPRISE, scimAgent, USER_SCHEMA } from "../../helpers/scim.js";
-import { allSynced, dropPrefix, startTestSync, waitUntil } from "../../helpers/sync.js";
+import type { TestStore } from "../../helpers/store.js";
+import type { TestApp } from "../../helpers/app.js";
+import { ENTERPRISE, USER_SCHEMA } from "../../helpers/scim.js";
+import { allSynced, waitUntil } from "../../helpers/sync.js";
+import { startGenesysHarness, type GenesysHarness } from "../../helpers/genesys-harness.js";
 import { startFakeGenesys, type FakeGenesys } from "../../fakes/genesys/index.js";
 import { GenesysTarget } from "../../../src/sync/targets/genesys-target.js";
 import { TargetError } from "../../../src/sync/target-error.js";
-import { buildApp } from "../../../src/app.js";
-import type { SyncRuntime } from "../../../src/sync/runtime.js";
 
 /**
  * The sync against the faults the real Genesys Cloud has: lost create answers while the search index
@@ -20,33 +19,20 @@ describe("sync to Genesys Cloud under its real faults (fake)", () => {
   let ts: TestStore;
   let t: TestApp;
   let fake: FakeGenesys;
-  let sync: SyncRuntime & { prefix: string };
-  let scim: Awaited<ReturnType<typeof scimAgent>>;
-  let admin: { authorization: string };
+  let scim: GenesysHarness["scim"];
+  let admin: GenesysHarness["admin"];
+  let harness: GenesysHarness | undefined;
 
   beforeAll(async () => {
-    ts = await openTestStore();
-    fake = await startFakeGenesys({ searchLagMs: 3_000 });
-    const target = new GenesysTarget(fake.targetOptions());
-    sync = await startTestSync(ts.store, target, { concurrency: 4 });
-    t = buildTestApp(ts.store);
-    t.deps.queues = sync.queues;
-    t.deps.target = target;
-    t.app = buildApp(t.deps);
-    scim = await scimAgent(t.app, ts.store);
-    admin = { authorization: `Bearer ${await tokenFor(t.app, await bootstrapAdmin(ts.store))}` };
+    harness = await startGenesysHarness({ fake: { searchLagMs: 3_000 }, sync: { concurrency: 4 } });
+    ({ ts, t, fake, scim, admin } = harness);
     // the division sync at worker start goes first: faults armed by the tests are for user calls
     await waitUntil(
       async () => fake.countCalls("GET", /^\/api\/v2\/authorization\/divisions/, (c) => c.status === 200) > 0,
       "the division sync",
     );
   });
-  afterAll(async () => {
-    await sync.stop();
-    await dropPrefix(sync.prefix);
-    await fake.close();
-    await ts.close();
-  });
+  afterAll(() => harness?.close());
 
   const fakeUsers = (email: string) => [...fake.state.users.values()].filter((u) => u.email.toLowerCase() === email.toLowerCase());
   const syncState = async (id: string) =>

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { openTestStore, type TestStore } from "../../helpers/store.js";
-import { buildTestApp, type TestApp } from "../../helpers/app.js";
-import { GROUP_SCHEMA, PATCH_OP, scimAgent, USER_SCHEMA } from "../../helpers/scim.js";
-import { allSynced, dropPrefix, startTestSync, waitUntil } from "../../helpers/sync.js";
-import { startFakeGenesys, type FakeGenesys } from "../../fakes/genesys/index.js";
-import { GenesysTarget } from "../../../src/sync/targets/genesys-target.js";
-import type { SyncRuntime } from "../../../src/sync/runtime.js";
+import type { TestStore } from "../../helpers/store.js";
+import { GROUP_SCHEMA, PATCH_OP, USER_SCHEMA } from "../../helpers/scim.js";
+import { allSynced, waitUntil } from "../../helpers/sync.js";
+import { startGenesysHarness, type GenesysHarness } from "../../helpers/genesys-harness.js";
+import type { FakeGenesys } from "../../fakes/genesys/index.js";
 
 /**
  * Groups as Genesys really keeps them: owners and rule-based members beside the individuals, member
@@ -14,24 +12,15 @@ import type { SyncRuntime } from "../../../src/sync/runtime.js";
  */
 describe("group sync against Genesys's real group semantics (fake)", () => {
   let ts: TestStore;
-  let t: TestApp;
   let fake: FakeGenesys;
-  let sync: SyncRuntime & { prefix: string };
-  let scim: Awaited<ReturnType<typeof scimAgent>>;
+  let scim: GenesysHarness["scim"];
+  let harness: GenesysHarness | undefined;
 
   beforeAll(async () => {
-    ts = await openTestStore();
-    fake = await startFakeGenesys({ searchLagMs: 1_000 });
-    sync = await startTestSync(ts.store, new GenesysTarget(fake.targetOptions()), { concurrency: 4 });
-    t = buildTestApp(ts.store);
-    scim = await scimAgent(t.app, ts.store);
+    harness = await startGenesysHarness({ fake: { searchLagMs: 1_000 }, sync: { concurrency: 4 } });
+    ({ ts, fake, scim } = harness);
   });
-  afterAll(async () => {
-    await sync.stop();
-    await dropPrefix(sync.prefix);
-    await fake.close();
-    await ts.close();
-  });
+  afterAll(() => harness?.close());
 
   const userId = (email: string) => [...fake.state.users.values()].find((u) => u.email === email)?.id;
   const groupNamed = (name: string) => [...fake.state.groups.records.values()].find((g) => g.name === name && g.state !== "deleted");

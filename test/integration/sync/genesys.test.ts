@@ -1,42 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import request from "supertest";
-import { openTestStore, type TestStore } from "../../helpers/store.js";
-import { bootstrapAdmin, buildTestApp, tokenFor, type TestApp } from "../../helpers/app.js";
-import { ENTERPRISE, patchOp, scimAgent, USER_SCHEMA } from "../../helpers/scim.js";
-import { allSynced, dropPrefix, startTestSync, waitUntil } from "../../helpers/sync.js";
-import { startFakeGenesys, type FakeGenesys } from "../../fakes/genesys/index.js";
-import { GenesysTarget } from "../../../src/sync/targets/genesys-target.js";
-import { buildApp } from "../../../src/app.js";
-import type { SyncRuntime } from "../../../src/sync/runtime.js";
+import type { TestStore } from "../../helpers/store.js";
+import type { TestApp } from "../../helpers/app.js";
+import { ENTERPRISE, patchOp, USER_SCHEMA } from "../../helpers/scim.js";
+import { allSynced, waitUntil } from "../../helpers/sync.js";
+import { startGenesysHarness, type GenesysHarness } from "../../helpers/genesys-harness.js";
+import type { FakeGenesys } from "../../fakes/genesys/index.js";
 
 /** The pipeline against the fake Genesys Cloud: convergence, rate limits, refusals, divisions. */
 describe("sync to Genesys Cloud (fake)", () => {
   let ts: TestStore;
   let t: TestApp;
   let fake: FakeGenesys;
-  let sync: SyncRuntime & { prefix: string };
-  let scim: Awaited<ReturnType<typeof scimAgent>>;
-  let admin: { authorization: string };
+  let sync: GenesysHarness["sync"];
+  let scim: GenesysHarness["scim"];
+  let admin: GenesysHarness["admin"];
+  let harness: GenesysHarness | undefined;
 
   beforeAll(async () => {
-    ts = await openTestStore();
-    // the volume test makes thousands of calls: a limit scaled up (the rate limit has tests of its own)
-    fake = await startFakeGenesys({ rateLimitPerMinute: 1_000_000 });
-    const target = new GenesysTarget(fake.targetOptions());
-    sync = await startTestSync(ts.store, target, { concurrency: 8 });
-    t = buildTestApp(ts.store);
-    t.deps.queues = sync.queues;
-    t.deps.target = target;
-    t.app = buildApp(t.deps);
-    scim = await scimAgent(t.app, ts.store);
-    admin = { authorization: `Bearer ${await tokenFor(t.app, await bootstrapAdmin(ts.store))}` };
+    harness = await startGenesysHarness({
+      // the volume test makes thousands of calls: a limit scaled up (the rate limit has tests of its own)
+      fake: { rateLimitPerMinute: 1_000_000 },
+      sync: { concurrency: 8 },
+    });
+    ({ ts, t, fake, sync, scim, admin } = harness);
   });
-  afterAll(async () => {
-    await sync.stop();
-    await dropPrefix(sync.prefix);
-    await fake.close();
-    await ts.close();
-  });
+  afterAll(() => harness?.close());
 
   const fakeUser = (email: string) => [...fake.state.users.values()].filter((u) => u.email.toLowerCase() === email.toLowerCase());
 
