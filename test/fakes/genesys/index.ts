@@ -22,5 +22,6 @@ export {
 export { FakeGroups } from "./state-groups.js";
 export { FakeRouting, MAX_BULK_ENTRIES, type FakeCatalogEntry, type FakeUserAssignment, type RoutingKind } from "./state-routing.js";
 export { FakeExternalIds, MAX_EXTERNAL_IDS, type FakeExternalId } from "./state-externalids.js";
+export { ALL_DIVISIONS, BUILT_IN_ROLES, EMPLOYEE_ROLE, FakeRoles, type FakeGrant, type FakeRole } from "./state-roles.js";
 export { FakeGenesysError, codeForStatus, type GenesysErrorBody } from "./errors.js";
 export type { FakePage, PagingOptions } from "./paging.js";

@@ -1,6 +1,7 @@
 import { FakeGenesysError } from "./errors.js";
 import { paginate, searchAnswer } from "./paging.js";
 import { groupRoutes } from "./routes-groups.js";
+import { roleRoutes } from "./routes-roles.js";
 import { routingRoutes } from "./routes-routing.js";
 import { ID, expandOf, route, type Route, type RouteDeps } from "./routing.js";
 
@@ -103,5 +104,6 @@ export function buildRoutes(deps: RouteDeps): Route[] {
 
     ...groupRoutes(deps),
     ...routingRoutes(deps),
+    ...roleRoutes(deps),
   ];
 }

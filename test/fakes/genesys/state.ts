@@ -18,11 +18,13 @@ import { LaggingIndex, matches, parseQuery, type SearchFields } from "./search.j
 import { FakeGroups } from "./state-groups.js";
 import { FakeExternalIds, type FakeExternalId } from "./state-externalids.js";
 import { FakeRouting, type FakeCatalogEntry, type FakeUserAssignment } from "./state-routing.js";
+import { FakeRoles } from "./state-roles.js";
 
 export { defaultVersionConflict, type FakeAddress, type FakeEmployerInfo, type VersionConflictStyle } from "./fields.js";
 export type { FakeGroupRecord, MemberRemovalAttempt } from "./state-groups.js";
 export type { FakeCatalogEntry, FakeUserAssignment, RoutingKind } from "./state-routing.js";
 export type { FakeExternalId } from "./state-externalids.js";
+export type { FakeGrant, FakeRole } from "./state-roles.js";
 
 /**
  * The in-memory Genesys Cloud organisation behind the fake: users, divisions (one home division),
@@ -90,6 +92,8 @@ export class FakeGenesysOrg {
   /** Routing skills and languages (state-routing.ts), external ids (state-externalids.ts). */
   readonly routing: FakeRouting;
   readonly externalIds: FakeExternalIds;
+  /** Roles and each user's role grants (state-roles.ts). */
+  readonly roles: FakeRoles;
   readonly homeDivisionId: string;
   private readonly index: LaggingIndex<FakeUserRecord>;
 
@@ -110,6 +114,7 @@ export class FakeGenesysOrg {
     });
     this.routing = new FakeRouting({ now: opts.now, liveUser });
     this.externalIds = new FakeExternalIds({ liveUser });
+    this.roles = new FakeRoles({ now: opts.now, liveUser, divisions: this.divisions, homeDivisionId: this.homeDivisionId });
   }
 
   // ---- test hooks over this.routing ----
@@ -233,6 +238,7 @@ export class FakeGenesysOrg {
     // Genesys's create body has no manager and no employerInfo (docs/genesys-platform-api.md): they are not read here.
     this.users.set(u.id, u);
     this.index.put(u.id, u);
+    this.roles.userCreated(u.id); // the employee role [code comment, state-roles.ts]
     return u;
   }
 
