@@ -4,6 +4,7 @@ import { REALISTIC_SEARCH_LAG_MS, startFakeGenesys, type FakeGenesys } from "../
 import { GenesysTarget, type GenesysTargetOptions } from "../../src/sync/targets/genesys-target.js";
 import { TargetError } from "../../src/sync/target-error.js";
 import type { CallContext, DirectoryTarget } from "../../src/sync/targets/target.js";
+import { fakeToken } from "../fakes/genesys/token.js";
 
 /**
  * The fake Genesys Cloud against docs/genesys-platform-api.md, driven by plain fetch, by openid-client configured as
@@ -23,18 +24,7 @@ interface Answer {
   headers: Headers;
 }
 
-async function tokenOf(fake: FakeGenesys): Promise<string> {
-  const res = await fetch(`${fake.loginUrl}/oauth/token`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${Buffer.from(`${fake.clientId}:${fake.clientSecret}`).toString("base64")}`,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: "grant_type=client_credentials",
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const tokenOf = fakeToken;
 
 function caller(fake: FakeGenesys, getToken: () => string) {
   return async (method: string, path: string, body?: unknown, token: string | null = getToken()): Promise<Answer> => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { startFakeGenesys, type FakeGenesys } from "../../fakes/genesys/index.js";
+import { fakeToken } from "../../fakes/genesys/token.js";
 
 /**
  * The fake Genesys Cloud's roles and a user's role grants (test/fakes/genesys/state-roles.ts, after the SDK's
@@ -14,18 +15,7 @@ interface Answer {
 
 const T0 = Date.parse("2026-01-05T09:00:00Z");
 
-async function tokenOf(fake: FakeGenesys): Promise<string> {
-  const res = await fetch(`${fake.loginUrl}/oauth/token`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${Buffer.from(`${fake.clientId}:${fake.clientSecret}`).toString("base64")}`,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: "grant_type=client_credentials",
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const tokenOf = fakeToken;
 
 function expectError(a: Answer, status: number, code: string): void {
   expect(a.status).toBe(status);

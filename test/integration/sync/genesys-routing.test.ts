@@ -4,6 +4,7 @@ import { patchOp, USER_SCHEMA } from "../../helpers/scim.js";
 import { waitUntil } from "../../helpers/sync.js";
 import { startGenesysHarness, type GenesysHarness } from "../../helpers/genesys-harness.js";
 import type { FakeCall } from "../../fakes/genesys/index.js";
+import { fakeToken } from "../../fakes/genesys/token.js";
 
 const GENESYS = "urn:ietf:params:scim:schemas:extension:genesys:purecloud:2.0:User";
 
@@ -28,7 +29,7 @@ describe("Genesys extension: routing skills, languages and external ids synced t
   let h: GenesysHarness | undefined;
   /** Moves the target's clock (and only the target's): remembered skill names expire after 10 minutes. */
   let targetClockOffsetMs = 0;
-  let fakeToken: string | undefined;
+  let token: string | undefined;
 
   const harness = (): GenesysHarness => {
     if (!h) throw new Error("the harness did not start");
@@ -84,21 +85,10 @@ describe("Genesys extension: routing skills, languages and external ids synced t
   /** A call straight to the fake's Platform API, as someone working in Genesys would make it (not through the bridge). */
   const genesysApi = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
     const fake = harness().fake;
-    if (!fakeToken) {
-      const res = await fetch(`${fake.loginUrl}/oauth/token`, {
-        method: "POST",
-        headers: {
-          authorization: `Basic ${Buffer.from(`${fake.clientId}:${fake.clientSecret}`).toString("base64")}`,
-          "content-type": "application/x-www-form-urlencoded",
-        },
-        body: "grant_type=client_credentials",
-      });
-      expect(res.status).toBe(200);
-      fakeToken = ((await res.json()) as { access_token: string }).access_token;
-    }
+    token ??= await fakeToken(fake);
     const res = await fetch(`${fake.apiUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${fakeToken}`, "content-type": "application/json", accept: "application/json" },
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
