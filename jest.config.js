@@ -22,7 +22,8 @@ export default {
       displayName: "pglite",
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
       // A worker killed in another process needs a store two processes can share: PostgreSQL only.
-      testPathIgnorePatterns: ["/worker-crash\\.test\\.ts$", "/faults/store-faults\\.test\\.ts$"],
+      // The chaos run takes minutes: once, on PostgreSQL.
+      testPathIgnorePatterns: ["/worker-crash\\.test\\.ts$", "/faults/store-faults\\.test\\.ts$", "/sync/genesys-chaos\\.test\\.ts$"],
       setupFiles: ["<rootDir>/test/setup/network-guard.ts", "<rootDir>/test/setup/pglite.ts"],
     },
     {

@@ -1,4 +1,5 @@
 import type { CallContext } from "./targets/target.js";
+import type { GenesysGroup } from "../genesys/api-types.js";
 import { TargetError } from "./target-error.js";
 import { getSyncState, markSynced, recordTarget } from "./sync-state.js";
 import { planGroup } from "./group-plan.js";
@@ -37,6 +38,22 @@ async function retireGroup(deps: ReconcileDeps, ctx: CallContext, targetId: stri
 }
 
 /**
+ * Creates the group. A 409 says the name is taken: by a group this bridge made whose answer was lost,
+ * or by one made since the search was read. It is adopted once the search shows it (as a group found
+ * by name: not deleted with its SCIM group, the safe side); until then the run is retried.
+ */
+async function createGroup(deps: ReconcileDeps, ctx: CallContext, name: string): Promise<{ group: GenesysGroup; created: boolean }> {
+  try {
+    return { group: await deps.target.createGroup(ctx, name), created: true };
+  } catch (err) {
+    if (!(err instanceof TargetError && err.kind === "conflict")) throw err;
+    const found = await deps.target.findGroupByName(ctx, name);
+    if (found) return { group: found, created: false };
+    throw new TargetError("transient", `${err.message}; the group ${JSON.stringify(name)} is not searchable yet: retrying`, 409);
+  }
+}
+
+/**
  * Brings a Genesys group's membership to the SCIM group's (docs/genesys-platform-api.md: groups matched by name,
  * created when missing). Members not yet in the target are applied by a later run.
  */
@@ -60,8 +77,8 @@ export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<G
   if (group?.state === "deleted") group = null;
   if (!group) {
     const found = await deps.target.findGroupByName(ctx, row.display_name);
-    created = !found;
-    group = found ?? (await deps.target.createGroup(ctx, row.display_name));
+    const made = found ? { group: found, created: false } : await createGroup(deps, ctx, row.display_name);
+    ({ group, created } = made);
     await recordTarget(deps.db, "Group", id, group.id, { created } satisfies GroupApplied);
   }
   const members = await deps.db.query<{ member_id: string; target_id: string | null }>(

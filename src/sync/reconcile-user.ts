@@ -280,7 +280,50 @@ async function applyRoles(
 }
 
 /** Creates the user; an e-mail already taken (a lost create answer, or a user made elsewhere) is taken over. */
-async function createOrAdopt(deps: ReconcileDeps, ctx: CallContext, u: ScimUserResource, step: Extract<UserStep, { kind: "create" }>) {
+/** How long a create whose answer was lost may take to show in the search (Genesys's index lags by seconds to minutes). */
+const LOST_CREATE_SEARCH_MS = 15 * 60_000;
+
+/** Kept in `sync_state.applied` while a user has no target id: a create was sent for this e-mail. */
+interface CreateAttempt {
+  createAttempt: { email: string; at: number };
+}
+
+function createAttemptOf(applied: unknown): CreateAttempt["createAttempt"] | null {
+  const a = (applied as Partial<CreateAttempt> | null)?.createAttempt;
+  return a && typeof a.email === "string" && typeof a.at === "number" ? a : null;
+}
+
+/**
+ * A SCIM user deleted before any run learnt its Genesys id, though a create was sent: its answer may
+ * have been lost while the user was made. It is looked up by e-mail and deleted; while the search may
+ * still be catching up, the deletion is retried, for at most LOST_CREATE_SEARCH_MS after the create.
+ */
+async function deleteUnlinkedCreate(deps: ReconcileDeps, ctx: CallContext, applied: unknown): Promise<void> {
+  const attempt = createAttemptOf(applied);
+  if (!attempt) return;
+  const [made] = await deps.target.findUsersByEmail(ctx, attempt.email, ["active", "inactive"]);
+  if (made) return deps.target.deleteUser(ctx, made.id);
+  if (deps.clock() - attempt.at < LOST_CREATE_SEARCH_MS)
+    throw new TargetError(
+      "transient",
+      `a create for ${attempt.email} was sent but never answered; waiting for the search to show it, to delete it`,
+    );
+}
+
+async function createOrAdopt(
+  deps: ReconcileDeps,
+  ctx: CallContext,
+  id: string,
+  u: ScimUserResource,
+  step: Extract<UserStep, { kind: "create" }>,
+) {
+  // remembered before sending: should the answer be lost and the SCIM user deleted, the user is found by e-mail
+  const attempt: CreateAttempt = { createAttempt: { email: step.body.email, at: deps.clock() } };
+  await deps.db.query(
+    `insert into sync_state(resource_type, resource_id, state, applied) values ('User', $1, 'pending', $2::jsonb)
+     on conflict (resource_type, resource_id) do update set applied = excluded.applied where sync_state.target_id is null`,
+    [id, JSON.stringify(attempt)],
+  );
   try {
     return { user: await deps.target.createUser(ctx, step.body), created: true };
   } catch (err) {
@@ -359,6 +402,7 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
   const state = await getSyncState(deps.db, "User", id);
   if (!row) {
     if (state?.target_id && !state.deleted) await deps.target.deleteUser(ctx, state.target_id);
+    else if (!state?.target_id) await deleteUnlinkedCreate(deps, ctx, state?.applied);
     await markSynced(deps.db, "User", id, state?.synced_version ?? 0, null, new Date(deps.clock()), { deleted: true, stillPending: false });
     return { outcome: "deleted", version: state?.synced_version ?? 0, requeue: false, groups: [], reports: [] };
   }
@@ -376,7 +420,7 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
   for (let step = steps.shift(); step; step = steps.shift()) {
     switch (step.kind) {
       case "create": {
-        const made = await createOrAdopt(deps, ctx, u, step);
+        const made = await createOrAdopt(deps, ctx, id, u, step);
         user = made.user;
         // The link is kept the moment Genesys names the user: whatever fails after this, the next run
         // updates this user instead of creating another.

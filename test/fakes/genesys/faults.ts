@@ -28,6 +28,29 @@ export interface LoginFault {
 }
 
 /**
+ * A seeded pseudo-random generator (mulberry32): the same seed draws the same numbers, so a test that
+ * fails a share of calls at random draws the same sequence on every run.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** How many answers each of the standing faults (outage, random server errors) has given so far. */
+export interface FaultCounts {
+  /** Login and API calls answered 503 by an outage. */
+  outage: number;
+  /** API calls answered by randomServerErrors. */
+  randomServerErrors: number;
+}
+
+/**
  * Switchable failure modes, changeable in the middle of a test. Rate-limit, timeout and server-error
  * bursts apply to the next n API requests (/api/v2/…) that carry a valid token; login bursts to POST
  * /oauth/token. Sources: docs/genesys-platform-api.md, "Errors and rate limits" (retries, login).
@@ -44,10 +67,19 @@ export class FakeFaults {
   private loginFailures = { remaining: 0, status: 503 };
   private loginLimited = { remaining: 0, status: 400 as 400 | 429, retryAfterSeconds: 1 };
   private lostCreates = 0;
+  private lostGroupCreates = 0;
   private rejections: Rejection[] = [];
+  private random = { rate: 0, rng: Math.random, status: 503, afterProcessing: false };
+  /** Until when (fake clock, ms) every call answers 503. */
+  private outageUntil = -Infinity;
+  private readonly now: () => number;
+  /** What the outage and the random server errors answered so far (never reset: a test reads them at its end). */
+  readonly counts: FaultCounts = { outage: 0, randomServerErrors: 0 };
 
-  constructor(tokenTtlSeconds: number) {
+  /** `now` is the fake's clock (outages are measured on it); Date.now when not given. */
+  constructor(tokenTtlSeconds: number, now: () => number = Date.now) {
     this.tokenTtlSeconds = tokenTtlSeconds;
+    this.now = now;
   }
 
   /**
@@ -76,6 +108,40 @@ export class FakeFaults {
     this.timeouts = { remaining: n, afterProcessing: opts.afterProcessing ?? false };
   }
 
+  /**
+   * From now on, each API request answers `status` (5xx, default 503) with the documented error body
+   * with probability `rate` (0.02: 2 % of calls), drawn from `rng` (seededRandom(seed) makes the draws
+   * repeatable). Drawn once per request, after the queued faults. With `afterProcessing: true` the
+   * request is carried out first. `rate` 0 ends it.
+   */
+  randomServerErrors(rate: number, rng: () => number = seededRandom(1), opts: { status?: number; afterProcessing?: boolean } = {}): void {
+    if (!(rate >= 0 && rate <= 1)) throw new Error(`fake Genesys: a failure rate is between 0 and 1, not ${rate}`);
+    this.random = { rate, rng, status: opts.status ?? 503, afterProcessing: opts.afterProcessing ?? false };
+  }
+
+  /**
+   * A total outage of `ms` milliseconds on the fake's clock, from now: every API request (whatever its
+   * token) and every token request answers 503 service.unavailable with Genesys's error body, and
+   * nothing is carried out, until it ends (or endOutage). A later call replaces the end time.
+   */
+  outage(ms: number): void {
+    this.outageUntil = this.now() + ms;
+  }
+
+  endOutage(): void {
+    this.outageUntil = -Infinity;
+  }
+
+  /** Whether an outage is under way now (on the fake's clock). */
+  get outageActive(): boolean {
+    return this.now() < this.outageUntil;
+  }
+
+  /** The fake-clock time (ms) the current or last outage ends; null when none was started. */
+  get outageEndsAt(): number | null {
+    return Number.isFinite(this.outageUntil) ? this.outageUntil : null;
+  }
+
   /** The next n token requests answer `status`. */
   loginErrors(n: number, status = 503): void {
     this.loginFailures = { remaining: n, status };
@@ -97,6 +163,11 @@ export class FakeFaults {
    */
   loseUserCreateAnswers(n: number): void {
     this.lostCreates = n;
+  }
+
+  /** The same for the next n POST /api/v2/groups that create a group. */
+  loseGroupCreateAnswers(n: number): void {
+    this.lostGroupCreates = n;
   }
 
   /**
@@ -134,7 +205,23 @@ export class FakeFaults {
     this.loginFailures.remaining = 0;
     this.loginLimited.remaining = 0;
     this.lostCreates = 0;
+    this.lostGroupCreates = 0;
     this.rejections = [];
+    this.random.rate = 0;
+    this.outageUntil = -Infinity;
+  }
+
+  /**
+   * Internal: the outage's answer to any call (API or login) while one is under way: no Retry-After
+   * (whether Genesys sends one in an outage is undocumented).
+   */
+  takeOutage(): { error: FakeGenesysError; headers: Record<string, string> } | null {
+    if (!this.outageActive) return null;
+    this.counts.outage++;
+    return {
+      error: new FakeGenesysError(503, "The service is currently unavailable.", codeForStatus(503)),
+      headers: {},
+    };
   }
 
   /** Internal: the queued fault the next API request meets, if any, before or after it is carried out. */
@@ -165,11 +252,20 @@ export class FakeFaults {
         headers: { "inin-ratelimit-reset": String(resetSeconds) },
       };
     }
+    if (this.random.rate > 0 && this.random.afterProcessing === (phase === "after") && this.random.rng() < this.random.rate) {
+      this.counts.randomServerErrors++;
+      return {
+        error: new FakeGenesysError(this.random.status, "The service is currently unavailable.", codeForStatus(this.random.status)),
+        headers: {},
+      };
+    }
     return null;
   }
 
   /** Internal: the queued login failure, if any. */
   takeLoginFault(): LoginFault | null {
+    const down = this.takeOutage();
+    if (down) return { error: down.error, oauthError: "temporarily_unavailable", headers: down.headers };
     if (this.loginLimited.remaining > 0) {
       this.loginLimited.remaining--;
       const { status, retryAfterSeconds: s } = this.loginLimited;
@@ -191,9 +287,10 @@ export class FakeFaults {
 
   /** Internal: whether the answer to this successful user create is to be lost. */
   takeLostCreate(method: string, path: string, status: number): boolean {
-    if (this.lostCreates <= 0 || method !== "POST" || path !== "/api/v2/users" || status >= 300) return false;
-    this.lostCreates--;
-    return true;
+    if (method !== "POST" || status >= 300) return false;
+    if (path === "/api/v2/users" && this.lostCreates > 0) return this.lostCreates-- > 0;
+    if (path === "/api/v2/groups" && this.lostGroupCreates > 0) return this.lostGroupCreates-- > 0;
+    return false;
   }
 
   /** Internal: the first rule a user write meets, as the error to answer. */

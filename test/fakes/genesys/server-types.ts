@@ -8,7 +8,7 @@ export interface FakeGenesysOptions {
   clientSecret?: string;
   /** Seconds a token lives (changeable later as faults.tokenTtlSeconds). Default 86400. */
   tokenTtlSeconds?: number;
-  /** The fake's clock (tokens, rate-limit window, search lag, member changes). Default Date.now; see also advanceTime(). */
+  /** The fake's clock (tokens, rate-limit window, search lag, member changes, outages). Default Date.now; see also advanceTime(). */
   now?: () => number;
   /**
    * Milliseconds before writes show in user and group search. Default REALISTIC_SEARCH_LAG_MS (3 s):

@@ -36,7 +36,7 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
   const baseNow = opts.now ?? Date.now;
   let offsetMs = 0;
   const now = (): number => baseNow() + offsetMs;
-  const faults = new FakeFaults(opts.tokenTtlSeconds ?? 86_400);
+  const faults = new FakeFaults(opts.tokenTtlSeconds ?? 86_400, now);
   faults.delayMs = opts.delayMs ?? 0;
   const timers = new Set<NodeJS.Timeout>();
   /** Wakes up when a queued member change is due; waits again while the fake's clock moves with real time. */
@@ -105,7 +105,7 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
 
   type Window = ReturnType<typeof rateWindow>;
 
-  /** Body → token → queued faults → limit → route → faults after processing. */
+  /** Body → outage → token → queued faults → limit → route → faults after processing. */
   function api(
     req: IncomingMessage,
     method: string,
@@ -127,6 +127,9 @@ export async function startFakeGenesys(opts: FakeGenesysOptions = {}): Promise<F
           if (raw.length <= maxBodyBytes) throw badRequest("The request body is not valid JSON.");
         }
       }
+      // an outage answers every call, whatever its token
+      const down = faults.takeOutage();
+      if (down) return { reply: { status: down.error.status, body: down.error, headers: down.headers }, logged };
       if (!bearer)
         throw new FakeGenesysError(401, "No authentication bearer token specified in authorization header.", "authentication.required");
       const expiry = tokens.get(bearer);

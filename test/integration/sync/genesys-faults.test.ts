@@ -54,6 +54,35 @@ describe("sync to Genesys Cloud under its real faults (fake)", () => {
     expect(fake.countCalls("POST", "/api/v2/users", (c) => c.status === 409)).toBeGreaterThanOrEqual(1);
   });
 
+  it("a user deleted in SCIM before a lost create answer was recovered is found by e-mail and deleted in Genesys", async () => {
+    // Before: with no Genesys id recorded the deletion touched nothing, and the user the lost create
+    // made stayed active in Genesys, its e-mail reserved.
+    fake.faults.loseUserCreateAnswers(1);
+    const id = await push("lost-then-deleted@example.com");
+    await waitUntil(async () => fakeUsers("lost-then-deleted@example.com")[0], "the create that lost its answer");
+    expect((await scim.delete(`/Users/${id}`)).status).toBe(204);
+    await waitUntil(() => allSynced(ts.store), "the deletion to converge", 120_000);
+    expect(fakeUsers("lost-then-deleted@example.com").map((u) => u.state)).toEqual(["deleted"]);
+    expect(fake.countCalls("POST", "/api/v2/users")).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a group create whose answer is lost is adopted once the lagging search finds it, never failed", async () => {
+    // Before: the retry searched (lagging), created again, got 409 and the group failed for good.
+    fake.faults.loseGroupCreateAnswers(1);
+    const r = await scim.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Lost Answer Group" });
+    expect(r.status).toBe(201);
+    await waitUntil(() => allSynced(ts.store), "the group to converge", 120_000);
+    const groups = [...fake.state.groups.records.values()].filter((g) => g.name === "Lost Answer Group");
+    expect(groups).toHaveLength(1);
+    const s = (
+      await request(t.app)
+        .get(`/admin/v1/sync/groups/${r.body.id as string}`)
+        .set(admin)
+    ).body as Record<string, unknown>;
+    expect(s).toMatchObject({ state: "synced", targetId: groups[0]!.id });
+    expect(fake.countCalls("POST", "/api/v2/groups", (c) => c.status === 409)).toBeGreaterThanOrEqual(1);
+  });
+
   it("keeps the Genesys id the moment the create answers, while the follow-up call keeps failing", async () => {
     // Before: the id was saved only at the end of a run, so every retry created again.
     const lift = fake.faults.rejectUser(
