@@ -3,7 +3,7 @@ import type { GenesysGroup } from "../genesys/api-types.js";
 import { TargetError } from "./target-error.js";
 import { getSyncState, markSynced, recordTarget } from "./sync-state.js";
 import { planGroup } from "./group-plan.js";
-import type { ReconcileDeps } from "./reconcile-user.js";
+import type { ReconcileDeps } from "./reconcile-deps.js";
 
 export interface GroupResult {
   outcome: "synced" | "deleted";

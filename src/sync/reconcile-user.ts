@@ -1,8 +1,6 @@
-import type { Clock } from "../clock.js";
 import type { Queryable } from "../store/store.js";
-import type { CallContext, DirectoryTarget } from "./targets/target.js";
-import type { GenesysExternalId, GenesysProficiency, GenesysUser, UpdateUserBody } from "../genesys/api-types.js";
-import type { RoutingKind } from "../genesys/requests.js";
+import type { CallContext } from "./targets/target.js";
+import type { GenesysUser, UpdateUserBody } from "../genesys/api-types.js";
 import { TargetError } from "./target-error.js";
 import {
   createBody,
@@ -16,7 +14,9 @@ import {
   type ScimUserResource,
   type UserFields,
 } from "./genesys-mapping.js";
-import { ROUTING_KINDS, planUser, type DesiredUser, type HeldExtras, type HeldRole, type UserStep } from "./user-plan.js";
+import { ROUTING_KINDS, planUser, type DesiredUser, type HeldExtras, type UserStep } from "./user-plan.js";
+import { applyExternalIds, applyRoles, applyRouting, heldExtras, type AppliedExtras } from "./user-extras.js";
+import type { ReconcileDeps } from "./reconcile-deps.js";
 import { getSyncState, markSynced, recordTarget } from "./sync-state.js";
 
 /** The users whose enterprise manager is this user (an expression index serves it). */
@@ -26,17 +26,6 @@ async function reportsOf(db: Queryable, managerId: string): Promise<string[]> {
     [managerId],
   );
   return rows.map((r) => r.id);
-}
-
-export interface ReconcileDeps {
-  db: Queryable;
-  target: DirectoryTarget;
-  clock: Clock;
-  /**
-   * The role names the sync may grant (GENESYS_GRANTABLE_ROLES). Empty or absent: SCIM roles are
-   * kept but never sent, for an identity provider must not hand out Genesys roles unless told it may.
-   */
-  grantableRoles?: ReadonlySet<string>;
 }
 
 export interface ReconcileResult {
@@ -52,17 +41,11 @@ export interface ReconcileResult {
 }
 
 /** What a run leaves on the target, kept in sync_state.applied. */
-interface Applied {
+interface Applied extends AppliedExtras {
   version: number;
   state: GenesysUser["state"];
   divisionId?: string;
   fields: UserFields;
-  /** Skills and languages the user holds, per kind the bridge manages. */
-  routing?: Partial<Record<RoutingKind, GenesysProficiency[]>>;
-  /** The external ids the bridge added. */
-  externalIds?: GenesysExternalId[];
-  /** The roles the bridge granted (home division). */
-  roles?: HeldRole[];
 }
 
 /** The fields are what this run made true (the target's answers may leave some out, e.g. employerInfo without expand). */
@@ -182,104 +165,6 @@ export function desiredUser(
   };
 }
 
-/**
- * Skills, languages and external ids as Genesys holds them, for the kinds SCIM manages: from what the
- * last run left, else read (a user adopted by e-mail, or linked before the bridge managed them). Of
- * the external ids read, those under an authority SCIM gives count as the bridge's (one key per
- * authority: SCIM's says which).
- */
-export async function heldExtras(
-  deps: ReconcileDeps,
-  ctx: CallContext,
-  user: GenesysUser,
-  want: DesiredUser,
-  applied: Applied | null,
-): Promise<HeldExtras> {
-  const held: HeldExtras = { routing: {}, externalIds: applied?.externalIds ?? [] };
-  // a deleted user's skills and ids cannot be read (404): nothing is known until it is restored
-  const readable = user.state !== "deleted";
-  for (const kind of ROUTING_KINDS) {
-    if (!want.routing[kind]) continue;
-    held.routing[kind] = applied?.routing?.[kind] ?? (readable ? await deps.target.listUserRouting(ctx, kind, user.id) : []);
-  }
-  if (!applied?.externalIds && want.externalIds.length && readable) {
-    const authorities = new Set(want.externalIds.map((e) => e.authorityName));
-    held.externalIds = (await deps.target.listExternalIds(ctx, user.id)).filter((e) => authorities.has(e.authorityName));
-  }
-  if (want.roles) {
-    // read when unknown: of the user's grants in the home division, those of wanted roles count as given
-    held.roles = applied?.roles ?? (readable && want.roles.length ? await grantedWanted(deps, ctx, user.id, want.roles) : []);
-  }
-  return held;
-}
-
-/** The home division's Genesys id, where the sync grants roles (as Genesys's own role grants default to it). */
-async function homeDivisionTargetId(deps: ReconcileDeps): Promise<string> {
-  const [home] = await deps.db.query<{ id: string; target_id: string | null }>("select id, target_id from divisions where home");
-  if (home?.target_id) return home.target_id;
-  if (deps.target.name === "dry-run" && home) return home.id;
-  throw new TargetError("permanent", "the home division has no Genesys Cloud id: run a division sync (POST /admin/v1/divisions/sync)");
-}
-
-/** The user's grants, in the home division, of the roles SCIM wants. */
-async function grantedWanted(deps: ReconcileDeps, ctx: CallContext, userId: string, names: string[]): Promise<HeldRole[]> {
-  const home = await homeDivisionTargetId(deps);
-  const out: HeldRole[] = [];
-  for (const g of await deps.target.listRoleGrants(ctx, userId)) {
-    if (g.divisionId !== home) continue;
-    if (g.roleName && names.includes(g.roleName)) out.push({ roleId: g.roleId, name: g.roleName });
-  }
-  return out;
-}
-
-/**
- * Grants the roles SCIM gives and revokes those the bridge granted that it no longer gives, in the
- * home division. Every name must be one GENESYS_GRANTABLE_ROLES allows and one Genesys knows, checked
- * before anything changes. Answers the roles the bridge has now granted.
- */
-async function applyRoles(
-  deps: ReconcileDeps,
-  ctx: CallContext,
-  userId: string,
-  step: Extract<UserStep, { kind: "roles" }>,
-  held: HeldRole[],
-): Promise<HeldRole[]> {
-  const refused = step.grant.filter((name) => !deps.grantableRoles?.has(name));
-  if (refused.length)
-    throw new TargetError(
-      "permanent",
-      `role${refused.length > 1 ? "s" : ""} ${refused.map((n) => JSON.stringify(n)).join(", ")} may not be granted by the sync: list ${refused.length > 1 ? "them" : "it"} in GENESYS_GRANTABLE_ROLES, or take ${refused.length > 1 ? "them" : "it"} out of the user's SCIM roles`,
-    );
-  const found: HeldRole[] = [];
-  const unknown: string[] = [];
-  for (const name of step.grant) {
-    const role = await deps.target.findRole(ctx, name);
-    if (role) found.push({ roleId: role.id, name });
-    else unknown.push(name);
-  }
-  if (unknown.length)
-    throw new TargetError(
-      "permanent",
-      `role${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => JSON.stringify(n)).join(", ")} not found in Genesys Cloud (names are case-sensitive)`,
-    );
-  const home = await homeDivisionTargetId(deps);
-  await deps.target.changeRoleGrants(
-    ctx,
-    userId,
-    "bulkremove",
-    step.revoke.map((r) => ({ roleId: r.roleId, divisionId: home })),
-  );
-  await deps.target.changeRoleGrants(
-    ctx,
-    userId,
-    "bulkadd",
-    found.map((r) => ({ roleId: r.roleId, divisionId: home })),
-  );
-  const revoked = new Set(step.revoke.map((r) => r.roleId));
-  return [...held.filter((r) => !revoked.has(r.roleId)), ...found];
-}
-
-/** Creates the user; an e-mail already taken (a lost create answer, or a user made elsewhere) is taken over. */
 /** How long a create whose answer was lost may take to show in the search (Genesys's index lags by seconds to minutes). */
 const LOST_CREATE_SEARCH_MS = 15 * 60_000;
 
@@ -310,6 +195,7 @@ async function deleteUnlinkedCreate(deps: ReconcileDeps, ctx: CallContext, appli
     );
 }
 
+/** Creates the user; an e-mail already taken (a lost create answer, or a user made elsewhere) is taken over. */
 async function createOrAdopt(
   deps: ReconcileDeps,
   ctx: CallContext,
@@ -336,54 +222,6 @@ async function createOrAdopt(
       throw new TargetError("transient", `${err.message}; the user with e-mail ${u.userName} is not searchable yet: retrying`, 409);
     return { user: existing, created: false };
   }
-}
-
-/**
- * Sets a user's skills or languages: every name is resolved first (an unknown one fails the user with
- * its name, before anything changes), then the ones no longer wanted are removed and the rest added or
- * updated, MAX_IDS_PER_CALL a call. Answers what the user now holds.
- */
-async function applyRouting(
-  deps: ReconcileDeps,
-  ctx: CallContext,
-  userId: string,
-  step: Extract<UserStep, { kind: "routing" }>,
-  held: GenesysProficiency[],
-): Promise<GenesysProficiency[]> {
-  const entries: GenesysProficiency[] = [];
-  const unknown: string[] = [];
-  for (const want of step.set) {
-    const entry = await deps.target.findCatalogEntry(ctx, step.routing, want.name);
-    if (entry) entries.push({ id: entry.id, name: entry.name, proficiency: want.proficiency });
-    else unknown.push(want.name);
-  }
-  if (unknown.length) {
-    const what = step.routing === "skills" ? "routing skill" : "routing language";
-    throw new TargetError(
-      "permanent",
-      `${what}${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => JSON.stringify(n)).join(", ")} not found in Genesys Cloud (names are case-sensitive): create ${unknown.length > 1 ? "them" : "it"} in Genesys or correct the SCIM value`,
-    );
-  }
-  for (const r of step.remove) await deps.target.removeUserRouting(ctx, step.routing, userId, r.id);
-  if (entries.length) await deps.target.addUserRouting(ctx, step.routing, userId, entries);
-  const removed = new Set(step.remove.map((r) => r.id));
-  const now = new Map(held.filter((h) => !removed.has(h.id)).map((h) => [h.id, h]));
-  for (const e of entries) now.set(e.id, e);
-  return [...now.values()];
-}
-
-/** Removes the external ids the bridge no longer gives, then adds the new ones (one key per authority: removal first). */
-async function applyExternalIds(
-  deps: ReconcileDeps,
-  ctx: CallContext,
-  userId: string,
-  step: Extract<UserStep, { kind: "externalIds" }>,
-  held: GenesysExternalId[],
-): Promise<GenesysExternalId[]> {
-  for (const e of step.remove) await deps.target.removeExternalId(ctx, userId, e);
-  for (const e of step.add) await deps.target.addExternalId(ctx, userId, e);
-  const gone = (e: GenesysExternalId) => step.remove.some((r) => r.authorityName === e.authorityName && r.externalKey === e.externalKey);
-  return [...held.filter((e) => !gone(e)), ...step.add];
 }
 
 /**
