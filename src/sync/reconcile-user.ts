@@ -279,8 +279,9 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
       case "patch": {
         let fields = step.fields;
         try {
-          if (step.merge) {
-            // these replace whole lists: keep what Genesys holds that the bridge does not own
+          // these replace whole lists: keep what Genesys holds that the bridge does not own (nothing yet,
+          // for a user this run created: no read then)
+          if (step.merge && outcome !== "created") {
             const current = await readUser(deps, ctx, user!.id, user!.state === "deleted");
             if (current) fields = mergeWithTarget(fields, current);
           }
