@@ -117,6 +117,9 @@ async function onPostgres(section: Section, admin: pg.Client, url: string): Prom
 const BEGIN = (name: string): string => `<!-- bench-section:${name} -->`;
 const END = (name: string): string => `<!-- /bench-section:${name} -->`;
 
+/** Blocks of docs/benchmarks.md that other benches write (npm run bench:genesys), kept by this one. */
+const KEPT_BLOCKS = ["genesys-benches"];
+
 /** A section as the current docs/benchmarks.md has it (for BENCH_ONLY runs), markers excluded. */
 function previousSection(previous: string, name: string): string | null {
   const start = previous.indexOf(BEGIN(name));
@@ -182,6 +185,12 @@ function render(ran: Section[], storesNote: string, previous: string): string {
           `## ${section.title}\n\n_Not measured yet: \`BENCH_ONLY=${section.name} npm run bench\`._`,
       );
     out.push(END(section.name), "");
+  }
+  // blocks other benches write (bench/genesys-*.ts): kept as they are
+  for (const name of KEPT_BLOCKS) {
+    const start = previous.indexOf(`<!-- ${name} -->`);
+    const end = previous.indexOf(`<!-- /${name} -->`);
+    if (start >= 0 && end > start) out.push(previous.slice(start, end + `<!-- /${name} -->`.length), "");
   }
 
   out.push("## Caveats", "");
