@@ -288,6 +288,8 @@ describe("Genesys extension: routing skills, languages and external ids synced t
     // the identity provider takes the name back: the next change syncs the user without an admin's retry
     const fixed = await harness().scim.patch(`/Users/${id}`, patchOp({ op: "remove", path: `${GENESYS}:routingSkills[name eq "Ghost"]` }));
     expect(fixed.status).toBe(204);
+    // the failed state stands until the relay hands the new change on (it then turns pending)
+    await waitUntil(async () => (await syncState(id)).state !== "failed", "the corrected change to reach the sync");
     await synced(id, "the corrected user to sync");
     expect(fake.state.userSkills(made!.id).map((s) => s.name)).toEqual(["Nonexistent", "Support"]);
   });
