@@ -14,10 +14,11 @@ import {
   type ScimUserResource,
   type UserFields,
 } from "./genesys-mapping.js";
-import { ROUTING_KINDS, planUser, type DesiredUser, type HeldExtras, type UserStep } from "./user-plan.js";
+import { ROUTING_KINDS, nothingHeld, planUser, type DesiredUser, type HeldExtras, type UserStep } from "./user-plan.js";
 import { applyExternalIds, applyRoles, applyRouting, heldExtras, type AppliedExtras } from "./user-extras.js";
 import type { ReconcileDeps } from "./reconcile-deps.js";
-import { getSyncState, markSynced, recordTarget } from "./sync-state.js";
+import { targetDivisionId } from "./division-target.js";
+import { forgetTarget, getSyncState, markSynced, recordBeforeTarget, recordTarget } from "./sync-state.js";
 
 /** The users whose enterprise manager is this user (an expression index serves it). */
 async function reportsOf(db: Queryable, managerId: string): Promise<string[]> {
@@ -76,26 +77,6 @@ function appliedUser(targetId: string, applied: unknown): GenesysUser | null {
     addresses: f.addresses,
     employerInfo: f.employerInfo,
   };
-}
-
-/**
- * The division's id on the target: read from the target's catalog, or (dry run) the division itself.
- * Undefined for a home division not yet matched: Genesys puts a user without divisionId in its home.
- */
-export async function targetDivisionId(deps: ReconcileDeps, divisionId: string): Promise<string | undefined> {
-  const row = (
-    await deps.db.query<{ target_id: string | null; name: string; home: boolean }>(
-      "select target_id, name, home from divisions where id = $1",
-      [divisionId],
-    )
-  )[0];
-  if (row?.target_id) return row.target_id;
-  if (deps.target.name === "dry-run") return divisionId;
-  if (row?.home) return undefined;
-  throw new TargetError(
-    "permanent",
-    `division ${JSON.stringify(row?.name ?? divisionId)} has no Genesys Cloud id: run a division sync (POST /admin/v1/divisions/sync) or create it in Genesys`,
-  );
 }
 
 /**
@@ -205,11 +186,7 @@ async function createOrAdopt(
 ) {
   // remembered before sending: should the answer be lost and the SCIM user deleted, the user is found by e-mail
   const attempt: CreateAttempt = { createAttempt: { email: step.body.email, at: deps.clock() } };
-  await deps.db.query(
-    `insert into sync_state(resource_type, resource_id, state, applied) values ('User', $1, 'pending', $2::jsonb)
-     on conflict (resource_type, resource_id) do update set applied = excluded.applied where sync_state.target_id is null`,
-    [id, JSON.stringify(attempt)],
-  );
+  await recordBeforeTarget(deps.db, "User", id, attempt);
   try {
     return { user: await deps.target.createUser(ctx, step.body), created: true };
   } catch (err) {
@@ -263,7 +240,7 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
         // The link is kept the moment Genesys names the user: whatever fails after this, the next run
         // updates this user instead of creating another.
         await recordTarget(deps.db, "User", id, user.id, snapshot(user, {}));
-        held = made.created ? { routing: { skills: [], languages: [] }, externalIds: [] } : await heldExtras(deps, ctx, user, want, null);
+        held = made.created ? nothingHeld() : await heldExtras(deps, ctx, user, want, null);
         // the rest is planned again against what Genesys answered (an adopted user holds what it holds)
         steps.splice(0, steps.length, ...planUser(user, want, held));
         outcome = made.created ? "created" : "updated";
@@ -289,9 +266,7 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
         } catch (err) {
           if (!(err instanceof TargetError && err.kind === "not_found") || outcome === "created") throw err;
           // gone from the target since the last run: forget the link and let the retry create it again
-          await deps.db.query("update sync_state set target_id = null, applied = null where resource_type = 'User' and resource_id = $1", [
-            id,
-          ]);
+          await forgetTarget(deps.db, "User", id);
           throw new TargetError("transient", `user ${user!.id} is gone from the target; it will be created again`);
         }
         break;

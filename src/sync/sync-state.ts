@@ -87,6 +87,23 @@ export async function recordTarget(db: Queryable, type: SyncResourceType, id: st
   );
 }
 
+/**
+ * What a run keeps before the target names the resource (a create about to be sent), in `applied`;
+ * never over the record of a resource the target has already named.
+ */
+export async function recordBeforeTarget(db: Queryable, type: SyncResourceType, id: string, applied: unknown): Promise<void> {
+  await db.query(
+    `insert into sync_state(resource_type, resource_id, state, applied) values ($1, $2, 'pending', $3::jsonb)
+     on conflict (resource_type, resource_id) do update set applied = excluded.applied where sync_state.target_id is null`,
+    [type, id, JSON.stringify(applied)],
+  );
+}
+
+/** The target no longer has the resource: its id and what the last run left are forgotten (the next run creates it again). */
+export async function forgetTarget(db: Queryable, type: SyncResourceType, id: string): Promise<void> {
+  await db.query("update sync_state set target_id = null, applied = null where resource_type = $1 and resource_id = $2", [type, id]);
+}
+
 /** A run failed for good: keep the target's message where admins look (GET /admin/v1/sync/users/:id). */
 export async function markFailed(db: Queryable, type: SyncResourceType, id: string, message: string): Promise<void> {
   await db.query(

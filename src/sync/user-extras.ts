@@ -9,6 +9,7 @@ import type { CallContext } from "./targets/target.js";
 import { TargetError } from "./target-error.js";
 import { ROUTING_KINDS, type DesiredUser, type HeldExtras, type HeldRole, type UserStep } from "./user-plan.js";
 import type { ReconcileDeps } from "./reconcile-deps.js";
+import { targetDivisionId } from "./division-target.js";
 
 /** What the last run left of these (kept in sync_state.applied with the user's snapshot). */
 export interface AppliedExtras {
@@ -51,12 +52,46 @@ export async function heldExtras(
   return held;
 }
 
-/** The home division's Genesys id, where the sync grants roles (as Genesys's own role grants default to it). */
+/**
+ * The home division's Genesys id, where the sync grants roles (the division Genesys's own role grants
+ * default to). Resolved as every division is (targetDivisionId); a home division not yet matched has none.
+ */
 async function homeDivisionTargetId(deps: ReconcileDeps): Promise<string> {
-  const [home] = await deps.db.query<{ id: string; target_id: string | null }>("select id, target_id from divisions where home");
-  if (home?.target_id) return home.target_id;
-  if (deps.target.name === "dry-run" && home) return home.id;
+  const [home] = await deps.db.query<{ id: string }>("select id from divisions where home");
+  const id = home && (await targetDivisionId(deps, home.id));
+  if (id) return id;
   throw new TargetError("permanent", "the home division has no Genesys Cloud id: run a division sync (POST /admin/v1/divisions/sync)");
+}
+
+/** `role "A"`, `roles "A", "B"`: the names quoted, the noun plural when there are several. */
+function named(noun: string, names: readonly string[]): string {
+  return `${noun}${names.length > 1 ? "s" : ""} ${names.map((n) => JSON.stringify(n)).join(", ")}`;
+}
+
+const itOrThem = (names: readonly string[]) => (names.length > 1 ? "them" : "it");
+
+/**
+ * Every name looked up before anything changes: one Genesys does not know fails the user with its
+ * name (names are case-sensitive). Answers what `find` made of each, in order.
+ */
+async function resolveNames<I extends { name: string }, T>(
+  items: readonly I[],
+  noun: string,
+  find: (item: I) => Promise<T | null>,
+): Promise<T[]> {
+  const found: T[] = [];
+  const unknown: string[] = [];
+  for (const item of items) {
+    const t = await find(item);
+    if (t) found.push(t);
+    else unknown.push(item.name);
+  }
+  if (unknown.length)
+    throw new TargetError(
+      "permanent",
+      `${named(noun, unknown)} not found in Genesys Cloud (names are case-sensitive): create ${itOrThem(unknown)} in Genesys or correct the SCIM value`,
+    );
+  return found;
 }
 
 /** The user's grants, in the home division, of the roles SCIM wants. */
@@ -86,20 +121,16 @@ export async function applyRoles(
   if (refused.length)
     throw new TargetError(
       "permanent",
-      `role${refused.length > 1 ? "s" : ""} ${refused.map((n) => JSON.stringify(n)).join(", ")} may not be granted by the sync: list ${refused.length > 1 ? "them" : "it"} in GENESYS_GRANTABLE_ROLES, or take ${refused.length > 1 ? "them" : "it"} out of the user's SCIM roles`,
+      `${named("role", refused)} may not be granted by the sync: list ${itOrThem(refused)} in GENESYS_GRANTABLE_ROLES, or take ${itOrThem(refused)} out of the user's SCIM roles`,
     );
-  const found: HeldRole[] = [];
-  const unknown: string[] = [];
-  for (const name of step.grant) {
-    const role = await deps.target.findRole(ctx, name);
-    if (role) found.push({ roleId: role.id, name });
-    else unknown.push(name);
-  }
-  if (unknown.length)
-    throw new TargetError(
-      "permanent",
-      `role${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => JSON.stringify(n)).join(", ")} not found in Genesys Cloud (names are case-sensitive)`,
-    );
+  const found = await resolveNames(
+    step.grant.map((name) => ({ name })),
+    "role",
+    async ({ name }): Promise<HeldRole | null> => {
+      const role = await deps.target.findRole(ctx, name);
+      return role && { roleId: role.id, name };
+    },
+  );
   const home = await homeDivisionTargetId(deps);
   await deps.target.changeRoleGrants(
     ctx,
@@ -129,20 +160,14 @@ export async function applyRouting(
   step: Extract<UserStep, { kind: "routing" }>,
   held: GenesysProficiency[],
 ): Promise<GenesysProficiency[]> {
-  const entries: GenesysProficiency[] = [];
-  const unknown: string[] = [];
-  for (const want of step.set) {
-    const entry = await deps.target.findCatalogEntry(ctx, step.routing, want.name);
-    if (entry) entries.push({ id: entry.id, name: entry.name, proficiency: want.proficiency });
-    else unknown.push(want.name);
-  }
-  if (unknown.length) {
-    const what = step.routing === "skills" ? "routing skill" : "routing language";
-    throw new TargetError(
-      "permanent",
-      `${what}${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => JSON.stringify(n)).join(", ")} not found in Genesys Cloud (names are case-sensitive): create ${unknown.length > 1 ? "them" : "it"} in Genesys or correct the SCIM value`,
-    );
-  }
+  const entries = await resolveNames(
+    step.set,
+    step.routing === "skills" ? "routing skill" : "routing language",
+    async (want): Promise<GenesysProficiency | null> => {
+      const entry = await deps.target.findCatalogEntry(ctx, step.routing, want.name);
+      return entry && { id: entry.id, name: entry.name, proficiency: want.proficiency };
+    },
+  );
   for (const r of step.remove) await deps.target.removeUserRouting(ctx, step.routing, userId, r.id);
   if (entries.length) await deps.target.addUserRouting(ctx, step.routing, userId, entries);
   const removed = new Set(step.remove.map((r) => r.id));

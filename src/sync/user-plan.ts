@@ -58,6 +58,11 @@ export type UserStep =
 
 export const ROUTING_KINDS: readonly RoutingKind[] = ["skills", "languages"];
 
+/** What a user just created holds: no skills, languages, external ids or roles. */
+export function nothingHeld(): HeldExtras {
+  return { routing: { skills: [], languages: [] }, externalIds: [], roles: [] };
+}
+
 /** The user Genesys answers a create with, as far as the plan needs it. */
 function created(body: CreateUserBody): GenesysUser {
   return {
@@ -111,7 +116,7 @@ export function planUser(current: GenesysUser | null, want: DesiredUser, held: H
   if (!user) {
     steps.push({ kind: "create", body: want.create });
     user = created(want.create);
-    held = { routing: { skills: [], languages: [] }, externalIds: [], roles: [] };
+    held = nothingHeld();
   }
   if (user.state === "deleted") steps.push({ kind: "restore", state: want.state });
   const changes = fieldChanges(user, want.fields);

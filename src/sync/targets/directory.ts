@@ -180,6 +180,16 @@ export class Directory implements DirectoryTarget {
     return pending;
   }
 
+  /** A write of ids that lookUp resolved: refused, the skill or role may be gone since, so names are resolved afresh next time. */
+  private async withResolvedIds(write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      if (err instanceof TargetError && (err.kind === "permanent" || err.kind === "not_found")) this.catalog.clear();
+      throw err;
+    }
+  }
+
   findCatalogEntry(ctx: CallContext, kind: RoutingKind, name: string): Promise<GenesysCatalogEntry | null> {
     return this.lookUp(`${kind}:${name}`, name, (page) => this.send(ctx, requests.findCatalog(kind, name, page)));
   }
@@ -194,13 +204,7 @@ export class Directory implements DirectoryTarget {
   }
 
   async changeRoleGrants(ctx: CallContext, userId: string, change: "bulkadd" | "bulkremove", grants: RoleGrant[]): Promise<void> {
-    try {
-      if (grants.length) await this.send(ctx, requests.changeGrants(userId, change, grants));
-    } catch (err) {
-      // a role deleted since its name was resolved: resolve names afresh next time
-      if (err instanceof TargetError && (err.kind === "permanent" || err.kind === "not_found")) this.catalog.clear();
-      throw err;
-    }
+    if (grants.length) await this.withResolvedIds(() => this.send(ctx, requests.changeGrants(userId, change, grants)));
   }
 
   listUserRouting(ctx: CallContext, kind: RoutingKind, userId: string): Promise<GenesysProficiency[]> {
@@ -208,13 +212,9 @@ export class Directory implements DirectoryTarget {
   }
 
   async addUserRouting(ctx: CallContext, kind: RoutingKind, userId: string, entries: GenesysProficiency[]): Promise<void> {
-    try {
+    await this.withResolvedIds(async () => {
       for (const slice of chunks(entries, MAX_IDS_PER_CALL)) await this.send(ctx, requests.addUserRouting(kind, userId, slice));
-    } catch (err) {
-      // a skill deleted since its name was resolved: resolve names afresh next time
-      if (err instanceof TargetError && (err.kind === "permanent" || err.kind === "not_found")) this.catalog.clear();
-      throw err;
-    }
+    });
   }
 
   async removeUserRouting(ctx: CallContext, kind: RoutingKind, userId: string, entryId: string): Promise<void> {
