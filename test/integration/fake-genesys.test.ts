@@ -24,8 +24,6 @@ interface Answer {
   headers: Headers;
 }
 
-const tokenOf = fakeToken;
-
 function caller(fake: FakeGenesys, getToken: () => string) {
   return async (method: string, path: string, body?: unknown, token: string | null = getToken()): Promise<Answer> => {
     const headers: Record<string, string> = { accept: "application/json" };
@@ -128,7 +126,7 @@ describe("fake Genesys Cloud: Platform API", () => {
   beforeAll(async () => {
     // An immediate search index, explicitly; member changes land when a test moves the clock on.
     fake = await startFakeGenesys({ searchLagMs: 0, now: () => T0, rateLimitHeaders: true });
-    token = await tokenOf(fake);
+    token = await fakeToken(fake);
     call = caller(fake, () => token);
     target = genesysTarget(fake.targetOptions());
   });
@@ -144,7 +142,7 @@ describe("fake Genesys Cloud: Platform API", () => {
     });
 
     it("carries inin-ratelimit-allowed/count/reset on every response, counting per token", async () => {
-      const fresh = await tokenOf(fake);
+      const fresh = await fakeToken(fake);
       const a = await call("GET", "/api/v2/authorization/divisions/home", undefined, fresh);
       const b = await call("GET", "/api/v2/users/nobody", undefined, fresh);
       for (const r of [a, b]) {
@@ -437,7 +435,7 @@ describe("fake Genesys Cloud: token expiry and options", () => {
 
   it("answers 401 authentication.required once a token expires; GenesysTarget takes one new token and retries", async () => {
     fake = await startFakeGenesys({ tokenTtlSeconds: 3600 });
-    const token = await tokenOf(fake);
+    const token = await fakeToken(fake);
     const call = caller(fake, () => token);
     const target = genesysTarget(fake.targetOptions());
     expect((await target.listDivisions(ctx)).length).toBe(1);
@@ -454,7 +452,7 @@ describe("fake Genesys Cloud: token expiry and options", () => {
     ]);
 
     fake.faults.tokenTtlSeconds = 120;
-    const short = await tokenOf(fake);
+    const short = await fakeToken(fake);
     fake.advanceTime(121);
     expectGenesysError(await call("GET", "/api/v2/authorization/divisions/home", undefined, short), 401, "authentication.required");
 
@@ -509,7 +507,7 @@ describe("fake Genesys Cloud: token expiry and options", () => {
 /** A fake on a clock that stands still (T0) unless advanceTime moves it, with an immediate search index unless told. */
 async function stillFake(opts: Parameters<typeof startFakeGenesys>[0] = {}) {
   const fake = await startFakeGenesys({ searchLagMs: 0, now: () => T0, ...opts });
-  const token = await tokenOf(fake);
+  const token = await fakeToken(fake);
   return { fake, call: caller(fake, () => token) };
 }
 
@@ -697,7 +695,7 @@ describe("fake Genesys Cloud: member changes on the real clock", () => {
     const fake = await startFakeGenesys({ searchLagMs: 0, memberApplyDelayMs: 150 });
     const immediate = await startFakeGenesys({ searchLagMs: 0, memberApplyDelayMs: 0 });
     try {
-      const token = await tokenOf(fake);
+      const token = await fakeToken(fake);
       const call = caller(fake, () => token);
       const a = await newUser(call, "timer@example.com");
       const g = await newGroup(call, "Timed");
@@ -709,7 +707,7 @@ describe("fake Genesys Cloud: member changes on the real clock", () => {
       expect(fake.state.groups.records.get(g.id)!.individualIds).toEqual([a]); // landed without another request
       expect(idsIn(await call("GET", `/api/v2/groups/${g.id}/individuals`))).toEqual([a]);
 
-      const token2 = await tokenOf(immediate);
+      const token2 = await fakeToken(immediate);
       const call2 = caller(immediate, () => token2);
       const b = await newUser(call2, "now@example.com");
       const h = await newGroup(call2, "Now");

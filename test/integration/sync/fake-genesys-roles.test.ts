@@ -1,38 +1,24 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { startFakeGenesys, type FakeGenesys } from "../../fakes/genesys/index.js";
 import { fakeToken } from "../../fakes/genesys/token.js";
+import { expectGenesysError, fakeApi, type FakeAnswer } from "../../helpers/fake-genesys-api.js";
 
 /**
  * The fake Genesys Cloud's roles and a user's role grants (test/fakes/genesys/state-roles.ts, after the SDK's
  * AuthorizationApi and the Terraform provider's user_roles package), over real HTTP with plain fetch.
  */
 
-interface Answer {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  headers: Headers;
-}
-
 const T0 = Date.parse("2026-01-05T09:00:00Z");
-
-const tokenOf = fakeToken;
-
-function expectError(a: Answer, status: number, code: string): void {
-  expect(a.status).toBe(status);
-  expect(a.body).toMatchObject({ status, code, message: expect.any(String), contextId: a.headers.get("inin-correlation-id") });
-}
 
 describe("fake Genesys Cloud: roles and role grants", () => {
   let fake: FakeGenesys;
   let token: string;
   let home: string;
-  const api = async (method: string, path: string, body?: unknown): Promise<Answer> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${fake.apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
-  };
+  const api = fakeApi(
+    () => fake,
+    () => token,
+  );
+
   let n = 0;
   const newUser = async (): Promise<string> => {
     n++;
@@ -40,15 +26,15 @@ describe("fake Genesys Cloud: roles and role grants", () => {
     expect(a.status).toBe(200);
     return a.body.id as string;
   };
-  const bulkadd = (user: string, grants: unknown, query = "?subjectType=PC_USER"): Promise<Answer> =>
+  const bulkadd = (user: string, grants: unknown, query = "?subjectType=PC_USER"): Promise<FakeAnswer> =>
     api("POST", `/api/v2/authorization/subjects/${user}/bulkadd${query}`, { grants });
-  const bulkremove = (user: string, grants: unknown): Promise<Answer> =>
+  const bulkremove = (user: string, grants: unknown): Promise<FakeAnswer> =>
     api("POST", `/api/v2/authorization/subjects/${user}/bulkremove`, { grants });
   const UNKNOWN = "00000000-0000-4000-8000-000000000000";
 
   beforeAll(async () => {
     fake = await startFakeGenesys({ searchLagMs: 0, now: () => T0 });
-    token = await tokenOf(fake);
+    token = await fakeToken(fake);
     home = fake.state.homeDivisionId;
   });
   afterAll(() => fake.close());
@@ -90,8 +76,8 @@ describe("fake Genesys Cloud: roles and role grants", () => {
       const byId = await api("GET", `/api/v2/authorization/roles?id=${agent.id}&userCount=false`);
       expect(byId.body.entities).toEqual([expect.not.objectContaining({ userCount: expect.anything() })]);
       expect((await api("GET", `/api/v2/authorization/roles/${agent.id}`)).body).toMatchObject({ name: "Agent", default: false });
-      expectError(await api("GET", `/api/v2/authorization/roles/${UNKNOWN}`), 404, "not.found");
-      expectError(await api("GET", "/api/v2/authorization/roles?pageSize=0"), 400, "bad.request");
+      expectGenesysError(await api("GET", `/api/v2/authorization/roles/${UNKNOWN}`), 404, "not.found");
+      expectGenesysError(await api("GET", "/api/v2/authorization/roles?pageSize=0"), 400, "bad.request");
     });
   });
 
@@ -199,13 +185,13 @@ describe("fake Genesys Cloud: roles and role grants", () => {
         { roleId: role.id, divisionId: home },
         { roleId: UNKNOWN, divisionId: home },
       ]);
-      expectError(badRole, 404, "not.found");
+      expectGenesysError(badRole, 404, "not.found");
       expect(badRole.body.entityId).toBe(UNKNOWN);
-      expectError(await bulkadd(user, [{ roleId: role.id, divisionId: UNKNOWN }]), 404, "not.found");
+      expectGenesysError(await bulkadd(user, [{ roleId: role.id, divisionId: UNKNOWN }]), 404, "not.found");
       expect(fake.state.roles.grantsOf(user)).toEqual(before);
       fake.state.roles.grant(user, role.id);
-      expectError(await bulkremove(user, [{ roleId: role.id, divisionId: UNKNOWN }]), 404, "not.found");
-      expectError(await bulkremove(user, [{ roleId: UNKNOWN, divisionId: home }]), 404, "not.found");
+      expectGenesysError(await bulkremove(user, [{ roleId: role.id, divisionId: UNKNOWN }]), 404, "not.found");
+      expectGenesysError(await bulkremove(user, [{ roleId: UNKNOWN, divisionId: home }]), 404, "not.found");
       expect(fake.state.roles.grantsOf(user)).toHaveLength(before.length + 1);
     });
 
@@ -213,16 +199,16 @@ describe("fake Genesys Cloud: roles and role grants", () => {
       const user = await newUser();
       const role = fake.state.roles.add("Body Role");
       const path = `/api/v2/authorization/subjects/${user}/bulkadd`;
-      expectError(await api("POST", path, [{ roleId: role.id, divisionId: home }]), 400, "bad.request");
-      expectError(await api("POST", path, {}), 400, "bad.request");
-      expectError(await api("POST", path, { grants: { roleId: role.id, divisionId: home } }), 400, "bad.request");
-      expectError(await bulkadd(user, [{ roleId: role.id }]), 400, "bad.request");
-      expectError(await bulkadd(user, [{ divisionId: home }]), 400, "bad.request");
-      expectError(await bulkadd(user, [{ roleId: role.id, divisionId: 7 }]), 400, "bad.request");
-      expectError(await bulkadd(user, ["x"]), 400, "bad.request");
-      expectError(await bulkremove(user, [{ roleId: "", divisionId: home }]), 400, "bad.request");
-      expectError(await bulkadd(user, [{ roleId: role.id, divisionId: home }], "?subjectType=USER"), 400, "bad.request");
-      expectError(await bulkadd(user, [{ roleId: role.id, divisionId: home }], "?subjectType=PC_GROUP"), 400, "bad.request");
+      expectGenesysError(await api("POST", path, [{ roleId: role.id, divisionId: home }]), 400, "bad.request");
+      expectGenesysError(await api("POST", path, {}), 400, "bad.request");
+      expectGenesysError(await api("POST", path, { grants: { roleId: role.id, divisionId: home } }), 400, "bad.request");
+      expectGenesysError(await bulkadd(user, [{ roleId: role.id }]), 400, "bad.request");
+      expectGenesysError(await bulkadd(user, [{ divisionId: home }]), 400, "bad.request");
+      expectGenesysError(await bulkadd(user, [{ roleId: role.id, divisionId: 7 }]), 400, "bad.request");
+      expectGenesysError(await bulkadd(user, ["x"]), 400, "bad.request");
+      expectGenesysError(await bulkremove(user, [{ roleId: "", divisionId: home }]), 400, "bad.request");
+      expectGenesysError(await bulkadd(user, [{ roleId: role.id, divisionId: home }], "?subjectType=USER"), 400, "bad.request");
+      expectGenesysError(await bulkadd(user, [{ roleId: role.id, divisionId: home }], "?subjectType=PC_GROUP"), 400, "bad.request");
       expect(fake.state.roles.grantsOf(user).map((g) => g.roleName)).toEqual(["employee"]);
     });
 
@@ -231,9 +217,9 @@ describe("fake Genesys Cloud: roles and role grants", () => {
       const gone = await newUser();
       expect((await api("DELETE", `/api/v2/users/${gone}`)).status).toBe(200);
       for (const user of [UNKNOWN, gone]) {
-        expectError(await api("GET", `/api/v2/authorization/subjects/${user}`), 404, "not.found");
-        expectError(await bulkadd(user, [{ roleId: role.id, divisionId: home }]), 404, "not.found");
-        expectError(await bulkremove(user, [{ roleId: role.id, divisionId: home }]), 404, "not.found");
+        expectGenesysError(await api("GET", `/api/v2/authorization/subjects/${user}`), 404, "not.found");
+        expectGenesysError(await bulkadd(user, [{ roleId: role.id, divisionId: home }]), 404, "not.found");
+        expectGenesysError(await bulkremove(user, [{ roleId: role.id, divisionId: home }]), 404, "not.found");
       }
       expect(fake.state.roles.grantsOf(UNKNOWN)).toEqual([]);
     });

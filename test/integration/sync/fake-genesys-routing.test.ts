@@ -1,37 +1,23 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { startFakeGenesys, type FakeGenesys } from "../../fakes/genesys/index.js";
 import { fakeToken } from "../../fakes/genesys/token.js";
+import { expectGenesysError, fakeApi } from "../../helpers/fake-genesys-api.js";
 
 /**
  * The fake Genesys Cloud's routing skills, routing languages and user external ids
  * (docs/genesys-platform-api.md, "Routing skills and languages" and "External ids"), over real HTTP with plain fetch.
  */
 
-interface Answer {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  headers: Headers;
-}
-
 const T0 = Date.parse("2026-01-05T09:00:00Z");
-
-const tokenOf = fakeToken;
-
-function expectError(a: Answer, status: number, code: string): void {
-  expect(a.status).toBe(status);
-  expect(a.body).toMatchObject({ status, code, message: expect.any(String), contextId: a.headers.get("inin-correlation-id") });
-}
 
 describe("fake Genesys Cloud: routing skills, languages and external ids", () => {
   let fake: FakeGenesys;
   let token: string;
-  const api = async (method: string, path: string, body?: unknown): Promise<Answer> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${fake.apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
-  };
+  const api = fakeApi(
+    () => fake,
+    () => token,
+  );
+
   let n = 0;
   const newUser = async (): Promise<string> => {
     n++;
@@ -43,7 +29,7 @@ describe("fake Genesys Cloud: routing skills, languages and external ids", () =>
 
   beforeAll(async () => {
     fake = await startFakeGenesys({ searchLagMs: 0, now: () => T0 });
-    token = await tokenOf(fake);
+    token = await fakeToken(fake);
   });
   afterAll(() => fake.close());
   beforeEach(() => fake.faults.reset());
@@ -72,8 +58,8 @@ describe("fake Genesys Cloud: routing skills, languages and external ids", () =>
       const byId = await api("GET", `/api/v2/routing/skills?id=${sales.id}`);
       expect(byId.body.entities).toHaveLength(1);
       expect((await api("GET", `/api/v2/routing/skills/${sales.id}`)).body.name).toBe("Sales");
-      expectError(await api("GET", `/api/v2/routing/skills/${UNKNOWN}`), 404, "not.found");
-      expectError(await api("GET", "/api/v2/routing/skills?pageSize=0"), 400, "bad.request");
+      expectGenesysError(await api("GET", `/api/v2/routing/skills/${UNKNOWN}`), 404, "not.found");
+      expectGenesysError(await api("GET", "/api/v2/routing/skills?pageSize=0"), 400, "bad.request");
     });
 
     it("lists languages the same way and leaves deleted catalog entries out", async () => {
@@ -85,7 +71,7 @@ describe("fake Genesys Cloud: routing skills, languages and external ids", () =>
       expect(a.status).toBe(200);
       expect(a.body.entities.map((e: { name: string }) => e.name)).toEqual(["French", "French (Canada)"]);
       expect(a.body.entities[0].selfUri).toBe(`/api/v2/routing/languages/${fr.id}`);
-      expectError(await api("GET", `/api/v2/routing/languages/${gone.id}`), 404, "not.found");
+      expectGenesysError(await api("GET", `/api/v2/routing/languages/${gone.id}`), 404, "not.found");
     });
   });
 
@@ -146,7 +132,7 @@ describe("fake Genesys Cloud: routing skills, languages and external ids", () =>
       const del = await api("DELETE", `/api/v2/users/${user}/routingskills/${b.id}`);
       expect(del.status).toBe(204);
       expect(fake.state.userSkills(user)).toEqual([]);
-      expectError(await api("DELETE", `/api/v2/users/${user}/routingskills/${b.id}`), 404, "not.found");
+      expectGenesysError(await api("DELETE", `/api/v2/users/${user}/routingskills/${b.id}`), 404, "not.found");
       const cleared = await api("PUT", `/api/v2/users/${user}/routingskills/bulk`, []);
       expect(cleared.body.total).toBe(0);
     });
@@ -159,7 +145,7 @@ describe("fake Genesys Cloud: routing skills, languages and external ids", () =>
       expect(post.body).toMatchObject({ id: s.id, name: "Single", proficiency: 1.5 });
       const put = await api("PUT", `/api/v2/users/${user}/routingskills/${s.id}`, { proficiency: 3.5 });
       expect(put.body.proficiency).toBe(3.5);
-      expectError(await api("PUT", `/api/v2/users/${user}/routingskills/${UNKNOWN}`, { proficiency: 1 }), 404, "not.found");
+      expectGenesysError(await api("PUT", `/api/v2/users/${user}/routingskills/${UNKNOWN}`, { proficiency: 1 }), 404, "not.found");
     });
 
     it("refuses more than 50 entries, unknown or deleted skills, repeats, and proficiencies outside 0..5", async () => {
@@ -167,26 +153,26 @@ describe("fake Genesys Cloud: routing skills, languages and external ids", () =>
       const s = fake.state.addSkill("Strict");
       const many = Array.from({ length: 51 }, (_, i) => ({ id: fake.state.addSkill(`Bulk ${i}`).id, proficiency: 1 }));
       const bulk = `/api/v2/users/${user}/routingskills/bulk`;
-      expectError(await api("PATCH", bulk, many), 400, "bad.request");
+      expectGenesysError(await api("PATCH", bulk, many), 400, "bad.request");
       expect((await api("PATCH", bulk, many.slice(0, 50))).status).toBe(200);
-      expectError(await api("PUT", bulk, many), 400, "bad.request");
-      expectError(await api("PATCH", bulk, [{ id: UNKNOWN, proficiency: 1 }]), 400, "bad.request");
+      expectGenesysError(await api("PUT", bulk, many), 400, "bad.request");
+      expectGenesysError(await api("PATCH", bulk, [{ id: UNKNOWN, proficiency: 1 }]), 400, "bad.request");
       const gone = fake.state.addSkill("Gone");
       fake.state.routing.remove("skill", gone.id);
-      expectError(await api("PATCH", bulk, [{ id: gone.id, proficiency: 1 }]), 400, "bad.request");
-      expectError(await api("PATCH", bulk, [{ id: s.id, proficiency: 5.5 }]), 400, "bad.request");
-      expectError(await api("PATCH", bulk, [{ id: s.id, proficiency: -1 }]), 400, "bad.request");
-      expectError(await api("PATCH", bulk, [{ id: s.id, proficiency: "3" }]), 400, "bad.request");
-      expectError(await api("PATCH", bulk, [{ id: s.id }]), 400, "bad.request");
-      expectError(await api("PATCH", bulk, [{ proficiency: 1 }]), 400, "bad.request");
+      expectGenesysError(await api("PATCH", bulk, [{ id: gone.id, proficiency: 1 }]), 400, "bad.request");
+      expectGenesysError(await api("PATCH", bulk, [{ id: s.id, proficiency: 5.5 }]), 400, "bad.request");
+      expectGenesysError(await api("PATCH", bulk, [{ id: s.id, proficiency: -1 }]), 400, "bad.request");
+      expectGenesysError(await api("PATCH", bulk, [{ id: s.id, proficiency: "3" }]), 400, "bad.request");
+      expectGenesysError(await api("PATCH", bulk, [{ id: s.id }]), 400, "bad.request");
+      expectGenesysError(await api("PATCH", bulk, [{ proficiency: 1 }]), 400, "bad.request");
       const twice = await api("PATCH", bulk, [
         { id: s.id, proficiency: 1 },
         { id: s.id, proficiency: 2 },
       ]);
-      expectError(twice, 400, "bad.request");
-      expectError(await api("PATCH", bulk, { id: s.id, proficiency: 1 }), 400, "bad.request");
+      expectGenesysError(twice, 400, "bad.request");
+      expectGenesysError(await api("PATCH", bulk, { id: s.id, proficiency: 1 }), 400, "bad.request");
       expect(fake.state.userSkills(user)).toHaveLength(50); // nothing of the refused calls landed
-      expectError(await api("GET", `/api/v2/users/${user}/routingskills?sortOrder=sideways`), 400, "bad.request");
+      expectGenesysError(await api("GET", `/api/v2/users/${user}/routingskills?sortOrder=sideways`), 400, "bad.request");
     });
 
     it("answers 404 for an unknown or deleted user", async () => {
@@ -194,10 +180,14 @@ describe("fake Genesys Cloud: routing skills, languages and external ids", () =>
       const gone = await newUser();
       expect((await api("DELETE", `/api/v2/users/${gone}`)).status).toBe(200);
       for (const user of [UNKNOWN, gone]) {
-        expectError(await api("GET", `/api/v2/users/${user}/routingskills`), 404, "not.found");
-        expectError(await api("PATCH", `/api/v2/users/${user}/routingskills/bulk`, [{ id: s.id, proficiency: 1 }]), 404, "not.found");
-        expectError(await api("PUT", `/api/v2/users/${user}/routingskills/bulk`, []), 404, "not.found");
-        expectError(await api("DELETE", `/api/v2/users/${user}/routingskills/${s.id}`), 404, "not.found");
+        expectGenesysError(await api("GET", `/api/v2/users/${user}/routingskills`), 404, "not.found");
+        expectGenesysError(
+          await api("PATCH", `/api/v2/users/${user}/routingskills/bulk`, [{ id: s.id, proficiency: 1 }]),
+          404,
+          "not.found",
+        );
+        expectGenesysError(await api("PUT", `/api/v2/users/${user}/routingskills/bulk`, []), 404, "not.found");
+        expectGenesysError(await api("DELETE", `/api/v2/users/${user}/routingskills/${s.id}`), 404, "not.found");
       }
     });
   });
@@ -234,12 +224,16 @@ describe("fake Genesys Cloud: routing skills, languages and external ids", () =>
       const user = await newUser();
       const l = fake.state.addLanguage("Dutch");
       const bulk = `/api/v2/users/${user}/routinglanguages/bulk`;
-      expectError(await api("PUT", bulk, [{ id: l.id, proficiency: 1 }]), 405, "method.not.allowed");
+      expectGenesysError(await api("PUT", bulk, [{ id: l.id, proficiency: 1 }]), 405, "method.not.allowed");
       const many = Array.from({ length: 51 }, (_, i) => ({ id: fake.state.addLanguage(`Lang ${i}`).id, proficiency: 1 }));
-      expectError(await api("PATCH", bulk, many), 400, "bad.request");
-      expectError(await api("PATCH", bulk, [{ id: UNKNOWN, proficiency: 1 }]), 400, "bad.request");
-      expectError(await api("PATCH", bulk, [{ id: l.id, proficiency: 6 }]), 400, "bad.request");
-      expectError(await api("PATCH", `/api/v2/users/${UNKNOWN}/routinglanguages/bulk`, [{ id: l.id, proficiency: 1 }]), 404, "not.found");
+      expectGenesysError(await api("PATCH", bulk, many), 400, "bad.request");
+      expectGenesysError(await api("PATCH", bulk, [{ id: UNKNOWN, proficiency: 1 }]), 400, "bad.request");
+      expectGenesysError(await api("PATCH", bulk, [{ id: l.id, proficiency: 6 }]), 400, "bad.request");
+      expectGenesysError(
+        await api("PATCH", `/api/v2/users/${UNKNOWN}/routinglanguages/bulk`, [{ id: l.id, proficiency: 1 }]),
+        404,
+        "not.found",
+      );
       expect(fake.state.userLanguages(user)).toEqual([]);
     });
   });
@@ -258,39 +252,43 @@ describe("fake Genesys Cloud: routing skills, languages and external ids", () =>
       ]);
       const one = await api("GET", `/api/v2/users/${user}/externalid/${encodeURIComponent("hr:system")}`);
       expect(one.body).toEqual({ authorityName: "hr:system", externalKey: "E-42" });
-      expectError(await api("GET", `/api/v2/users/${user}/externalid/OKTA`), 404, "not.found");
+      expectGenesysError(await api("GET", `/api/v2/users/${user}/externalid/OKTA`), 404, "not.found");
       const found = await api("GET", "/api/v2/users/externalid/okta/00u1ABC");
       expect(found.status).toBe(200);
       expect(found.body.id).toBe(user);
-      expectError(await api("GET", "/api/v2/users/externalid/okta/00u1abc"), 404, "not.found");
+      expectGenesysError(await api("GET", "/api/v2/users/externalid/okta/00u1abc"), 404, "not.found");
 
       expect((await api("DELETE", `/api/v2/users/${user}/externalid/okta/00u1ABC`)).status).toBe(204);
       expect(fake.state.userExternalIds(user)).toEqual([{ authorityName: "hr:system", externalKey: "E-42" }]);
-      expectError(await api("DELETE", `/api/v2/users/${user}/externalid/okta/00u1ABC`), 404, "not.found");
-      expectError(await api("GET", "/api/v2/users/externalid/okta/00u1ABC"), 404, "not.found");
+      expectGenesysError(await api("DELETE", `/api/v2/users/${user}/externalid/okta/00u1ABC`), 404, "not.found");
+      expectGenesysError(await api("GET", "/api/v2/users/externalid/okta/00u1ABC"), 404, "not.found");
     });
 
     it("refuses a missing field, a pair already held, a second key for an authority, and more than 100", async () => {
       const user = await newUser();
       const other = await newUser();
       const path = `/api/v2/users/${user}/externalid`;
-      expectError(await api("POST", path, { authorityName: "okta" }), 400, "bad.request");
-      expectError(await api("POST", path, { authorityName: "", externalKey: "x" }), 400, "bad.request");
-      expectError(await api("POST", path, [{ authorityName: "okta", externalKey: "x" }]), 400, "bad.request");
+      expectGenesysError(await api("POST", path, { authorityName: "okta" }), 400, "bad.request");
+      expectGenesysError(await api("POST", path, { authorityName: "", externalKey: "x" }), 400, "bad.request");
+      expectGenesysError(await api("POST", path, [{ authorityName: "okta", externalKey: "x" }]), 400, "bad.request");
       expect((await api("POST", path, { authorityName: "okta", externalKey: "k1" })).status).toBe(200);
-      expectError(await api("POST", path, { authorityName: "okta", externalKey: "k1" }), 409, "general.conflict");
-      expectError(await api("POST", path, { authorityName: "okta", externalKey: "k2" }), 409, "general.conflict");
+      expectGenesysError(await api("POST", path, { authorityName: "okta", externalKey: "k1" }), 409, "general.conflict");
+      expectGenesysError(await api("POST", path, { authorityName: "okta", externalKey: "k2" }), 409, "general.conflict");
       const taken = await api("POST", `/api/v2/users/${other}/externalid`, { authorityName: "okta", externalKey: "k1" });
-      expectError(taken, 409, "general.conflict");
+      expectGenesysError(taken, 409, "general.conflict");
       expect(taken.body.entityId).toBe(user);
       for (let i = 1; i < 100; i++) {
         fake.state.externalIds.add(user, { authorityName: `auth-${i}`, externalKey: `key-${i}` });
       }
       expect(fake.state.userExternalIds(user)).toHaveLength(100);
-      expectError(await api("POST", path, { authorityName: "auth-100", externalKey: "key-100" }), 400, "bad.request");
-      expectError(await api("GET", `/api/v2/users/${UNKNOWN}/externalid`), 404, "not.found");
-      expectError(await api("POST", `/api/v2/users/${UNKNOWN}/externalid`, { authorityName: "a", externalKey: "b" }), 404, "not.found");
-      expectError(await api("DELETE", `/api/v2/users/${UNKNOWN}/externalid/a/b`), 404, "not.found");
+      expectGenesysError(await api("POST", path, { authorityName: "auth-100", externalKey: "key-100" }), 400, "bad.request");
+      expectGenesysError(await api("GET", `/api/v2/users/${UNKNOWN}/externalid`), 404, "not.found");
+      expectGenesysError(
+        await api("POST", `/api/v2/users/${UNKNOWN}/externalid`, { authorityName: "a", externalKey: "b" }),
+        404,
+        "not.found",
+      );
+      expectGenesysError(await api("DELETE", `/api/v2/users/${UNKNOWN}/externalid/a/b`), 404, "not.found");
     });
   });
 
@@ -309,7 +307,7 @@ describe("fake Genesys Cloud: routing skills, languages and external ids", () =>
 
     const older = await startFakeGenesys({ rateLimitHeaders: true });
     try {
-      const t = await tokenOf(older);
+      const t = await fakeToken(older);
       const res = await fetch(`${older.apiUrl}/api/v2/routing/skills`, { headers: { authorization: `Bearer ${t}` } });
       expect(res.status).toBe(200);
       expect(res.headers.get("inin-ratelimit-allowed")).toBe("300");
