@@ -21,7 +21,9 @@ describe("sync to Genesys Cloud (fake)", () => {
     harness = await startGenesysHarness({
       // the volume test makes thousands of calls: a limit scaled up (the rate limit has tests of its own)
       fake: { rateLimitPerMinute: 1_000_000 },
-      sync: { concurrency: 8 },
+      // production's debounce (config/default.json SYNC_DEBOUNCE_MS), not the tests' 100 ms: it counts from
+      // the first change, and on a busy machine an identity provider's burst of four writes outlasts 100 ms
+      sync: { concurrency: 8, debounceMs: 500 },
     });
     ({ ts, t, fake, sync, scim, admin } = harness);
   });
