@@ -17,17 +17,16 @@ import {
 import { ROUTING_KINDS, nothingHeld, planUser, type DesiredUser, type HeldExtras, type UserStep } from "./user-plan.js";
 import { applyExternalIds, applyRoles, applyRouting, heldExtras, type AppliedExtras } from "./user-extras.js";
 import type { ReconcileDeps } from "./reconcile-deps.js";
-import { targetDivisionId } from "./division-target.js";
-import { forgetTarget, getSyncState, markSynced, recordBeforeTarget, recordTarget } from "./sync-state.js";
-
-/** The users whose enterprise manager is this user (an expression index serves it). */
-async function reportsOf(db: Queryable, managerId: string): Promise<string[]> {
-  const rows = await db.query<{ id: string }>(
-    "select id from scim_users where (resource->'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'->'manager'->>'value') = $1",
-    [managerId],
-  );
-  return rows.map((r) => r.id);
-}
+import { divisionTargetOf } from "./division-target.js";
+import {
+  forgetTarget,
+  managerIdSql,
+  markSynced,
+  markUserSynced,
+  recordBeforeTarget,
+  recordTarget,
+  type SyncStateRow,
+} from "./sync-state.js";
 
 export interface ReconcileResult {
   outcome: "created" | "updated" | "unchanged" | "deleted" | "restored";
@@ -39,6 +38,10 @@ export interface ReconcileResult {
   groups: string[];
   /** Users whose manager this user is, to sync because its target id is new (their manager can now be set). */
   reports: string[];
+  /** Since when the change this run applied had been waiting (the sync lag); null when nothing was. */
+  pendingSince: Date | null;
+  /** The run found the user already applied at its version (a repeated job): it sent and wrote nothing. */
+  repeat: boolean;
 }
 
 /** What a run leaves on the target, kept in sync_state.applied. */
@@ -201,29 +204,103 @@ async function createOrAdopt(
   }
 }
 
+/** Everything a user's run reads, from one statement (readForRun). */
+interface RunRow {
+  version: number | null;
+  resource: ScimUserResource | null;
+  division_id: string | null;
+  division_found: boolean;
+  division_target_id: string | null;
+  division_name: string | null;
+  division_home: boolean | null;
+  has_state: boolean;
+  synced_version: number | null;
+  target_id: string | null;
+  state: SyncStateRow["state"] | null;
+  pending_since: Date | null;
+  deleted: boolean | null;
+  applied: unknown;
+  manager_ref: string | null;
+  manager_exists: boolean;
+  manager_target_id: string | null;
+  manager_deleted: boolean | null;
+}
+
+/**
+ * The user, its sync state, its division's target id and its manager's target id in one statement: a
+ * run (or a repeated job, dropped after it) costs the store one round trip before it knows what to do.
+ */
+async function readForRun(db: Queryable, id: string): Promise<RunRow> {
+  const [r] = await db.query<RunRow>(
+    `select u.version, u.resource, u.division_id,
+            d.id is not null as division_found, d.target_id as division_target_id, d.name as division_name, d.home as division_home,
+            s.resource_id is not null as has_state, s.synced_version, s.target_id, s.state, s.pending_since, s.deleted, s.applied,
+            ${managerIdSql("u")} as manager_ref,
+            m.id is not null as manager_exists, ms.target_id as manager_target_id, ms.deleted as manager_deleted
+       from (select 1) one
+       left join scim_users u on u.id = $1
+       left join sync_state s on s.resource_type = 'User' and s.resource_id = $1
+       left join divisions d on d.id = u.division_id
+       left join scim_users m on m.id = ${managerIdSql("u")}
+       left join sync_state ms on ms.resource_type = 'User' and ms.resource_id = m.id`,
+    [id],
+  );
+  if (!r) throw new Error(`user ${id}: the run's read answered no row`);
+  return r;
+}
+
+function syncStateOf(id: string, r: RunRow): SyncStateRow | null {
+  if (!r.has_state) return null;
+  return {
+    resource_type: "User",
+    resource_id: id,
+    synced_version: r.synced_version ?? 0,
+    target_id: r.target_id,
+    state: r.state ?? "pending",
+    last_error: null,
+    last_synced_at: null,
+    pending_since: r.pending_since,
+    deleted: r.deleted ?? false,
+    applied: r.applied,
+  };
+}
+
+/** managerTargetId, answered from the run's read when it read the same manager id (it always should). */
+async function managerOf(deps: ReconcileDeps, u: ScimUserResource, r: RunRow): Promise<string | null | undefined> {
+  const managerId = managerScimId(u);
+  if (!managerId) return null;
+  if (managerId !== r.manager_ref) return managerTargetId(deps, u);
+  if (!r.manager_exists || r.manager_deleted) return null;
+  return r.manager_target_id ?? undefined;
+}
+
 /**
  * Brings the target's copy of one SCIM user to the user's current state (docs/architecture.md): the
  * inputs are read, planUser says what to send, and the steps are carried out in order. Reads the
- * latest desired state itself (jobs carry ids only), so many quick changes cost one run.
+ * latest desired state itself (jobs carry ids only), so many quick changes cost one run. A job for a
+ * user already applied at its current version (the sweep's, a repeated add) is dropped after the read.
  */
 export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<ReconcileResult> {
   const ctx: CallContext = { resourceType: "User", resourceId: id };
-  const row = (
-    await deps.db.query<{ version: number; resource: ScimUserResource; division_id: string }>(
-      "select version, resource, division_id from scim_users where id = $1",
-      [id],
-    )
-  )[0];
-  const state = await getSyncState(deps.db, "User", id);
-  if (!row) {
+  const r = await readForRun(deps.db, id);
+  const state = syncStateOf(id, r);
+  const pendingSince = state?.pending_since ?? null;
+  const nothing = { requeue: false, groups: [], reports: [], pendingSince };
+  if (r.version === null || r.resource === null || r.division_id === null) {
+    // the deletion is already applied: nothing to send, nothing to write
+    if (state?.state === "synced" && state.deleted) return { outcome: "deleted", version: state.synced_version, ...nothing, repeat: true };
     if (state?.target_id && !state.deleted) await deps.target.deleteUser(ctx, state.target_id);
     else if (!state?.target_id) await deleteUnlinkedCreate(deps, ctx, state?.applied);
     await markSynced(deps.db, "User", id, state?.synced_version ?? 0, null, new Date(deps.clock()), { deleted: true, stillPending: false });
-    return { outcome: "deleted", version: state?.synced_version ?? 0, requeue: false, groups: [], reports: [] };
+    return { outcome: "deleted", version: state?.synced_version ?? 0, ...nothing, repeat: false };
   }
+  const row = { version: r.version, resource: r.resource, division_id: r.division_id };
+  if (state?.state === "synced" && !state.deleted && state.target_id && state.synced_version === row.version)
+    return { outcome: "unchanged", version: row.version, ...nothing, repeat: true };
   const u = row.resource;
-  const managerId = await managerTargetId(deps, u);
-  const want = desiredUser(u, await targetDivisionId(deps, row.division_id), managerId, deps.grantableRoles);
+  const managerId = await managerOf(deps, u, r);
+  const division = r.division_found ? { target_id: r.division_target_id, name: r.division_name ?? "", home: r.division_home ?? false } : null;
+  const want = desiredUser(u, divisionTargetOf(deps, row.division_id, division), managerId, deps.grantableRoles);
   const applied = (state?.applied as Applied | null) ?? null;
 
   // What the last run left on the target stands in for a read; a stale version or a missing user makes
@@ -237,12 +314,14 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
       case "create": {
         const made = await createOrAdopt(deps, ctx, id, u, step);
         user = made.user;
-        // The link is kept the moment Genesys names the user: whatever fails after this, the next run
-        // updates this user instead of creating another.
-        await recordTarget(deps.db, "User", id, user.id, snapshot(user, {}));
+        // The link is kept the moment Genesys names the user, before anything else is sent: whatever fails
+        // after this, the next run updates this user instead of creating another. A user the create made
+        // whole (nothing left to send) is linked by the run's last write alone.
+        if (!made.created) await recordTarget(deps.db, "User", id, user.id, snapshot(user, {}));
         held = made.created ? nothingHeld() : await heldExtras(deps, ctx, user, want, null);
         // the rest is planned again against what Genesys answered (an adopted user holds what it holds)
         steps.splice(0, steps.length, ...planUser(user, want, held));
+        if (made.created && steps.length) await recordTarget(deps.db, "User", id, user.id, snapshot(user, {}));
         outcome = made.created ? "created" : "updated";
         continue;
       }
@@ -291,20 +370,17 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
     if (outcome === "unchanged") outcome = "updated";
   }
   if (!user) throw new TargetError("transient", `user ${id}: nothing answered for it`);
-  const now = (await deps.db.query<{ version: number }>("select version from scim_users where id = $1", [id]))[0]?.version;
-  const requeue = now !== row.version;
-  // Awaiting its manager, the user is not yet as asked: it stays pending (the manager's first run, or
-  // the sweep, queues it again)
-  await markSynced(deps.db, "User", id, row.version, user.id, new Date(deps.clock()), {
-    stillPending: requeue || managerId === undefined,
-    applied: snapshot(user, want.fields, held),
-  });
   const isNew = !state?.target_id || state.target_id !== user.id;
-  const groups = isNew
-    ? (await deps.db.query<{ group_id: string }>("select group_id from scim_group_members where member_id = $1", [id])).map(
-        (g) => g.group_id,
-      )
-    : [];
-  const reports = isNew ? await reportsOf(deps.db, id) : [];
-  return { outcome, version: row.version, requeue, groups, reports };
+  // One write: the version applied, and whether the user moved on meanwhile (then it stays pending and is
+  // queued again). Awaiting its manager, the user is not yet as asked: it stays pending too (the
+  // manager's first run, or the sweep, queues it again). Genesys takes a deleted user out of its groups:
+  // a restored user's groups are queued again like a new user's, or a group synced while the user was
+  // still deleted would stay one member short.
+  const done = await markUserSynced(deps.db, id, row.version, user.id, new Date(deps.clock()), {
+    stillPending: managerId === undefined,
+    applied: snapshot(user, want.fields, held),
+    groups: isNew || outcome === "restored",
+    reports: isNew,
+  });
+  return { outcome, version: row.version, requeue: done.moved, groups: done.groups, reports: done.reports, pendingSince, repeat: false };
 }
