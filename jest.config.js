@@ -27,7 +27,12 @@ export default {
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
       // A worker killed in another process needs a store two processes can share: PostgreSQL only.
       // The chaos run takes minutes: once, on PostgreSQL.
-      testPathIgnorePatterns: ["/worker-crash\\.test\\.ts$", "/faults/store-faults\\.test\\.ts$", "/sync/genesys-chaos\\.test\\.ts$"],
+      testPathIgnorePatterns: [
+        "/revocation-processes\\.test\\.ts$",
+        "/worker-crash\\.test\\.ts$",
+        "/faults/store-faults\\.test\\.ts$",
+        "/sync/genesys-chaos\\.test\\.ts$",
+      ],
       setupFiles: ["<rootDir>/test/setup/network-guard.ts", "<rootDir>/test/setup/pglite.ts"],
     },
     {

@@ -32,7 +32,7 @@ import { findToken } from "../src/oauth/token-store.js";
 import { verifyToken } from "../src/oauth/token-service.js";
 import { scimServices } from "../src/scim/resources.js";
 import type { ScimContext } from "../src/scim/context.js";
-import { GrantCache } from "../src/oauth/grant-cache.js";
+import { VerificationCache } from "../src/oauth/verification-cache.js";
 import SCIMMY from "scimmy";
 import { benchUserId, benchUserName, scimCounts, seedGroups, seedUsers, type ScimCounts } from "./scim-seed.js";
 import { syncServer, type BareArgs, type BareResult, type SyncStartArgs, type SyncStats, type Unsynced } from "./sync-server.js";
@@ -225,7 +225,7 @@ async function main(): Promise<void> {
       return { ...ids, ms: performance.now() - t0 };
     },
     "scim-breakdown": async ({ token, users, seconds }) => {
-      const cache = new GrantCache();
+      const cache = new VerificationCache();
       const verified = await verifyToken(store, systemClock, token, cache);
       if (typeof verified === "string") throw new Error("scim-breakdown: the token does not verify");
       const ctx: ScimContext = {

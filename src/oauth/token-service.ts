@@ -4,7 +4,7 @@ import type { ClientPrincipal } from "../authz/principal.js";
 import { NO_SECRET_HASH, hashSecret, newSecret, secretMatches } from "./secrets.js";
 import { USE_RECORDING_SECONDS, deleteToken, findToken, insertToken, recordTokenUse } from "./token-store.js";
 import { DomainError } from "../errors/domain-error.js";
-import { GrantCache } from "./grant-cache.js";
+import { VerificationCache } from "./verification-cache.js";
 import { idledOut } from "./hipaa-idle.js";
 
 export interface AuthenticatedClient {
@@ -88,24 +88,42 @@ export interface TokenInfo {
 
 /**
  * Checks a bearer token on every request: known, not expired (by the injected clock), client active;
- * the grants are the client's as of the registry's current generation.
+ * the grants are the client's as of the registry's current generation. A hot token is answered from the
+ * cache's memory (verification-cache.ts); a check it fails there is made again on the store's record,
+ * which another process may have moved on (a use recorded there counts against the idle timeout).
  */
 export async function verifyToken(
   db: Queryable,
   clock: Clock,
   token: string,
-  cache: GrantCache = new GrantCache(),
+  cache: VerificationCache = new VerificationCache(),
   opts: VerifyOptions = { hipaaDefault: false },
 ): Promise<TokenInfo | VerifyFailure> {
   if (!token) return "missing";
   const tokenHash = hashSecret(token);
-  const rec = await findToken(db, tokenHash);
+  const first = await check(db, clock, tokenHash, cache, opts);
+  if (typeof first !== "string" || first === "unknown") return first;
+  cache.forget(tokenHash);
+  return check(db, clock, tokenHash, cache, opts);
+}
+
+async function check(
+  db: Queryable,
+  clock: Clock,
+  tokenHash: string,
+  cache: VerificationCache,
+  opts: VerifyOptions,
+): Promise<TokenInfo | VerifyFailure> {
+  const rec = await cache.token(db, tokenHash);
   if (!rec) return "unknown";
   const now = clock();
   if (rec.expiresAt.getTime() <= now) return "expired";
   if (idledOut(rec.hipaaSetting ?? opts.hipaaDefault, rec.lastUsedAt.getTime(), now)) return "idle";
-  if (now - rec.lastUsedAt.getTime() >= USE_RECORDING_SECONDS * 1000) await recordTokenUse(db, tokenHash, new Date(now));
-  const access = await cache.get(db, rec.clientId, rec.generation);
+  if (now - rec.lastUsedAt.getTime() >= USE_RECORDING_SECONDS * 1000) {
+    await recordTokenUse(db, tokenHash, new Date(now));
+    rec.lastUsedAt = new Date(now);
+  }
+  const access = await cache.access(db, rec.clientId, rec.generation);
   if (!access) return "unknown";
   if (access.state !== "active") return "inactive_client";
   return {

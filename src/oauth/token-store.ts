@@ -1,11 +1,12 @@
 import type { Queryable } from "../store/store.js";
 import type { EffectiveGrant } from "../authz/permissions.js";
+import { noteRegistryChange } from "./registry-generation.js";
 
 export interface TokenRecord {
   clientId: string;
   issuedAt: Date;
   expiresAt: Date;
-  /** The registry generation read in the same statement (see GrantCache). */
+  /** The registry generation read in the same statement (see VerificationCache). */
   generation: number;
   /** Last recorded use (recorded at most once a minute: USE_RECORDING_SECONDS). */
   lastUsedAt: Date;
@@ -71,13 +72,20 @@ export async function loadClientAccess(db: Queryable, clientId: string): Promise
   };
 }
 
+// A revoked or shortened token moves the registry generation (a trigger, migrations/008_token_cache.sql);
+// noteRegistryChange makes this process's next verification see it at once.
+
 export async function deleteToken(db: Queryable, tokenHash: string): Promise<number> {
-  return (await db.query("delete from tokens where token_hash = $1 returning 1", [tokenHash])).length;
+  const n = (await db.query("delete from tokens where token_hash = $1 returning 1", [tokenHash])).length;
+  if (n > 0) await noteRegistryChange(db);
+  return n;
 }
 
 /** Deletes every token of a client; returns how many there were. */
 export async function deleteClientTokens(db: Queryable, clientId: string): Promise<number> {
-  return (await db.query("delete from tokens where client_id = $1 returning 1", [clientId])).length;
+  const n = (await db.query("delete from tokens where client_id = $1 returning 1", [clientId])).length;
+  if (n > 0) await noteRegistryChange(db);
+  return n;
 }
 
 /** Rule 3's cap: every live token of the client expires at most `seconds` after it was issued. */
@@ -86,6 +94,7 @@ export async function capTokens(db: Queryable, clientId: string, seconds: number
     clientId,
     seconds,
   ]);
+  await noteRegistryChange(db);
 }
 
 /** Expired tokens are useless; dropping them keeps the table (and its index) small. */

@@ -1,3 +1,4 @@
+import { noteRegistryChange } from "../oauth/registry-generation.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log/logger.js";
 import type { Queryable, Store } from "../store/store.js";
@@ -94,6 +95,8 @@ export async function putSettings(
       "insert into settings(key, value) values ('hipaaCompliance', $1::jsonb) on conflict (key) do update set value = excluded.value",
       [JSON.stringify(b.hipaaCompliance)],
     );
+    // the idle timeout applies to the next request (the store's trigger moves the registry generation)
+    await noteRegistryChange(tx);
     await recordAudit(tx, now, {
       actor: actorName(actor),
       action: "settings.update",

@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from "express";
 import type { AppDeps } from "../../http/deps.js";
 import type { ClientPrincipal } from "../../authz/principal.js";
 import { FAILURE_DESCRIPTIONS, verifyToken } from "../token-service.js";
-import { GrantCache } from "../grant-cache.js";
+import { VerificationCache } from "../verification-cache.js";
 
 export const REALM = "scim-bridge";
 
@@ -20,7 +20,7 @@ export type AuthFailureRenderer = (res: Response, status: 401 | 403, description
  * `WWW-Authenticate` names the problem (§3) and the surface renders the body.
  */
 export function bearerAuth(deps: Pick<AppDeps, "store" | "clock" | "metrics" | "config">, renderFailure: AuthFailureRenderer) {
-  const cache = new GrantCache();
+  const cache = new VerificationCache();
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     // RFC 6750 §2.3 allows the token in the URI only where nothing better works, and §5.3 warns that
     // URIs end up in logs and histories: a token sent there is refused, whether or not it is valid.
