@@ -46,7 +46,8 @@ export interface MemberRef {
   display?: string;
 }
 
-const SELECT = "select r.id, r.display_name, r.version, r.resource, r.created_at, r.last_modified from scim_groups r";
+const COLUMNS = "r.id, r.display_name, r.version, r.resource, r.created_at, r.last_modified";
+const SELECT = `select ${COLUMNS} from scim_groups r`;
 /** Groups are not divided; a client needs the group permission in some division. */
 const ANY_DIVISION = undefined;
 
@@ -149,7 +150,7 @@ export class Groups {
     const { total, rows } = await listPage<GroupRow>(ctx.store, {
       type: "Group",
       table: "scim_groups",
-      select: SELECT,
+      columns: COLUMNS,
       catalog: this.catalog,
       list: ctx.list,
       memberScope: scope,

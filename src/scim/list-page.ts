@@ -16,7 +16,8 @@ export async function listPage<Row extends object>(
   args: {
     type: ResourceType;
     table: string;
-    select: string;
+    /** The select list, over the table as `r`. */
+    columns: string;
     catalog: Catalog;
     list: ListQuery;
     /** Divisions the caller may see; undefined where the resource is not divided. */
@@ -31,25 +32,30 @@ export async function listPage<Row extends object>(
   if (divisions && !divisions.all) where.push(`r.division_id = any(${p.add(divisions.ids)}::text[])`);
   if (list.filter) where.push(compileFilter(list.filter, { catalog: args.catalog, memberScope: args.memberScope }, p));
   const whereSql = where.length ? where.join(" and ") : "true";
-  let total: number;
+  const order = list.sortBy
+    ? `${sortExpression(list.sortBy, args.catalog, p)} ${list.descending ? "desc" : "asc"} nulls last, r.seq`
+    : "r.seq";
+  const pageSql = (extra: string) =>
+    `select ${args.columns}${extra} from ${args.table} r where ${whereSql} order by ${order} limit ${p.add(list.count)} offset ${p.add(list.startIndex - 1)}`;
   if (!list.filter) {
     const scoped = divisions && !divisions.all;
     const [c] = await db.query<{ n: number | null }>(
       `select sum(n)::int as n from scim_counts where resource_type = $1${scoped ? " and division_id = any($2::text[])" : ""}`,
       scoped ? [args.type, divisions.ids] : [args.type],
     );
-    total = c?.n ?? 0;
-  } else {
-    const [c] = await db.query<{ n: number }>(`select count(*)::int as n from ${args.table} r where ${whereSql}`, p.values);
-    total = c?.n ?? 0;
+    const total = c?.n ?? 0;
+    if (list.count === 0 || total === 0) return { total, rows: [] };
+    return { total, rows: await db.query<Row>(pageSql(""), p.values) };
   }
-  if (list.count === 0 || total === 0) return { total, rows: [] };
-  const order = list.sortBy
-    ? `${sortExpression(list.sortBy, args.catalog, p)} ${list.descending ? "desc" : "asc"} nulls last, r.seq`
-    : "r.seq";
-  const rows = await db.query<Row>(
-    `${args.select} where ${whereSql} order by ${order} limit ${p.add(list.count)} offset ${p.add(list.startIndex - 1)}`,
-    p.values,
-  );
-  return { total, rows };
+  if (list.count === 0) return { total: await countAll(db, args.table, whereSql, p.values), rows: [] };
+  // a filtered page and its total in one statement: the window counts every match before LIMIT applies
+  const rows = await db.query<Row & { total_count: number }>(pageSql(", count(*) over ()::int as total_count"), p.values);
+  if (rows.length > 0) return { total: rows[0]!.total_count, rows };
+  // no row on this page: the matches, if any, all come before it
+  return { total: list.startIndex > 1 ? await countAll(db, args.table, whereSql, p.values.slice(0, -2)) : 0, rows: [] };
+}
+
+async function countAll(db: Queryable, table: string, whereSql: string, values: unknown[]): Promise<number> {
+  const [c] = await db.query<{ n: number }>(`select count(*)::int as n from ${table} r where ${whereSql}`, values);
+  return c?.n ?? 0;
 }

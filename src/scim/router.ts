@@ -35,7 +35,7 @@ export function scimRouter(deps: AppDeps): Router {
     const results = await runBulk(operations, failOnErrors, (op) => runBulkOperation(services, contextOf(req), base, op));
     send(req, res, 200, { schemas: [BULK_RESPONSE], Operations: results });
   });
-  mountResourceRoutes(r, send, deps.config.BODY_LIMIT_BYTES);
+  mountResourceRoutes(r, send, deps.config.BODY_LIMIT_BYTES, { users, groups });
   r.use(scimErrorHandler(deps.config.BODY_LIMIT_BYTES));
   return r;
 }

@@ -30,6 +30,8 @@ export const USER_COLUMNS: Record<string, Column> = {
 
 interface UserRow {
   id: string;
+  /** Read with READ_COLUMNS only. */
+  groups?: Array<{ value: string; display: string }>;
   user_name: string;
   division_id: string;
   version: number;
@@ -45,7 +47,12 @@ function needSomewhere(ctx: ScimContext, permission: string): void {
   if (!mayDo(ctx.principal.grants, permission)) throw new ScimError(403, null, `this client lacks ${permission} in every division`);
 }
 
-const SELECT = "select r.id, r.user_name, r.division_id, r.version, r.resource, r.created_at, r.last_modified from scim_users r";
+const COLUMNS = "r.id, r.user_name, r.division_id, r.version, r.resource, r.created_at, r.last_modified";
+const SELECT = `select ${COLUMNS} from scim_users r`;
+/** The user's groups in the same statement as the user (one query per GET), ordered as a list of them is. */
+const GROUPS = `coalesce((select json_agg(json_build_object('value', g.id, 'display', g.display_name) order by g.display_name_lc)
+    from scim_group_members m join scim_groups g on g.id = m.group_id where m.member_id = r.id), '[]'::json) as groups`;
+const READ_COLUMNS = `${COLUMNS}, ${GROUPS}`;
 
 /** The user as SCIMMY should render it ("out"): stored attributes plus id, meta and the read-only groups. */
 function toResource(row: UserRow, groups: Array<{ value: string; display: string }>): Record<string, unknown> {
@@ -78,10 +85,15 @@ export class Users {
 
   async get(ctx: ScimContext, id: string): Promise<Record<string, unknown>> {
     needSomewhere(ctx, "directory:user:view");
-    const row = (await ctx.store.query<UserRow>(`${SELECT} where r.id = $1${ctx.lockOnRead ? " for update" : ""}`, [id]))[0];
+    const row = (
+      await ctx.store.query<UserRow>(
+        `select ${READ_COLUMNS} from scim_users r where r.id = $1${ctx.lockOnRead ? " for update of r" : ""}`,
+        [id],
+      )
+    )[0];
     // A user in a division the client cannot view is absent for it, as lists already show it.
     if (!row || !inScope(userViewScope(ctx.principal), row.division_id)) throw notFound(id);
-    return toResource(row, (await groupsOf(ctx.store, [id])).get(id) ?? []);
+    return toResource(row, row.groups ?? []);
   }
 
   /** Filter, sort and page in SQL; returns the page and the accurate total (RFC 7644 §3.4.2.4). */
@@ -92,16 +104,12 @@ export class Users {
     const { total, rows } = await listPage<UserRow>(ctx.store, {
       type: "User",
       table: "scim_users",
-      select: SELECT,
+      columns: READ_COLUMNS,
       catalog: this.catalog,
       list: ctx.list,
       divisions,
     });
-    const groups = await groupsOf(
-      ctx.store,
-      rows.map((r) => r.id),
-    );
-    return { total, resources: rows.map((r) => toResource(r, groups.get(r.id) ?? [])) };
+    return { total, resources: rows.map((r) => toResource(r, r.groups ?? [])) };
   }
 
   /** POST (no id) or PUT/PATCH (id): one transaction writes the row, its version and an outbox row. */
