@@ -7,6 +7,7 @@ import { patchGroup } from "./group-patch.js";
 import { PATCH_OP_SCHEMA, parsePatchMessage } from "./patch-message.js";
 import { needsRewrite, rewritePatch } from "./patch-rewrite.js";
 import { contextOf, wantsResource } from "./request-context.js";
+import { renderStored, validatedForWrite } from "./render.js";
 
 type Send = (req: Request, res: Response, status: number, body: unknown) => void;
 
@@ -44,14 +45,36 @@ export async function patchUser(
   return store.transaction(async (tx) => {
     const txCtx: ScimContext = { ...ctx, store: boundTo(store, tx), lockOnRead: true };
     type PatchBody = Parameters<InstanceType<typeof SCIMMY.Resources.User>["patch"]>[0];
+    type Message = ConstructorParameters<typeof SCIMMY.Messages.PatchOp>[0];
     let body = rawBody as PatchBody;
-    if (needsRewrite(ops)) {
-      const rewritten = rewritePatch(ops, await users.get(txCtx, id));
-      if (rewritten.length === 0) return undefined; // e.g. removing an extension the user does not have
-      body = { schemas: [PATCH_OP_SCHEMA], Operations: rewritten } as PatchBody;
+    if (wantsProjection(query)) {
+      // SCIMMY's own sequence, whose answer honours the projection
+      if (needsRewrite(ops)) {
+        const rewritten = rewritePatch(ops, await users.get(txCtx, id));
+        if (rewritten.length === 0) return undefined;
+        body = { schemas: [PATCH_OP_SCHEMA], Operations: rewritten } as PatchBody;
+      }
+      return new SCIMMY.Resources.User(id, query as never).patch(body, txCtx);
     }
-    return new SCIMMY.Resources.User(id, query as never).patch(body, txCtx);
+    // SCIMMY's PatchOp applies the operations; the read and the write are the store's, without
+    // SCIMMY's re-renderings of the user around them (the answer is 204). The message is checked
+    // before the user is read, as SCIMMY's patch does, unless it must first be rewritten against it.
+    let message = needsRewrite(ops) ? null : new SCIMMY.Messages.PatchOp(body as Message);
+    const current = await users.get(txCtx, id);
+    if (!message) {
+      const rewritten = rewritePatch(ops, current);
+      if (rewritten.length === 0) return undefined; // e.g. removing an extension the user does not have
+      message = new SCIMMY.Messages.PatchOp({ schemas: [PATCH_OP_SCHEMA], Operations: rewritten } as Message);
+    }
+    const source = new SCIMMY.Schemas.User(current, "out", "/Users");
+    return message.apply(source, async (patched) =>
+      renderStored("User", await users.write(txCtx, id, validatedForWrite("User", id, patched))),
+    );
   });
+}
+
+function wantsProjection(query: Record<string, unknown>): boolean {
+  return query.attributes !== undefined || query.excludedAttributes !== undefined;
 }
 
 /**

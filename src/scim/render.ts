@@ -118,3 +118,21 @@ export function renderStored(kind: "User" | "Group", resource: Json): Json {
   const meta = resource.meta as Json;
   return renderResource(resourceDefinitions()[kind], { ...resource, meta: { ...meta, location: `/${kind}s/${String(resource.id)}` } });
 }
+
+/**
+ * A body as SCIMMY's resource `write` takes it in ("in" coercion: the schema's validation), with its
+ * errors as `write` turns them out, for writes that then go to the store without the rest of `write`.
+ */
+export function validatedForWrite(kind: "User" | "Group", id: string | undefined, instance: unknown): Json {
+  const op = id === undefined ? "POST" : "PUT";
+  if (instance === undefined) throw new SCIMMY.Types.Error(400, "invalidSyntax", `Missing request body payload for ${op} operation`);
+  if (Object(instance) !== instance || Array.isArray(instance))
+    throw new SCIMMY.Types.Error(400, "invalidSyntax", `Operation ${op} expected request body payload to be single complex value`);
+  try {
+    return new (kind === "User" ? SCIMMY.Schemas.User : SCIMMY.Schemas.Group)(instance as Json, "in") as unknown as Json;
+  } catch (ex) {
+    if (ex instanceof SCIMMY.Types.Error) throw ex;
+    if (ex instanceof TypeError) throw new SCIMMY.Types.Error(400, "invalidValue", ex.message);
+    throw ex;
+  }
+}

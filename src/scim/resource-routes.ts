@@ -4,7 +4,7 @@ import { contextOf } from "./request-context.js";
 import { ScimError } from "./scim-error.js";
 import { searchAll } from "./root-search.js";
 import { serviceProviderConfig } from "./service-provider.js";
-import { renderStored } from "./render.js";
+import { renderStored, validatedForWrite } from "./render.js";
 import type { ScimContext } from "./context.js";
 import type { Users } from "./users.js";
 import type { Groups } from "./groups.js";
@@ -48,10 +48,18 @@ export function mountResourceRoutes(r: Router, send: Send, bodyLimit: number, se
       if (!plain(ctx)) return send(req, res, 200, await new Resource(idOf(req), query(req)).read(ctx));
       send(req, res, 200, renderStored(kind, await svc.get(ctx, idOf(req))));
     });
-    r.post(path, async (req, res) => send(req, res, 201, await new Resource(query(req)).write(req.body, contextOf(req))));
-    r.put(`${path}/:id`, async (req, res) =>
-      send(req, res, 200, await new Resource(idOf(req), query(req)).write(req.body, contextOf(req))),
-    );
+    // Writes: SCIMMY validates the body ("in"); the answer is rendered by the bridge unless projected
+    r.post(path, async (req, res) => {
+      const ctx = contextOf(req);
+      if (!plain(ctx)) return send(req, res, 201, await new Resource(query(req)).write(req.body, ctx));
+      send(req, res, 201, renderStored(kind, await svc.write(ctx, undefined, validatedForWrite(kind, undefined, req.body))));
+    });
+    r.put(`${path}/:id`, async (req, res) => {
+      const ctx = contextOf(req);
+      const id = idOf(req);
+      if (!plain(ctx)) return send(req, res, 200, await new Resource(id, query(req)).write(req.body, ctx));
+      send(req, res, 200, renderStored(kind, await svc.write(ctx, id, validatedForWrite(kind, id, req.body))));
+    });
     r.delete(`${path}/:id`, async (req, res) => {
       await new Resource(idOf(req)).dispose(contextOf(req));
       res.status(204).end();

@@ -5,9 +5,9 @@ import type { Catalog, Column } from "./catalog.js";
 import { listPage } from "./list-page.js";
 import type { ScimContext } from "./context.js";
 import { ScimError, invalidValue } from "./scim-error.js";
-import { adjustCount, etagOf } from "./change-log.js";
-import { recordChange } from "../sync/outbox.js";
-import { inScope, requireInScope, userViewScope } from "./division-scope.js";
+import { COUNT_UPSERT, COUNT_UPSERT_CONFLICT, adjustCount, etagOf } from "./change-log.js";
+import { RECORD_CHANGE_INSERT, recordChange } from "../sync/outbox.js";
+import { inScope, requireInScope, scopeFor, userViewScope } from "./division-scope.js";
 import { CORE_USER, ENTERPRISE_USER, GENESYS_USER } from "./schemas.js";
 import { checkIfMatch } from "./versions.js";
 import { homeDivisionId } from "../authz/divisions.js";
@@ -69,17 +69,6 @@ function toResource(row: UserRow, groups: Array<{ value: string; display: string
   };
 }
 
-async function groupsOf(db: Queryable, userIds: string[]): Promise<Map<string, Array<{ value: string; display: string }>>> {
-  const out = new Map<string, Array<{ value: string; display: string }>>(userIds.map((id) => [id, []]));
-  if (userIds.length === 0) return out;
-  const rows = await db.query<{ member_id: string; id: string; display_name: string }>(
-    "select m.member_id, g.id, g.display_name from scim_group_members m join scim_groups g on g.id = m.group_id where m.member_id = any($1::text[]) order by g.display_name_lc",
-    [userIds],
-  );
-  for (const r of rows) out.get(r.member_id)?.push({ value: r.id, display: r.display_name });
-  return out;
-}
-
 export class Users {
   constructor(readonly catalog: Catalog) {}
 
@@ -125,45 +114,62 @@ export class Users {
     const displayName = typeof stored.displayName === "string" ? stored.displayName : null;
     const externalId = typeof stored.externalId === "string" ? stored.externalId : null;
     const active = stored.active === undefined ? true : stored.active === true;
+    const divisionName = divisionNameOf(stored);
+    const values = { userName, externalId, displayName, active, emails, resource: JSON.stringify(stored) };
     try {
+      if (id === undefined) {
+        // With the right in every division, which division the user lands in changes nothing: one
+        // statement resolves it, inserts, counts and records the change. Otherwise it is resolved first.
+        const anywhere = scopeFor(ctx.principal, "directory:user:add").all;
+        if (anywhere) return await insertUser(ctx.store, ctx, values, divisionName, null);
+        const divisionId = await resolveDivision(ctx.store, divisionName);
+        requireInScope(ctx.principal, "directory:user:add", divisionId, "the new User");
+        return await insertUser(ctx.store, ctx, values, divisionName, divisionId);
+      }
       return await ctx.store.transaction(async (tx) => {
-        const divisionId = await resolveDivision(tx, stored);
-        let row: UserRow;
-        if (id === undefined) {
-          requireInScope(ctx.principal, "directory:user:add", divisionId, "the new User");
-          const newId = randomUUID();
-          row = (
-            await tx.query<UserRow>(
-              `insert into scim_users(id, user_name, user_name_lc, external_id, display_name, display_name_lc, active, division_id, email_values, version, resource, created_at, last_modified)
-               values ($1,$2,lower($2),$3,$4,lower($4),$5,$6,$7::text[],1,$8::jsonb,$9,$9)
-               returning id, user_name, division_id, version, resource, created_at, last_modified`,
-              [newId, userName, externalId, displayName, active, divisionId, emails, JSON.stringify(stored), ctx.now],
-            )
-          )[0]!;
-          await adjustCount(tx, "User", divisionId, 1);
-        } else {
-          needSomewhere(ctx, "directory:user:edit");
-          const current = (await tx.query<UserRow>(`${SELECT} where r.id = $1 for update`, [id]))[0];
-          if (!current || !inScope(userViewScope(ctx.principal), current.division_id)) throw notFound(id);
-          requireInScope(ctx.principal, "directory:user:edit", current.division_id, `User ${id}`);
-          if (divisionId !== current.division_id)
-            requireInScope(ctx.principal, "directory:user:edit", divisionId, `the division User ${id} would move to`);
-          checkIfMatch(ctx.ifMatch, current.version, `User ${id}`);
-          row = (
-            await tx.query<UserRow>(
-              `update scim_users set user_name=$2, user_name_lc=lower($2), external_id=$3, display_name=$4, display_name_lc=lower($4), active=$5, division_id=$6,
-                      email_values=$7::text[], version=version+1, resource=$8::jsonb, last_modified=$9
-                where id=$1 returning id, user_name, division_id, version, resource, created_at, last_modified`,
-              [id, userName, externalId, displayName, active, divisionId, emails, JSON.stringify(stored), ctx.now],
-            )
-          )[0]!;
-          if (divisionId !== current.division_id) {
-            await adjustCount(tx, "User", current.division_id, -1);
-            await adjustCount(tx, "User", divisionId, 1);
-          }
-        }
-        await recordChange(tx, "User", row.id, row.version, "upsert", ctx.now);
-        return toResource(row, (await groupsOf(tx, [row.id])).get(row.id) ?? []);
+        // the row, locked, and the division named, in one round trip
+        const [current] = await tx.query<UserRow & { named: string | null; home: string }>(
+          `select ${COLUMNS}, (select d.id from divisions d where lower(d.name) = lower($2)) as named,
+                  (select d.id from divisions d where d.home) as home
+             from scim_users r where r.id = $1 for update of r`,
+          [id, divisionName ?? ""],
+        );
+        // no such user: the division is still checked first, as it always was
+        const divisionId = current ? (divisionName === null ? current.home : current.named) : await resolveDivision(tx, divisionName);
+        if (!divisionId) throw noDivision(divisionName);
+        needSomewhere(ctx, "directory:user:edit");
+        if (!current || !inScope(userViewScope(ctx.principal), current.division_id)) throw notFound(id);
+        requireInScope(ctx.principal, "directory:user:edit", current.division_id, `User ${id}`);
+        if (divisionId !== current.division_id)
+          requireInScope(ctx.principal, "directory:user:edit", divisionId, `the division User ${id} would move to`);
+        checkIfMatch(ctx.ifMatch, current.version, `User ${id}`);
+        const moved = divisionId !== current.division_id;
+        const [row] = await tx.query<UserRow>(
+          `with u as (
+             update scim_users set user_name=$2, user_name_lc=lower($2), external_id=$3, display_name=$4, display_name_lc=lower($4), active=$5, division_id=$6,
+                    email_values=$7::text[], version=version+1, resource=$8::jsonb, last_modified=$9
+              where id=$1 returning ${COLUMNS.replace(/r\./g, "")}),
+           o as (${RECORD_CHANGE_INSERT} select 'User', id, version, 'upsert', $9 from u)${
+             moved
+               ? `,
+           c as (${COUNT_UPSERT} select 'User', d, n from (values ($10::text, -1), ($6::text, 1)) v(d, n) ${COUNT_UPSERT_CONFLICT})`
+               : ""
+           }
+           select u.*, ${GROUPS.replace(/r\.id/g, "u.id")} from u`,
+          [
+            id,
+            values.userName,
+            values.externalId,
+            values.displayName,
+            values.active,
+            divisionId,
+            values.emails,
+            values.resource,
+            ctx.now,
+            ...(moved ? [current.division_id] : []),
+          ],
+        );
+        return toResource(row!, row!.groups ?? []);
       });
     } catch (err) {
       if (isUniqueViolation(err))
@@ -206,13 +212,64 @@ function storedForm(incoming: Record<string, unknown>): Record<string, unknown> 
   return { ...rest, schemas: [...schemas] };
 }
 
-/** docs/architecture.md: the enterprise extension's division names the division; none means the home division. */
-async function resolveDivision(tx: Queryable, stored: Record<string, unknown>): Promise<string> {
+/** docs/architecture.md: the enterprise extension's division names the division; none (null here) means the home division. */
+function divisionNameOf(stored: Record<string, unknown>): string | null {
   const name = (stored[ENTERPRISE_USER] as { division?: unknown } | undefined)?.division;
-  if (name === undefined || name === null || name === "") return homeDivisionId(tx);
-  const rows = await tx.query<{ id: string }>("select id from divisions where lower(name) = lower($1)", [String(name)]);
-  if (!rows[0]) throw invalidValue(`${ENTERPRISE_USER}:division: no division named ${JSON.stringify(name)}`);
+  return name === undefined || name === null || name === "" ? null : String(name);
+}
+
+const noDivision = (name: string | null) =>
+  name === null
+    ? new Error("no home division: run `scim-bridge migrate`")
+    : invalidValue(`${ENTERPRISE_USER}:division: no division named ${JSON.stringify(name)}`);
+
+async function resolveDivision(db: Queryable, name: string | null): Promise<string> {
+  if (name === null) return homeDivisionId(db);
+  const rows = await db.query<{ id: string }>("select id from divisions where lower(name) = lower($1)", [name]);
+  if (!rows[0]) throw noDivision(name);
   return rows[0].id;
+}
+
+interface UserValues {
+  userName: string;
+  externalId: string | null;
+  displayName: string | null;
+  active: boolean;
+  emails: string[];
+  /** The stored form, as JSON. */
+  resource: string;
+}
+
+/**
+ * POST's write, one statement (atomic without a transaction): the division (given, or named, or the
+ * home one), the row, its count and its outbox row. A new user belongs to no group yet.
+ */
+async function insertUser(
+  db: Queryable,
+  ctx: ScimContext,
+  v: UserValues,
+  divisionName: string | null,
+  divisionId: string | null,
+): Promise<Record<string, unknown>> {
+  const division =
+    divisionId !== null
+      ? "select $6::text as id"
+      : divisionName === null
+        ? "select id from divisions where home and $6::text = ''"
+        : "select id from divisions where lower(name) = lower($6)";
+  const [row] = await db.query<UserRow>(
+    `with d as (${division}),
+       u as (
+         insert into scim_users(id, user_name, user_name_lc, external_id, display_name, display_name_lc, active, division_id, email_values, version, resource, created_at, last_modified)
+         select $1,$2,lower($2),$3,$4,lower($4),$5,d.id,$7::text[],1,$8::jsonb,$9,$9 from d
+         returning ${COLUMNS.replace(/r\./g, "")}),
+       c as (${COUNT_UPSERT} select 'User', division_id, 1 from u ${COUNT_UPSERT_CONFLICT}),
+       o as (${RECORD_CHANGE_INSERT} select 'User', id, version, 'upsert', $9 from u)
+     select * from u`,
+    [randomUUID(), v.userName, v.externalId, v.displayName, v.active, divisionId ?? divisionName ?? "", v.emails, v.resource, ctx.now],
+  );
+  if (!row) throw noDivision(divisionName);
+  return toResource(row, []);
 }
 
 /** Every multi-valued attribute, of the core schema and of each extension, holds at most LIMITS.valuesPerAttribute values. */

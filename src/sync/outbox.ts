@@ -51,3 +51,10 @@ export async function outboxDepth(db: Queryable): Promise<{ depth: number; oldes
   const [row] = await db.query<{ n: number; oldest: Date | null }>("select count(*)::int as n, min(created_at) as oldest from outbox");
   return { depth: row?.n ?? 0, oldest: row?.oldest ?? null };
 }
+
+/**
+ * recordChange's insert for a statement that writes the resource and records its change at once (one
+ * round trip, atomic without a transaction): follow it with a `select` of resource_type, resource_id,
+ * version, op, created_at from the statement's own `returning` rows.
+ */
+export const RECORD_CHANGE_INSERT = "insert into outbox(resource_type, resource_id, version, op, created_at)";
