@@ -30,8 +30,7 @@ export const USER_COLUMNS: Record<string, Column> = {
 
 interface UserRow {
   id: string;
-  /** Read with READ_COLUMNS only. */
-  groups?: Array<{ value: string; display: string }>;
+  groups: Array<{ value: string; display: string }>;
   user_name: string;
   division_id: string;
   version: number;
@@ -47,12 +46,9 @@ function needSomewhere(ctx: ScimContext, permission: string): void {
   if (!mayDo(ctx.principal.grants, permission)) throw new ScimError(403, null, `this client lacks ${permission} in every division`);
 }
 
-const COLUMNS = "r.id, r.user_name, r.division_id, r.version, r.resource, r.created_at, r.last_modified";
+/** With the user's groups, which the store keeps on the row (migrations/009_user_groups.sql): one read per GET. */
+const COLUMNS = "r.id, r.user_name, r.division_id, r.version, r.resource, r.created_at, r.last_modified, r.groups";
 const SELECT = `select ${COLUMNS} from scim_users r`;
-/** The user's groups in the same statement as the user (one query per GET), ordered as a list of them is. */
-const GROUPS = `coalesce((select json_agg(json_build_object('value', g.id, 'display', g.display_name) order by g.display_name_lc)
-    from scim_group_members m join scim_groups g on g.id = m.group_id where m.member_id = r.id), '[]'::json) as groups`;
-const READ_COLUMNS = `${COLUMNS}, ${GROUPS}`;
 
 /** The user as SCIMMY should render it ("out"): stored attributes plus id, meta and the read-only groups. */
 function toResource(row: UserRow, groups: Array<{ value: string; display: string }>): Record<string, unknown> {
@@ -74,15 +70,10 @@ export class Users {
 
   async get(ctx: ScimContext, id: string): Promise<Record<string, unknown>> {
     needSomewhere(ctx, "directory:user:view");
-    const row = (
-      await ctx.store.query<UserRow>(
-        `select ${READ_COLUMNS} from scim_users r where r.id = $1${ctx.lockOnRead ? " for update of r" : ""}`,
-        [id],
-      )
-    )[0];
+    const row = (await ctx.store.query<UserRow>(`${SELECT} where r.id = $1${ctx.lockOnRead ? " for update" : ""}`, [id]))[0];
     // A user in a division the client cannot view is absent for it, as lists already show it.
     if (!row || !inScope(userViewScope(ctx.principal), row.division_id)) throw notFound(id);
-    return toResource(row, row.groups ?? []);
+    return toResource(row, row.groups);
   }
 
   /** Filter, sort and page in SQL; returns the page and the accurate total (RFC 7644 §3.4.2.4). */
@@ -93,12 +84,12 @@ export class Users {
     const { total, rows } = await listPage<UserRow>(ctx.store, {
       type: "User",
       table: "scim_users",
-      columns: READ_COLUMNS,
+      columns: COLUMNS,
       catalog: this.catalog,
       list: ctx.list,
       divisions,
     });
-    return { total, resources: rows.map((r) => toResource(r, r.groups ?? [])) };
+    return { total, resources: rows.map((r) => toResource(r, r.groups)) };
   }
 
   /** POST (no id) or PUT/PATCH (id): one transaction writes the row, its version and an outbox row. */
@@ -155,7 +146,7 @@ export class Users {
            c as (${COUNT_UPSERT} select 'User', d, n from (values ($10::text, -1), ($6::text, 1)) v(d, n) ${COUNT_UPSERT_CONFLICT})`
                : ""
            }
-           select u.*, ${GROUPS.replace(/r\.id/g, "u.id")} from u`,
+           select * from u`,
           [
             id,
             values.userName,
@@ -169,7 +160,7 @@ export class Users {
             ...(moved ? [current.division_id] : []),
           ],
         );
-        return toResource(row!, row!.groups ?? []);
+        return toResource(row!, row!.groups);
       });
     } catch (err) {
       if (isUniqueViolation(err))
