@@ -39,6 +39,9 @@ interface UserRow {
   last_modified: Date;
 }
 
+/** The row a read with `lockOnRead` (a PATCH's, in its transaction) locked, for that context's write. */
+const lockedRows = new WeakMap<ScimContext, UserRow>();
+
 const notFound = (id: string) => new ScimError(404, null, `User ${id} not found`);
 
 /** A client without the right in any division is refused outright (403): the answer tells nothing of the data. */
@@ -73,6 +76,7 @@ export class Users {
     const row = (await ctx.store.query<UserRow>(`${SELECT} where r.id = $1${ctx.lockOnRead ? " for update" : ""}`, [id]))[0];
     // A user in a division the client cannot view is absent for it, as lists already show it.
     if (!row || !inScope(userViewScope(ctx.principal), row.division_id)) throw notFound(id);
+    if (ctx.lockOnRead) lockedRows.set(ctx, row);
     return toResource(row, row.groups);
   }
 
@@ -118,34 +122,41 @@ export class Users {
         return await insertUser(ctx.store, ctx, values, divisionName, divisionId);
       }
       return await ctx.store.transaction(async (tx) => {
-        // the row, locked, and the division named, in one round trip
-        const [current] = await tx.query<UserRow & { named: string | null; home: string }>(
-          `select ${COLUMNS}, (select d.id from divisions d where lower(d.name) = lower($2)) as named,
-                  (select d.id from divisions d where d.home) as home
-             from scim_users r where r.id = $1 for update of r`,
-          [id, divisionName ?? ""],
-        );
-        // no such user: the division is still checked first, as it always was
-        const divisionId = current ? (divisionName === null ? current.home : current.named) : await resolveDivision(tx, divisionName);
-        if (!divisionId) throw noDivision(divisionName);
+        // A PATCH has just read and locked the row in this transaction; where nothing depends on which
+        // division the user lands in (the home one, and the right to edit in every division), the
+        // write needs no read of its own: the home division is resolved by the update itself.
+        const locked = lockedRows.get(ctx);
+        const reuse = locked?.id === id && divisionName === null && scopeFor(ctx.principal, "directory:user:edit").all;
+        let current: UserRow | undefined = reuse ? locked : undefined;
+        let divisionId: string | null = null;
+        if (!reuse) {
+          // the row, locked, and the division named, in one round trip
+          const [read] = await tx.query<UserRow & { named: string | null; home: string }>(
+            `select ${COLUMNS}, (select d.id from divisions d where lower(d.name) = lower($2)) as named,
+                    (select d.id from divisions d where d.home) as home
+               from scim_users r where r.id = $1 for update of r`,
+            [id, divisionName ?? ""],
+          );
+          current = read;
+          // no such user: the division is still checked first, as it always was
+          divisionId = (read ? (divisionName === null ? read.home : read.named) : await resolveDivision(tx, divisionName)) ?? null;
+          if (!divisionId) throw noDivision(divisionName);
+        }
         needSomewhere(ctx, "directory:user:edit");
         if (!current || !inScope(userViewScope(ctx.principal), current.division_id)) throw notFound(id);
         requireInScope(ctx.principal, "directory:user:edit", current.division_id, `User ${id}`);
-        if (divisionId !== current.division_id)
+        if (divisionId !== null && divisionId !== current.division_id)
           requireInScope(ctx.principal, "directory:user:edit", divisionId, `the division User ${id} would move to`);
         checkIfMatch(ctx.ifMatch, current.version, `User ${id}`);
-        const moved = divisionId !== current.division_id;
         const [row] = await tx.query<UserRow>(
           `with u as (
-             update scim_users set user_name=$2, user_name_lc=lower($2), external_id=$3, display_name=$4, display_name_lc=lower($4), active=$5, division_id=$6,
+             update scim_users set user_name=$2, user_name_lc=lower($2), external_id=$3, display_name=$4, display_name_lc=lower($4), active=$5,
+                    division_id=coalesce($6::text, (select d.id from divisions d where d.home)),
                     email_values=$7::text[], version=version+1, resource=$8::jsonb, last_modified=$9
               where id=$1 returning ${COLUMNS.replace(/r\./g, "")}),
-           o as (${RECORD_CHANGE_INSERT} select 'User', id, version, 'upsert', $9 from u)${
-             moved
-               ? `,
-           c as (${COUNT_UPSERT} select 'User', d, n from (values ($10::text, -1), ($6::text, 1)) v(d, n) ${COUNT_UPSERT_CONFLICT})`
-               : ""
-           }
+           o as (${RECORD_CHANGE_INSERT} select 'User', id, version, 'upsert', $9 from u),
+           c as (${COUNT_UPSERT} select 'User', x.d, x.n from u cross join lateral (values ($10::text, -1), (u.division_id, 1)) x(d, n)
+                 where u.division_id <> $10::text ${COUNT_UPSERT_CONFLICT})
            select * from u`,
           [
             id,
@@ -157,10 +168,11 @@ export class Users {
             values.emails,
             values.resource,
             ctx.now,
-            ...(moved ? [current.division_id] : []),
+            current.division_id,
           ],
         );
-        return toResource(row!, row!.groups);
+        if (!row) throw noDivision(null);
+        return toResource(row, row.groups);
       });
     } catch (err) {
       if (isUniqueViolation(err))
