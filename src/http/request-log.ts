@@ -65,13 +65,21 @@ export function requestLog(logger: Logger): RequestHandler {
     const id = typeof given === "string" && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     req.id = id;
     res.setHeader("X-Request-Id", id);
-    req.log = logger.child({ reqId: id });
+    // the request's child logger is made when a handler first logs, not for every request
+    let child: Logger | undefined;
+    Object.defineProperty(req, "log", {
+      configurable: true,
+      enumerable: true,
+      get: () => (child ??= logger.child({ reqId: id })),
+      set: (v: Logger) => (child = v),
+    });
     const started = process.hrtime.bigint();
     res.on(
       "finish",
       guardListener(
         () => {
           const status = res.statusCode;
+          if (!logger.isLevelEnabled(status >= 500 ? "error" : "info")) return;
           const ms = Number(process.hrtime.bigint() - started) / 1e6;
           const line = {
             category: "http",
