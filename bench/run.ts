@@ -28,6 +28,7 @@ import type { Section } from "./section.js";
 import { tokenSection } from "./token-bench.js";
 import { scimSection } from "./scim-bench.js";
 import { syncSection } from "./sync-bench.js";
+import { memorySection } from "./memory-bench.js";
 import { CONNECTIONS, commitLabel, log, shortVersion, table, wasInterrupted } from "./common.js";
 
 const PG_URL = process.env.BENCH_PG_URL ?? "postgresql://127.0.0.1:5432/postgres";
@@ -35,7 +36,7 @@ const REPORT = new URL("../docs/benchmarks.md", import.meta.url);
 const PGLITE = "PGlite (in memory)";
 const POSTGRES = "PostgreSQL";
 
-const SECTIONS: Section[] = [tokenSection(), scimSection(), syncSection()];
+const SECTIONS: Section[] = [tokenSection(), scimSection(), syncSection(), memorySection()];
 const LOAD_AT_START = os.loadavg()[0]!.toFixed(2);
 
 function selected(): Section[] {

@@ -45,7 +45,15 @@ export async function listPage<Row extends object>(
     );
     const total = c?.n ?? 0;
     if (list.count === 0 || total === 0) return { total, rows: [] };
-    return { total, rows: await db.query<Row>(pageSql(""), p.values) };
+    if (list.sortBy || list.startIndex === 1) return { total, rows: await db.query<Row>(pageSql(""), p.values) };
+    // In insertion order, a page deep in the table is found by skipping entries of the narrow seq index
+    // (an index-only scan), not whole rows: OFFSET would read every skipped row's resource.
+    const seek = `select s.seq from ${args.table} s where ${whereSql.replace(/\br\./g, "s.")} order by s.seq offset ${p.add(list.startIndex - 1)} limit 1`;
+    const rows = await db.query<Row>(
+      `select ${args.columns} from ${args.table} r where ${whereSql} and r.seq >= (${seek}) order by r.seq limit ${p.add(list.count)}`,
+      p.values,
+    );
+    return { total, rows };
   }
   if (list.count === 0) return { total: await countAll(db, args.table, whereSql, p.values), rows: [] };
   // a filtered page and its total in one statement: the window counts every match before LIMIT applies

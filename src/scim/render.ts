@@ -48,19 +48,26 @@ function value(a: Attribute, v: unknown): unknown {
   return scalar(a, v);
 }
 
-/** Source keys by lower-case name (RFC 7643 §2.1: attribute names are case-insensitive). */
-function byName(src: Json): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  for (const k of Object.keys(src)) out.set(k.toLowerCase(), src[k]);
-  return out;
+/**
+ * The source's value for an attribute: names are case-insensitive (RFC 7643 §2.1). Stored resources
+ * already spell them as the schema does (SCIMMY's "in" coercion did), so the exact name almost always
+ * answers; another spelling is looked for only when it does not.
+ */
+function lookUp(src: Json, name: string): unknown {
+  const v = src[name];
+  if (v !== undefined) return v;
+  const lower = name.toLowerCase();
+  let found: unknown;
+  // SCIMMY lower-cases every key and the last one of a name wins
+  for (const k of Object.keys(src)) if (k.length === name.length && k.toLowerCase() === lower) found = src[k];
+  return found;
 }
 
 function object(attributes: readonly Attribute[], src: Json): Json {
-  const names = byName(src);
   const out: Json = {};
   for (const a of attributes) {
     if (!returned(a)) continue;
-    const v = value(a, names.get(a.name.toLowerCase()));
+    const v = value(a, lookUp(src, a.name));
     if (v !== undefined) out[a.name] = v;
   }
   return out;
@@ -78,13 +85,12 @@ function hasValues(v: unknown): boolean {
  * the answer's to add) and the read-only attributes put in, as the schema `definition` orders it.
  */
 export function renderResource(definition: Definition, resource: Json): Json {
-  const names = byName(resource);
   const out: Json = {};
   const schemas: string[] = [definition.id];
   let schemasAt = -1;
   for (const a of definition.attributes as ReadonlyArray<Attribute | Definition>) {
     if (isDefinition(a)) {
-      const ext = names.get(a.id.toLowerCase());
+      const ext = lookUp(resource, a.id);
       if (!ext || typeof ext !== "object") continue;
       const v = object(a.attributes as Attribute[], ext as Json);
       if (!hasValues(v)) continue;
@@ -98,7 +104,7 @@ export function renderResource(definition: Definition, resource: Json): Json {
       continue;
     }
     if (!returned(a)) continue;
-    const v = value(a, names.get(a.name.toLowerCase()));
+    const v = value(a, lookUp(resource, a.name));
     if (v !== undefined) out[a.name] = v;
   }
   if (schemasAt < 0) return { schemas, ...out };
