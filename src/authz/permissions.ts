@@ -50,8 +50,26 @@ export interface EffectiveGrant {
   permissions: readonly string[];
 }
 
+/**
+ * Answers of permissionCovers, which every request asks several times over the same few pairs (its
+ * role's permissions against the route's): a pure function of two strings, remembered up to a bound.
+ */
+const covers = new Map<string, boolean>();
+const MAX_REMEMBERED = 10_000;
+
 /** Does `held` (possibly with `*` segments) cover the concrete or wildcard permission `wanted`? */
 export function permissionCovers(held: string, wanted: string): boolean {
+  const key = `${held}\n${wanted}`;
+  let answer = covers.get(key);
+  if (answer === undefined) {
+    answer = coversNow(held, wanted);
+    if (covers.size >= MAX_REMEMBERED) covers.clear();
+    covers.set(key, answer);
+  }
+  return answer;
+}
+
+function coversNow(held: string, wanted: string): boolean {
   if (!PERMISSION_PATTERN.test(held) || !PERMISSION_PATTERN.test(wanted)) return false;
   const h = held.split(":");
   const w = wanted.split(":");
