@@ -1,9 +1,17 @@
 /**
- * The resident memory of the real `serve` process (bin/scim-bridge.js, as `npm start` runs it: API and
- * sync workers, the dry-run target, production defaults), on the embedded store in a data directory and
- * on PostgreSQL: after a first start on a new store, after start with 100,000 users, and at its peak
- * under a SCIM load. Each figure comes with where the memory is: PGlite's WebAssembly memory, the V8
- * heap, and the rest (Node itself, compiled code, native allocations).
+ * The real `serve` process (bin/scim-bridge.js, as `npm start` runs it: API and sync workers, the dry-run
+ * target, production defaults), on the embedded store in a data directory and on PostgreSQL:
+ *
+ * - **Against scimgateway** (issue 12, item 5): with 10,000 users, 20 connections each of GET by id,
+ *   `userName eq` filter, POST and PATCH, held against the rates scimgateway 6.1.18 (in-memory Loki
+ *   plugin) reached on this machine under the same load (the issue's figures: it is not on the package
+ *   registry reachable here). The aim is at least twice its rate on every row, on both stores.
+ * - **Memory**: its resident memory after a first start on a new store, after start with 100,000 users,
+ *   and at its peak under a SCIM load. Each figure comes with where the memory is: PGlite's WebAssembly
+ *   memory, the V8 heap, and the rest (Node itself, compiled code, native allocations).
+ *
+ * Each part has a store of its own (the first start is that of the 10,000-user store), seeded by SQL while
+ * the process is down, as an identity provider would have left it: every user synced, no backlog.
  *
  * The process is a child of this one, started with a small preload (`--import` of a data: URL) that
  * answers this process over the IPC channel with `process.memoryUsage()`, /proc/self/status and the
@@ -12,8 +20,9 @@
  *
  *   BENCH_ONLY=memory npm run bench       as a section of docs/benchmarks.md
  *   npx tsx bench/memory-bench.ts         alone: prints the section, writes nothing
- *   BENCH_MEMORY_USERS=20000              fewer seeded users (default 100,000)
- *   BENCH_MEMORY_SECONDS=3                shorter load runs (default 5 s per route)
+ *   BENCH_MEMORY_USERS=20000              fewer seeded users in the memory part (default 100,000; the
+ *                                         scimgateway part always has 10,000)
+ *   BENCH_MEMORY_SECONDS=3                shorter load runs (default 5 s per route, in both parts)
  *   BENCH_MEMORY_NODE_FLAGS="--max-semi-space-size=4"   Node flags of the served process (default none)
  *   BENCH_PG_URL, BENCH_REDIS_URL         as for the other sections
  */
@@ -28,7 +37,7 @@ import type { Section } from "./section.js";
 import type { ServerHandle } from "./worker.js";
 import { runLoad, type LoadResult } from "./load.js";
 import { benchUserId, benchUserName, newUserBody, seedUsers } from "./scim-seed.js";
-import { int, log, positive, table, wasInterrupted } from "./common.js";
+import { int, log, ms, positive, table, wasInterrupted } from "./common.js";
 import { dropPrefix } from "../test/helpers/sync.js";
 import { openStore, prepareStore } from "../src/store/open-store.js";
 import { seedDefaults, builtinRoleId } from "../src/authz/roles.js";
@@ -42,6 +51,28 @@ const NODE_FLAGS = (process.env.BENCH_MEMORY_NODE_FLAGS ?? "").split(/\s+/).filt
 const PG_URL = process.env.BENCH_PG_URL ?? "postgresql://127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const AIM_MB = 250;
+/** The users of the scimgateway comparison, as in issue 12. */
+const PEER_USERS = 10_000;
+/** A discarded run before the comparison's measured ones (GET by id and filter, alternately). */
+const WARMUP_SECONDS = 2;
+const AIM_RATIO = 2;
+
+type Route = "get" | "filter" | "post" | "patch";
+const ROUTES: readonly Route[] = ["get", "filter", "post", "patch"];
+const ROUTE_LABEL: Record<Route, string> = {
+  get: "GET /Users/{id}",
+  filter: 'GET /Users?filter=userName eq "…"',
+  post: "POST /Users",
+  patch: "PATCH /Users/{id}",
+};
+/**
+ * scimgateway 6.1.18 (in-memory Loki plugin), req/s: issue 12, item 5, measured on this machine beside the
+ * bridge with the same load generator, 20 connections, 10,000 users.
+ */
+const PEER: Record<Route, number> = { get: 1_390, filter: 1_277, post: 710, patch: 752 };
+/** The bridge in the same issue ("before"): req/s on PGlite, ratios to scimgateway on PostgreSQL. */
+const BEFORE_PGLITE: Record<Route, number> = { get: 286, filter: 323, post: 121, patch: 123 };
+const BEFORE_PG_RATIO: Record<Route, number> = { get: 0.4, filter: 0.34, post: 0.28, patch: 0.18 };
 /** How often the served process is asked for its memory during the load. */
 const SAMPLE_MS = 250;
 /** After start-up and after the load: timers (relay, sweep) have run, the heap has settled. */
@@ -117,18 +148,19 @@ process.channel?.unref();
 
 type StoreKind = "pglite" | "postgres";
 
-interface Loaded {
-  get: LoadResult;
-  filter: LoadResult;
-  post: LoadResult;
-}
-
-interface MemoryResult {
+/** One store's runs: the scimgateway comparison (10,000 users), then the memory part (USERS users). */
+interface StoreResult {
   store: string;
   kind: StoreKind;
   firstStart: MemSample;
   /** From spawning to /healthz answering. */
   firstStartMs: number;
+  peer: {
+    seedMs: number;
+    withUsers: MemSample;
+    peak: MemSample;
+    load: Record<Route, LoadResult>;
+  };
   withUsers: MemSample;
   seedMs: number;
   /** The sample with the highest RSS during the load. */
@@ -136,7 +168,7 @@ interface MemoryResult {
   /** VmHWM when the load ended: the kernel's peak since this start, between samples too. */
   hwmAfterLoad: number;
   afterLoad: MemSample;
-  load: Loaded;
+  load: Record<"get" | "filter" | "post", LoadResult>;
 }
 
 const mb = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / MB).toFixed(0) : "n/a");
@@ -261,9 +293,49 @@ async function token(base: string, client: { id: string; secret: string }): Prom
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-async function loadAndSample(served: Served, bearer: string, label: string): Promise<{ load: Loaded; peak: MemSample }> {
-  const auth = { authorization: `Bearer ${bearer}` };
-  const rand = (): number => 1 + Math.floor(Math.random() * USERS);
+/** Each route's requests: random seeded users (1..`users`), new users for POST. */
+function routeRequests(route: Route, users: number, tag: string): () => { path: string; body?: string } {
+  const rand = (): number => 1 + Math.floor(Math.random() * users);
+  let n = 0;
+  switch (route) {
+    case "get":
+      return () => ({ path: `/scim/v2/Users/${benchUserId(rand())}` });
+    case "filter":
+      return () => ({ path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${benchUserName(rand())}"`)}` });
+    case "post":
+      return () => {
+        n++;
+        return { path: "/scim/v2/Users", body: JSON.stringify(newUserBody(`${tag}.${n}@example.com`, n)) };
+      };
+    case "patch":
+      return () => {
+        n++;
+        return {
+          path: `/scim/v2/Users/${benchUserId(rand())}`,
+          body: JSON.stringify({
+            schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            Operations: [{ op: "replace", path: "title", value: `T${n}` }],
+          }),
+        };
+      };
+  }
+}
+
+const METHOD = { get: "GET", filter: "GET", post: "POST", patch: "PATCH" } as const satisfies Record<Route, string>;
+
+/**
+ * `routes` one after the other, CONNECTIONS connections for SECONDS each (after a discarded warm-up of GET
+ * by id and filter when `warmup`), on a process with `users` seeded users; its memory sampled meanwhile.
+ */
+async function loadAndSample<R extends Route>(
+  served: Served,
+  bearer: string,
+  label: string,
+  users: number,
+  routes: readonly R[],
+  warmup: boolean,
+): Promise<{ load: Record<R, LoadResult>; peak: MemSample }> {
+  const headers = { authorization: `Bearer ${bearer}`, "content-type": "application/scim+json" };
   let peak: MemSample | null = null;
   let sampling = true;
   const sampler = (async () => {
@@ -273,33 +345,42 @@ async function loadAndSample(served: Served, bearer: string, label: string): Pro
       await new Promise((r) => setTimeout(r, SAMPLE_MS));
     }
   })();
-  const run = async (what: string, spec: Omit<Parameters<typeof runLoad>[0], "url" | "connections" | "seconds">): Promise<LoadResult> => {
-    if (wasInterrupted()) throw new Error("interrupted");
-    const r = await runLoad({ url: served.base, connections: CONNECTIONS, seconds: SECONDS, ...spec });
-    log(`${label} ${what}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, bad ${r.bad}`);
-    return r;
-  };
-  let n = 0;
-  const tag = `${process.pid}-${Date.now()}`;
+  const tag = `${label.split(" ")[0]!.toLowerCase()}.${process.pid}-${Date.now()}`;
   try {
-    const load: Loaded = {
-      get: await run("GET /Users/{id}", { headers: auth, next: () => ({ path: `/scim/v2/Users/${benchUserId(rand())}` }) }),
-      filter: await run("GET /Users?filter", {
-        headers: auth,
-        next: () => ({ path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${benchUserName(rand())}"`)}` }),
-      }),
-      post: await run("POST /Users", {
-        method: "POST",
-        headers: { ...auth, "content-type": "application/scim+json" },
-        next: () => {
-          n++;
-          return { path: "/scim/v2/Users", body: JSON.stringify(newUserBody(`memory.${tag}.${n}@example.com`, n)) };
-        },
-      }),
-    };
+    if (warmup) {
+      const get = routeRequests("get", users, tag);
+      const filter = routeRequests("filter", users, tag);
+      let i = 0;
+      await runLoad({
+        url: served.base,
+        connections: CONNECTIONS,
+        seconds: WARMUP_SECONDS,
+        headers,
+        next: () => (i++ % 2 ? filter() : get()),
+      });
+    }
+    const load: Partial<Record<R, LoadResult>> = {};
+    for (const route of routes) {
+      if (wasInterrupted()) throw new Error("interrupted");
+      const r = await runLoad({
+        url: served.base,
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        method: METHOD[route],
+        headers,
+        next: routeRequests(route, users, tag),
+      });
+      const bad = Object.entries(r.badStatuses)
+        .map(([status, count]) => `${count}× ${status}`)
+        .join(", ");
+      log(
+        `${label} ${ROUTE_LABEL[route]}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, bad ${r.bad}${bad ? ` (${bad})` : ""}`,
+      );
+      load[route] = r;
+    }
     sampling = false;
     await sampler;
-    return { load, peak: peak! };
+    return { load: load as Record<R, LoadResult>, peak: peak! };
   } finally {
     sampling = false;
     await sampler.catch(() => undefined);
@@ -313,6 +394,8 @@ interface Place {
   drop(): Promise<void>;
 }
 
+let databases = 0;
+
 async function newPlace(kind: StoreKind): Promise<Place> {
   if (kind === "pglite") {
     const dir = mkdtempSync(join(os.tmpdir(), "scim-bridge-memory-"));
@@ -324,7 +407,7 @@ async function newPlace(kind: StoreKind): Promise<Place> {
     };
   }
   const adminUrl = withUser(PG_URL);
-  const database = `bench_memory_${process.pid}_${Date.now()}`;
+  const database = `bench_memory_${process.pid}_${Date.now()}_${++databases}`;
   const admin = new pg.Client({ connectionString: adminUrl.toString(), connectionTimeoutMillis: 3000 });
   await admin.connect();
   try {
@@ -349,57 +432,29 @@ async function newPlace(kind: StoreKind): Promise<Place> {
   };
 }
 
-async function measureStore(store: string, kind: StoreKind): Promise<MemoryResult> {
+interface OnStore {
+  place: Place;
+  /** Starts the served process on this store; it is stopped (if still running) when the store goes. */
+  start(): Promise<Served>;
+}
+
+/** A new store and BullMQ prefix for `fn`; afterwards every process started on them is stopped and both are removed. */
+async function withNewStore<T>(store: string, kind: StoreKind, fn: (on: OnStore) => Promise<T>): Promise<T> {
   const place = await newPlace(kind);
   const prefix = `bench-memory-${process.pid}-${Date.now()}`;
   const env = { ...place.env, QUEUE_PREFIX: prefix, REDIS_URL, SYNC_SWEEP_INTERVAL_MS: "60000" };
-  let served: Served | null = null;
+  const started: Served[] = [];
   try {
-    // 1. First start on a new store: PGlite's initdb, the migrations, the shipped roles.
-    log(`${store}: first start on a new store`);
-    const t0 = performance.now();
-    served = await serve(env, store);
-    const firstStartMs = performance.now() - t0;
-    await settle();
-    const firstStart = await served.memory();
-    await served.stop();
-    served = null;
-
-    // 2. A client and USERS users, written while the server is down (the embedded store is one process's).
-    log(`${store}: seeding ${int(USERS)} users (SQL, as synced)`);
-    const t1 = performance.now();
-    const db = await openStore(place.config);
-    let client: { id: string; secret: string };
-    try {
-      await prepareStore(db, (tx) => seedDefaults(tx, new Date()));
-      const roleId = await builtinRoleId(db, "scim-integration");
-      if (!roleId) throw new Error("the SCIM Integration role was not seeded");
-      client = await createClient(db, { kind: "system", name: "bench" }, new Date(), {
-        name: "memory bench client",
-        roleDivisions: [{ roleId, divisionId: "*" }],
-      });
-      await seedSynced(db, USERS);
-    } finally {
-      await db.close();
-    }
-    const seedMs = performance.now() - t1;
-
-    // 3. Start with the users; then the load.
-    log(`${store}: start with ${int(USERS)} users`);
-    served = await serve(env, store);
-    await settle();
-    const withUsers = await served.memory();
-    const bearer = await token(served.base, client);
-    const { load, peak } = await loadAndSample(served, bearer, store);
-    const hwmAfterLoad = (await served.memory()).hwm;
-    await settle();
-    const afterLoad = await served.memory();
-    log(
-      `${store}: RSS after start ${mb(withUsers.rss)} MB, peak ${mb(peak.rss)} MB (VmHWM ${mb(hwmAfterLoad)} MB), after ${mb(afterLoad.rss)} MB`,
-    );
-    return { store, kind, firstStart, firstStartMs, withUsers, seedMs, peak, hwmAfterLoad, afterLoad, load };
+    return await fn({
+      place,
+      start: async () => {
+        const served = await serve(env, store);
+        started.push(served);
+        return served;
+      },
+    });
   } finally {
-    await served?.stop();
+    for (const served of started) await served.stop();
     await place.drop().catch((err: unknown) => log(`${store}: could not remove the store: ${String(err)}`));
     await dropPrefix(prefix, REDIS_URL).catch((err: unknown) =>
       log(`${store}: could not drop the BullMQ prefix ${prefix}: ${String(err)}`),
@@ -407,8 +462,76 @@ async function measureStore(store: string, kind: StoreKind): Promise<MemoryResul
   }
 }
 
+/**
+ * A client and `users` users, written while the server is down (the embedded store is one process's): the
+ * store prepared (migrations, shipped roles) if it is new.
+ */
+async function seedStore(store: string, place: Place, users: number): Promise<{ client: { id: string; secret: string }; seedMs: number }> {
+  log(`${store}: seeding ${int(users)} users (SQL, as synced)`);
+  const t = performance.now();
+  const db = await openStore(place.config);
+  try {
+    await prepareStore(db, (tx) => seedDefaults(tx, new Date()));
+    const roleId = await builtinRoleId(db, "scim-integration");
+    if (!roleId) throw new Error("the SCIM Integration role was not seeded");
+    const client = await createClient(db, { kind: "system", name: "bench" }, new Date(), {
+      name: "memory bench client",
+      roleDivisions: [{ roleId, divisionId: "*" }],
+    });
+    await seedSynced(db, users);
+    return { client, seedMs: performance.now() - t };
+  } finally {
+    await db.close();
+  }
+}
+
+async function measureStore(store: string, kind: StoreKind): Promise<StoreResult> {
+  // 1. A first start on a new store (PGlite's initdb, the migrations, the shipped roles); then, on that
+  //    store, 10,000 users and the four routes of the scimgateway comparison.
+  const first = await withNewStore(store, kind, async ({ place, start }) => {
+    log(`${store}: first start on a new store`);
+    const t0 = performance.now();
+    const empty = await start();
+    const firstStartMs = performance.now() - t0;
+    await settle();
+    const firstStart = await empty.memory();
+    await empty.stop();
+
+    const { client, seedMs } = await seedStore(store, place, PEER_USERS);
+    log(`${store}: start with ${int(PEER_USERS)} users, against scimgateway`);
+    const served = await start();
+    await settle();
+    const withUsers = await served.memory();
+    const { load, peak } = await loadAndSample(served, await token(served.base, client), store, PEER_USERS, ROUTES, true);
+    return { firstStart, firstStartMs, peer: { seedMs, withUsers, peak, load } };
+  });
+
+  // 2. The memory part: a store of its own with USERS users, started, then loaded.
+  const memory = await withNewStore(store, kind, async ({ place, start }) => {
+    const { client, seedMs } = await seedStore(store, place, USERS);
+    log(`${store}: start with ${int(USERS)} users`);
+    const served = await start();
+    await settle();
+    const withUsers = await served.memory();
+    const bearer = await token(served.base, client);
+    const { load, peak } = await loadAndSample(served, bearer, store, USERS, ["get", "filter", "post"] as const, false);
+    const hwmAfterLoad = (await served.memory()).hwm;
+    await settle();
+    const afterLoad = await served.memory();
+    log(
+      `${store}: RSS after start ${mb(withUsers.rss)} MB, peak ${mb(peak.rss)} MB (VmHWM ${mb(hwmAfterLoad)} MB), after ${mb(afterLoad.rss)} MB`,
+    );
+    return { withUsers, seedMs, peak, hwmAfterLoad, afterLoad, load };
+  });
+  return { store, kind, ...first, ...memory };
+}
+
+const TITLE = "The served process: memory, and against scimgateway";
+
+const times = (v: number): string => `${v.toFixed(2)}×`;
+
 export function memorySection(): Section {
-  const results: MemoryResult[] = [];
+  const results: StoreResult[] = [];
 
   async function runOn(name: string, _server: ServerHandle): Promise<void> {
     // The section measures its own processes; the bench's in-thread server is not used.
@@ -416,20 +539,78 @@ export function memorySection(): Section {
     results.push(await measureStore(kind === "pglite" ? "PGlite (data directory)" : name, kind));
   }
 
+  function peerTable(r: StoreResult): string {
+    return table(
+      ["Request", "req/s", "p50 ms", "p99 ms", "bad", "scimgateway req/s", "ratio", `≥ ${AIM_RATIO}× met?`],
+      ROUTES.map((route) => {
+        const l = r.peer.load[route];
+        const ratio = l.rps / PEER[route];
+        return [
+          ROUTE_LABEL[route],
+          int(l.rps),
+          ms(l.p50),
+          ms(l.p99),
+          String(l.bad),
+          int(PEER[route]),
+          times(ratio),
+          ratio >= AIM_RATIO ? "yes" : `no (${int(AIM_RATIO * PEER[route])} needed)`,
+        ];
+      }),
+    );
+  }
+
+  function badNote(load: Partial<Record<Route, LoadResult>>): string[] {
+    return ROUTES.flatMap((route) => {
+      const l = load[route];
+      if (!l?.bad) return [];
+      const statuses = Object.entries(l.badStatuses)
+        .map(([status, n]) => `${int(n)}× ${status}`)
+        .join(", ");
+      return [`${ROUTE_LABEL[route]}: ${statuses || "socket errors or timeouts"}`];
+    });
+  }
+
   function render(stores: string): string {
     void stores;
     const out: string[] = [];
-    out.push("## Memory", "");
+    const onPostgres = results.some((r) => r.kind === "postgres");
+    out.push(`## ${TITLE}`, "");
     out.push("### Method", "");
     out.push(
-      `- The real \`serve\` process (\`node bin/scim-bridge.js serve\`: API and sync workers, dry-run target, production defaults${NODE_FLAGS.length ? `, Node flags \`${NODE_FLAGS.join(" ")}\`` : ""}), a child of the bench, on a new store of its own: PGlite in a new data directory${results.some((r) => r.kind === "postgres") ? `, and PostgreSQL in a new database on \`${withUser(PG_URL).host}\`, dropped afterwards` : ""}. Redis \`${REDIS_URL}\`, a fresh BullMQ prefix, deleted afterwards.`,
-      `- **First start:** the process on the new store (the migrations and shipped roles are written; PGlite's initdb runs in a child process of its own), ${SETTLE_MS / 1000} s after \`/healthz\` answered.`,
-      `- **With ${int(USERS)} users:** the process stopped, ${int(USERS)} users written with SQL (bench/scim-seed.ts), in sync (a \`sync_state\` row each, an empty outbox: the steady state, no backlog for the workers), \`VACUUM ANALYZE\`; the process started again, measured ${SETTLE_MS / 1000} s after \`/healthz\`.`,
-      `- **Under load:** then ${CONNECTIONS} connections for ${SECONDS} s each of GET \`/Users/{id}\` (random seeded user), GET \`/Users?filter=userName eq "…"\`, POST \`/Users\` (new users, which the workers then sync), one after the other; the process is asked for its memory every ${SAMPLE_MS} ms; "peak" is the highest VmRSS seen, VmHWM the kernel's high-water mark of this start (it also covers moments between samples, and start-up).`,
+      `- The real \`serve\` process (\`node bin/scim-bridge.js serve\`, as \`npm start\` runs it: API and sync workers, dry-run target, production defaults${NODE_FLAGS.length ? `, Node flags \`${NODE_FLAGS.join(" ")}\`` : ""}), a child of the bench, on new stores of its own: PGlite in a new data directory${onPostgres ? `, and PostgreSQL in a new database on \`${withUser(PG_URL).host}\`, dropped afterwards` : ""}. Redis \`${REDIS_URL}\`, a fresh BullMQ prefix per store, deleted afterwards. Two new stores of each kind, one after the other: the first for the scimgateway comparison with ${int(PEER_USERS)} users, the second for the memory part with ${int(USERS)} users.`,
+      `- **Seeding:** users are written with SQL (bench/scim-seed.ts) while the process is down, in sync (a \`sync_state\` row each, an empty outbox: the steady state, no backlog for the workers), with an OAuth client of the SCIM Integration role, then \`VACUUM ANALYZE\`; the process is started again and measured ${SETTLE_MS / 1000} s after \`/healthz\` answered.`,
+      `- **Against scimgateway:** ${CONNECTIONS} connections (autocannon, keep-alive, no pipelining, a bearer token of the client) after a discarded ${WARMUP_SECONDS}-s warm-up of GET by id and filter, then ${SECONDS} s each, one after the other: GET \`/Users/{id}\` (a random seeded user), GET \`/Users?filter=userName eq "…"\` (a random seeded user), POST \`/Users\` (new users: the workers sync them meanwhile, and during the PATCH run), PATCH \`/Users/{id}\` (\`replace\` of \`title\` on a random seeded user, answered 204). req/s counts 2xx answers; p50 and p99 are client-side over every 2xx answer.`,
+      `- **First start:** the process on the new store of the comparison, before it is seeded (the migrations and shipped roles are written; PGlite's initdb runs in a child process of its own), ${SETTLE_MS / 1000} s after \`/healthz\` answered.`,
+      `- **Memory under load:** on the ${int(USERS)}-user store, ${CONNECTIONS} connections for ${SECONDS} s each of GET \`/Users/{id}\`, GET \`/Users?filter=userName eq "…"\`, POST \`/Users\`, one after the other, no warm-up; the process is asked for its memory every ${SAMPLE_MS} ms (during the comparison too); "peak" is the highest VmRSS seen, VmHWM the kernel's high-water mark of this start (it also covers moments between samples, and start-up).`,
       "- RSS is VmRSS from `/proc/<pid>/status`. The breakdown: **WASM** is PGlite's WebAssembly memory (PostgreSQL's shared buffers, its caches and allocations), resident of size (its mapping's Rss in `/proc/<pid>/smaps`); **V8 heap** is `heapUsed` / `heapTotal` of `process.memoryUsage()`; **Buffers** is its `arrayBuffers` (the WASM memory is not among them); **rest** is RSS − WASM resident − V8 `heapTotal` − Buffers: Node's binary and native heap, code compiled from JavaScript and from PGlite's WebAssembly, thread stacks. MB are MiB.",
       "",
     );
-    out.push("### Resident memory", "");
+
+    out.push(`### Against scimgateway, ${int(PEER_USERS)} users (issue 12, item 5)`, "");
+    out.push(
+      `The scimgateway figures are issue 12's: scimgateway 6.1.18 (the leading open-source Node SCIM gateway) with its in-memory Loki plugin, measured on this machine beside the bridge with the same load generator, ${CONNECTIONS} connections, ${int(PEER_USERS)} users. It is not on the package registry reachable here, so it is not run again: the bridge's figures below are held against those. **Aim:** at least ${AIM_RATIO}× its rate on every row, on both stores, with the sync workers running beside the API as \`serve\` runs them.`,
+      "",
+    );
+    for (const r of results) {
+      out.push(`#### ${r.store}`, "", peerTable(r), "");
+      const bad = badNote(r.peer.load);
+      if (bad.length) out.push(`Not 2xx: ${bad.join("; ")}.`, "");
+    }
+    const aim = results.map((r) => {
+      const ratios = ROUTES.map((route) => r.peer.load[route].rps / PEER[route]);
+      const met = ratios.filter((v) => v >= AIM_RATIO).length;
+      return `${r.store} ${met} of ${ROUTES.length} rows (ratios ${ratios.map(times).join(" / ")})`;
+    });
+    const allMet = results.every((r) => ROUTES.every((route) => r.peer.load[route].rps / PEER[route] >= AIM_RATIO));
+    out.push(
+      `- **Aim ≥ ${AIM_RATIO}× on every row:** ${allMet ? (onPostgres ? "met on both stores" : "met on PGlite (PostgreSQL not measured)") : "not met"}: ${aim.join("; ")}.`,
+      `- **Before** (issue 12): the bridge, as \`npm start\` ran it, reached on PGlite ${ROUTES.map((route) => int(BEFORE_PGLITE[route])).join(" / ")} req/s (${ROUTES.map((route) => times(BEFORE_PGLITE[route] / PEER[route])).join(" / ")} of scimgateway), on PostgreSQL about ${ROUTES.map((route) => times(BEFORE_PG_RATIO[route])).join(" / ")} (GET by id / filter / POST / PATCH).`,
+      `- Memory meanwhile: RSS ${results.map((r) => `${r.store} ${mb(r.peer.withUsers.rss)} MB after start with ${int(PEER_USERS)} users, ${mb(r.peer.peak.rss)} MB at the peak sampled`).join("; ")}.`,
+      `- The machine is shared; its load average (in the Machine table) moves these figures, the ratios with them. scimgateway's were not taken in this run.`,
+      "",
+    );
+
+    out.push(`### Resident memory, ${int(USERS)} users`, "");
     out.push(
       table(
         ["Store", `first start`, `with ${int(USERS)} users`, "peak under load (VmHWM)", "after the load", `aim < ${AIM_MB} MB met?`],
@@ -450,7 +631,7 @@ export function memorySection(): Section {
       "",
     );
     out.push("### Where it is", "");
-    const row = (r: MemoryResult, when: string, s: MemSample): string[] => [
+    const row = (r: StoreResult, when: string, s: MemSample): string[] => [
       r.store,
       when,
       mb(s.rss),
@@ -464,14 +645,16 @@ export function memorySection(): Section {
         ["Store", "When", "RSS", "WASM resident of size", "V8 heap used / total", "Buffers", "rest"],
         results.flatMap((r) => [
           row(r, "first start", r.firstStart),
+          row(r, `with ${int(PEER_USERS)} users`, r.peer.withUsers),
+          row(r, `peak, ${int(PEER_USERS)} users under load`, r.peer.peak),
           row(r, `with ${int(USERS)} users`, r.withUsers),
-          row(r, "peak under load", r.peak),
+          row(r, `peak, ${int(USERS)} users under load`, r.peak),
           row(r, "after the load", r.afterLoad),
         ]),
       ),
       "",
     );
-    out.push("### Throughput during the load", "");
+    out.push(`### Throughput during the memory load, ${int(USERS)} users`, "");
     out.push(
       table(
         ["Store", "GET /Users/{id} req/s", "filter req/s", "POST req/s", "bad"],
@@ -484,12 +667,12 @@ export function memorySection(): Section {
         ]),
       ),
       "",
-      `${CONNECTIONS} connections, ${SECONDS} s each, no warm-up, the process's memory sampled meanwhile: these runs are there to load the process, the SCIM section measures speed.`,
+      `${CONNECTIONS} connections, ${SECONDS} s each, no warm-up, the process's memory sampled meanwhile: these runs are there to load the process; the comparison above and the SCIM section measure speed.`,
     );
     return out.join("\n");
   }
 
-  return { name: "memory", title: "Memory", runOn, render };
+  return { name: "memory", title: TITLE, runOn, render };
 }
 
 // `npx tsx bench/memory-bench.ts`: both stores (PostgreSQL when reachable), the section on stdout.

@@ -5,6 +5,7 @@
  *   scim    the SCIM endpoint with 100,000 users (bench/scim-bench.ts)
  *   sync    10,000 users through SCIM, the outbox, BullMQ and the workers to the fake Genesys Cloud,
  *           and a bare BullMQ worker on the same Redis (bench/sync-bench.ts)
+ *   memory  the real `serve` process: against scimgateway's figures with 10,000 users, its memory with 100,000 (bench/memory-bench.ts)
  * Each section runs on a fresh embedded PGlite store, then on PostgreSQL in a fresh schema.
  *
  *   npm run bench                         every section (about 8 minutes on 2 cores)
