@@ -38,6 +38,16 @@ export interface SyncStats {
   elu: number;
   /** The poll's quick query: calls, median and total ms; and the full allSynced query: calls and median ms. */
   poll: { calls: number; medianMs: number; totalMs: number; fullCalls: number; fullMedianMs: number };
+  /** Date.now() when the full query first counted nothing unsynced since the mark (null: not yet). */
+  syncedAt: number | null;
+  /** Jobs (user and group queues) waiting, delayed or running at `syncedAt`. */
+  queuedAtSynced: number | null;
+  /** Jobs completed after `syncedAt`: runs of resources already synced. */
+  jobsAfterSynced: number;
+  /** Date.now() of the last job completed since the mark (null: none). */
+  lastJobAt: number | null;
+  /** Jobs waiting, delayed or running now. */
+  queued: number;
 }
 
 export interface BareArgs {
@@ -109,6 +119,20 @@ export function syncServer(store: Store): SyncServer {
   let eluMark: EventLoopUtilization = performance.eventLoopUtilization();
   let pollMs: number[] = [];
   let fullMs: number[] = [];
+  /** Completion times of the user and group workers' jobs since the mark. */
+  let completions: number[] = [];
+  let syncedAt: number | null = null;
+  let queuedAtSynced: number | null = null;
+
+  async function queuedNow(): Promise<number> {
+    if (!runtime) return 0;
+    let n = 0;
+    for (const q of [runtime.queues.user, runtime.queues.group]) {
+      const c = await q.getJobCounts("waiting", "delayed", "active", "prioritized");
+      n += Object.values(c).reduce((a, b) => a + b, 0);
+    }
+    return n;
+  }
 
   async function counterValues(c: Counter<"queue" | "outcome">): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
@@ -138,7 +162,8 @@ export function syncServer(store: Store): SyncServer {
       runtime = await startSyncRuntime(
         store,
         new GenesysTarget(args.target),
-        createLogger("silent"),
+        // BENCH_SYNC_LOG=debug: the runtime's log on stderr, for looking into a run
+        createLogger(process.env.BENCH_SYNC_LOG ?? "silent"),
         {
           redisUrl: args.redisUrl,
           prefix: args.prefix,
@@ -150,6 +175,7 @@ export function syncServer(store: Store): SyncServer {
         },
         metrics,
       );
+      for (const w of runtime.workers.slice(0, 2)) w.on("completed", () => completions.push(Date.now()));
       return null;
     },
     async unsynced(full) {
@@ -158,6 +184,11 @@ export function syncServer(store: Store): SyncServer {
         const r = (await store.query<{ outbox: number; users: number; groups: number; states: number }>(FULL_SQL))[0];
         fullMs.push(performance.now() - t0);
         if (!r) throw new Error("sync-unsynced: no answer");
+        const total = Number(r.outbox) + Number(r.users) + Number(r.groups) + Number(r.states);
+        if (total === 0 && syncedAt === null) {
+          syncedAt = Date.now();
+          queuedAtSynced = await queuedNow();
+        }
         return { total: Number(r.outbox) + Number(r.users) + Number(r.groups) + Number(r.states), waiting: Number(r.users) };
       }
       const r = (await store.query<{ outbox: number; waiting: number }>(QUICK_SQL))[0];
@@ -175,6 +206,9 @@ export function syncServer(store: Store): SyncServer {
       eluMark = performance.eventLoopUtilization();
       pollMs = [];
       fullMs = [];
+      completions = [];
+      syncedAt = null;
+      queuedAtSynced = null;
       return null;
     },
     async stats() {
@@ -194,6 +228,11 @@ export function syncServer(store: Store): SyncServer {
           fullCalls: fullSorted.length,
           fullMedianMs: fullSorted[Math.floor((fullSorted.length - 1) / 2)] ?? Number.NaN,
         },
+        syncedAt,
+        queuedAtSynced,
+        jobsAfterSynced: completions.filter((t) => syncedAt !== null && t > syncedAt).length,
+        lastJobAt: completions.reduce<number | null>((a, b) => (a === null || b > a ? b : a), null),
+        queued: await queuedNow(),
       };
     },
     async stop() {

@@ -1,26 +1,24 @@
 import type { Store } from "../store/store.js";
 import type { Logger } from "../log/logger.js";
-import { enqueueSync, type SyncQueues } from "./queues.js";
-import { forgetChanges, takeChanges } from "./outbox.js";
-import { markPendingMany, type SyncResourceType } from "./sync-state.js";
+import { enqueueSyncMany, type SyncQueues } from "./queues.js";
+import { claimChanges, forgetChanges } from "./outbox.js";
+import type { SyncResourceType } from "./sync-state.js";
 
 const BATCH = 500;
 
 /**
  * Moves outbox rows into BullMQ and deletes them only after Redis accepted the jobs. Safe
  * to run in several processes: a row relayed twice adds a job that deduplication collapses.
- * Returns how many rows it moved.
+ * A round is two statements and one Redis pipeline per type, whatever the batch holds: the rows are
+ * read and their resources marked pending in one statement, the jobs added with one addBulk, the
+ * rows deleted in one statement. Returns how many rows it moved.
  */
 export async function relayOnce(store: Store, queues: SyncQueues): Promise<number> {
-  const rows = await takeChanges(store, BATCH);
+  const rows = await claimChanges(store, BATCH);
   if (rows.length === 0) return 0;
-  const first = new Map<string, { type: SyncResourceType; id: string; since: Date }>();
-  for (const r of rows) {
-    const key = `${r.resourceType}:${r.resourceId}`;
-    if (!first.has(key)) first.set(key, { type: r.resourceType, id: r.resourceId, since: r.createdAt });
-  }
-  await markPendingMany(store, [...first.values()]);
-  await Promise.all([...first.values()].map((c) => enqueueSync(queues, c.type, c.id)));
+  const ids: Record<SyncResourceType, Set<string>> = { User: new Set(), Group: new Set() };
+  for (const r of rows) ids[r.resourceType].add(r.resourceId);
+  await Promise.all([enqueueSyncMany(queues, "User", [...ids.User]), enqueueSyncMany(queues, "Group", [...ids.Group])]);
   await forgetChanges(
     store,
     rows.map((r) => r.id),

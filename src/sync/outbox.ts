@@ -1,4 +1,5 @@
 import type { Queryable } from "../store/store.js";
+import { PENDING_ON_CONFLICT } from "./sync-state.js";
 
 /**
  * The outbox: the one module that reads or writes its table. A SCIM write records its change here
@@ -32,10 +33,20 @@ export async function recordChange(
   ]);
 }
 
-/** The oldest `limit` changes, in the order they were written. */
-export async function takeChanges(db: Queryable, limit: number): Promise<OutboxRow[]> {
+/**
+ * The oldest `limit` changes, in the order they were written, and in the same statement each
+ * resource they name marked pending since its oldest change there (sync-state.ts markPendingMany): the relay's read and its first write in one round trip.
+ * The rows stay until forgetChanges, once Redis holds their jobs.
+ */
+export async function claimChanges(db: Queryable, limit: number): Promise<OutboxRow[]> {
   const rows = await db.query<{ id: string; resource_type: ChangedResourceType; resource_id: string; created_at: Date }>(
-    "select id::text as id, resource_type, resource_id, created_at from outbox order by id limit $1",
+    `with taken as (select id, resource_type, resource_id, created_at from outbox order by id limit $1),
+     marked as (
+       insert into sync_state(resource_type, resource_id, state, pending_since)
+       select resource_type, resource_id, 'pending', min(created_at) from taken group by resource_type, resource_id
+       ${PENDING_ON_CONFLICT}
+     )
+     select id::text as id, resource_type, resource_id, created_at from taken order by id`,
     [limit],
   );
   return rows.map((r) => ({ id: r.id, resourceType: r.resource_type, resourceId: r.resource_id, createdAt: r.created_at }));

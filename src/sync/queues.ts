@@ -54,14 +54,61 @@ export function createQueues(connection: ConnectionOptions, prefix: string, debo
   };
 }
 
+/** The key BullMQ's deduplication keeps for a resource while its job waits or runs. */
+export function dedupId(type: SyncResourceType, id: string): string {
+  return `${type}:${id}`;
+}
+
 /**
  * One job per resource at a time: BullMQ's deduplication with keepLastIfActive collapses adds while a
  * job waits, and keeps one follow-up when a change arrives during a run (a plain deduplicated add
  * during an active job would be dropped, as BullMQ's deduplication documents).
  */
-export async function enqueueSync(queues: SyncQueues, type: SyncResourceType, id: string): Promise<void> {
-  const queue = type === "User" ? queues.user : queues.group;
+function jobOf(queues: SyncQueues, type: SyncResourceType, id: string) {
   // The debounce: a job waits a moment, so that a burst of changes to one resource (Entra sends several
   // PATCHes per user in a cycle) is applied by one run, which reads the latest state.
-  await queue.add("sync", { type, id }, { delay: queues.debounceMs, deduplication: { id: `${type}:${id}`, keepLastIfActive: true } });
+  return {
+    name: "sync",
+    data: { type, id },
+    opts: { delay: queues.debounceMs, deduplication: { id: dedupId(type, id), keepLastIfActive: true } },
+  };
+}
+
+export async function enqueueSync(queues: SyncQueues, type: SyncResourceType, id: string): Promise<void> {
+  const queue = type === "User" ? queues.user : queues.group;
+  const job = jobOf(queues, type, id);
+  await queue.add(job.name, job.data, job.opts);
+}
+
+/**
+ * enqueueSync for many resources of a type: one addBulk, which BullMQ sends as one pipeline of the same
+ * per-job adds (deduplication and delay apply to each), instead of a round trip per resource.
+ */
+export async function enqueueSyncMany(queues: SyncQueues, type: SyncResourceType, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const queue = type === "User" ? queues.user : queues.group;
+  await queue.addBulk(ids.map((id) => jobOf(queues, type, id)));
+}
+
+/** The job states in which a resource's job is still to run, or running. */
+const LIVE_STATES: ReadonlySet<string> = new Set(["waiting", "delayed", "prioritized", "active", "waiting-children"]);
+
+/**
+ * Which of these resources have a job waiting, delayed (a debounce, a retry's backoff) or running:
+ * BullMQ keeps a resource's deduplication key, naming the job, from the job's add until it finishes.
+ * A key whose job is gone (a Redis that lost part of its data) does not count: the sweep, which asks,
+ * is what recovers from such losses. The calls go out together, `chunk` at a time.
+ */
+export async function queuedOf(queues: SyncQueues, type: SyncResourceType, ids: readonly string[], chunk = 500): Promise<Set<string>> {
+  const queue = type === "User" ? queues.user : queues.group;
+  const queued = new Set<string>();
+  for (let i = 0; i < ids.length; i += chunk) {
+    await Promise.all(
+      ids.slice(i, i + chunk).map(async (id) => {
+        const jobId = await queue.getDeduplicationJobId(dedupId(type, id));
+        if (jobId && LIVE_STATES.has(await queue.getJobState(jobId))) queued.add(id);
+      }),
+    );
+  }
+  return queued;
 }

@@ -1,7 +1,7 @@
 import type { CallContext } from "./targets/target.js";
 import type { GenesysGroup } from "../genesys/api-types.js";
 import { TargetError } from "./target-error.js";
-import { getSyncState, markSynced, recordTarget } from "./sync-state.js";
+import { markSynced, recordTarget } from "./sync-state.js";
 import { planGroup } from "./group-plan.js";
 import type { ReconcileDeps } from "./reconcile-deps.js";
 
@@ -11,6 +11,8 @@ export interface GroupResult {
   added: number;
   removed: number;
   requeue: boolean;
+  /** Since when the change this run applied had been waiting (the sync lag); null when nothing was. */
+  pendingSince: Date | null;
 }
 
 /** What the sync state keeps of a group: whether the bridge created it (else it adopted one by name). */
@@ -59,10 +61,30 @@ async function createGroup(deps: ReconcileDeps, ctx: CallContext, name: string):
  */
 export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<GroupResult> {
   const ctx: CallContext = { resourceType: "Group", resourceId: id };
-  const row = (
-    await deps.db.query<{ version: number; display_name: string }>("select version, display_name from scim_groups where id = $1", [id])
-  )[0];
-  const state = await getSyncState(deps.db, "Group", id);
+  // the group and its sync state in one statement
+  const [read] = await deps.db.query<{
+    version: number | null;
+    display_name: string | null;
+    has_state: boolean;
+    synced_version: number | null;
+    target_id: string | null;
+    deleted: boolean | null;
+    pending_since: Date | null;
+    applied: unknown;
+  }>(
+    `select g.version, g.display_name,
+            s.resource_id is not null as has_state, s.synced_version, s.target_id, s.deleted, s.pending_since, s.applied
+       from (select 1) one
+       left join scim_groups g on g.id = $1
+       left join sync_state s on s.resource_type = 'Group' and s.resource_id = $1`,
+    [id],
+  );
+  const row =
+    read && read.version !== null && read.display_name !== null ? { version: read.version, display_name: read.display_name } : null;
+  const state = read?.has_state
+    ? { synced_version: read.synced_version ?? 0, target_id: read.target_id, deleted: read.deleted ?? false, applied: read.applied }
+    : null;
+  const pendingSince = read?.pending_since ?? null;
   let created = (state?.applied as GroupApplied | null)?.created ?? false;
   if (!row) {
     if (state?.target_id && !state.deleted) await retireGroup(deps, ctx, state.target_id, created);
@@ -70,7 +92,7 @@ export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<G
       deleted: true,
       stillPending: false,
     });
-    return { outcome: "deleted", version: state?.synced_version ?? 0, added: 0, removed: 0, requeue: false };
+    return { outcome: "deleted", version: state?.synced_version ?? 0, added: 0, removed: 0, requeue: false, pendingSince };
   }
   let group = state?.target_id ? await deps.target.getGroup(ctx, state.target_id) : null;
   // A group deleted in Genesys still answers, with state "deleted": it is made again
@@ -97,16 +119,20 @@ export async function reconcileGroup(deps: ReconcileDeps, id: string): Promise<G
     else removed += (await deps.target.removeGroupMembers(ctx, group.id, step.userIds), step.userIds.length);
   }
   const waiting = members.length - desired.size;
-  const now = (await deps.db.query<{ version: number }>("select version from scim_groups where id = $1", [id]))[0]?.version;
-  const requeue = now !== row.version;
-  await markSynced(deps.db, "Group", id, waiting ? (state?.synced_version ?? 0) : row.version, group.id, new Date(deps.clock()), {
-    stillPending: requeue || waiting > 0,
-    applied: { created } satisfies GroupApplied,
-  });
+  // one write, which also says whether the group moved on during the run (then it is queued again)
+  const { moved } = await markSynced(
+    deps.db,
+    "Group",
+    id,
+    waiting ? (state?.synced_version ?? 0) : row.version,
+    group.id,
+    new Date(deps.clock()),
+    { stillPending: waiting > 0, applied: { created } satisfies GroupApplied, sawVersion: row.version },
+  );
   if (waiting)
     throw new TargetError(
       "transient",
       `${waiting} member(s) of group ${JSON.stringify(row.display_name)} are not yet in the target; retrying`,
     );
-  return { outcome: "synced", version: row.version, added, removed, requeue };
+  return { outcome: "synced", version: row.version, added, removed, requeue: moved, pendingSince };
 }

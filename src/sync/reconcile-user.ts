@@ -1,4 +1,3 @@
-import type { Queryable } from "../store/store.js";
 import type { CallContext } from "./targets/target.js";
 import type { GenesysUser, UpdateUserBody } from "../genesys/api-types.js";
 import { TargetError } from "./target-error.js";
@@ -16,7 +15,7 @@ import {
 } from "./genesys-mapping.js";
 import { ROUTING_KINDS, nothingHeld, planUser, type DesiredUser, type HeldExtras, type UserStep } from "./user-plan.js";
 import { applyExternalIds, applyRoles, applyRouting, heldExtras, type AppliedExtras } from "./user-extras.js";
-import type { ReconcileDeps } from "./reconcile-deps.js";
+import { StoreBatcher, batcherOf, type ReconcileDeps } from "./reconcile-deps.js";
 import { divisionTargetOf } from "./division-target.js";
 import {
   forgetTarget,
@@ -186,10 +185,14 @@ async function createOrAdopt(
   id: string,
   u: ScimUserResource,
   step: Extract<UserStep, { kind: "create" }>,
+  recorded: string | null,
 ) {
-  // remembered before sending: should the answer be lost and the SCIM user deleted, the user is found by e-mail
-  const attempt: CreateAttempt = { createAttempt: { email: step.body.email, at: deps.clock() } };
-  await recordBeforeTarget(deps.db, "User", id, attempt);
+  // remembered before sending: should the answer be lost and the SCIM user deleted, the user is found by
+  // e-mail (the run's read has usually recorded it already, readForRun)
+  if (recorded !== step.body.email) {
+    const attempt: CreateAttempt = { createAttempt: { email: step.body.email, at: deps.clock() } };
+    await recordBeforeTarget(deps.db, "User", id, attempt);
+  }
   try {
     return { user: await deps.target.createUser(ctx, step.body), created: true };
   } catch (err) {
@@ -224,30 +227,99 @@ interface RunRow {
   manager_exists: boolean;
   manager_target_id: string | null;
   manager_deleted: boolean | null;
+  /** The e-mail of the create attempt this read recorded (null: none recorded). */
+  attempt_email: string | null;
 }
 
 /**
  * The user, its sync state, its division's target id and its manager's target id in one statement: a
- * run (or a repeated job, dropped after it) costs the store one round trip before it knows what to do.
+ * run (or a repeated job, dropped after it) costs the store one read before it knows what to do, and
+ * the concurrent runs of a worker share it (StoreBatcher).
+ *
+ * A user the target has not named yet, whose division resolves (divisionTargetOf), is certain to be
+ * created by its run: nothing else can be sent first (planUser), nothing but the division can fail
+ * before. The create attempt createOrAdopt must record before sending is then recorded by this same
+ * statement (`attempt`), and the run sends the create without another write.
  */
-async function readForRun(db: Queryable, id: string): Promise<RunRow> {
-  const [r] = await db.query<RunRow>(
-    `select u.version, u.resource, u.division_id,
-            d.id is not null as division_found, d.target_id as division_target_id, d.name as division_name, d.home as division_home,
-            s.resource_id is not null as has_state, s.synced_version, s.target_id, s.state, s.pending_since, s.deleted, s.applied,
-            ${managerIdSql("u")} as manager_ref,
-            m.id is not null as manager_exists, ms.target_id as manager_target_id, ms.deleted as manager_deleted
-       from (select 1) one
-       left join scim_users u on u.id = $1
-       left join sync_state s on s.resource_type = 'User' and s.resource_id = $1
-       left join divisions d on d.id = u.division_id
-       left join scim_users m on m.id = ${managerIdSql("u")}
-       left join sync_state ms on ms.resource_type = 'User' and ms.resource_id = m.id`,
-    [id],
+async function readForRun(deps: ReconcileDeps, id: string): Promise<RunRow> {
+  const { db } = deps;
+  const batcher = batcherOf(
+    db,
+    "readForRun:User",
+    () =>
+      new StoreBatcher<string, RunRow>(
+        async (ids) => {
+          // driven by the users' primary key, the division and the manager in scalar subqueries: a plan of
+          // two relations, cheap to make (on the embedded store, planning a wider join cost more than running it)
+          const rows = await db.query<RunRow & { id: string }>(
+            `with run as (
+               select u.id, u.version, u.resource, u.division_id,
+                      d.id is not null as division_found, d.target_id as division_target_id, d.name as division_name, d.home as division_home,
+                      s.resource_id is not null as has_state, s.synced_version, s.target_id, s.state, s.pending_since, s.deleted, s.applied,
+                      ${managerIdSql("u")} as manager_ref,
+                      (select jsonb_build_object('target_id', ms.target_id, 'deleted', ms.deleted)
+                         from scim_users m left join sync_state ms on ms.resource_type = 'User' and ms.resource_id = m.id
+                        where m.id = ${managerIdSql("u")}) as manager
+                 from scim_users u
+                 left join sync_state s on s.resource_type = 'User' and s.resource_id = u.id
+                 left join divisions d on d.id = u.division_id
+                where u.id = any($1::text[])
+             ), attempt as (
+               insert into sync_state(resource_type, resource_id, state, applied)
+               select 'User', id, 'pending', jsonb_build_object('createAttempt', jsonb_build_object('email', coalesce(resource->>'userName', ''), 'at', $2::bigint))
+                 from run
+                where target_id is null and (division_target_id is not null or division_home or $3::boolean)
+               on conflict (resource_type, resource_id) do update set applied = excluded.applied where sync_state.target_id is null
+               returning resource_id, applied->'createAttempt'->>'email' as email
+             )
+             select run.*, manager is not null as manager_exists, manager->>'target_id' as manager_target_id,
+                    (manager->>'deleted')::boolean as manager_deleted, attempt.email as attempt_email
+               from run left join attempt on attempt.resource_id = run.id`,
+            [ids, deps.clock(), deps.target.name === "dry-run"],
+          );
+          const byId = new Map<string, RunRow>(rows.map((r) => [r.id, r]));
+          // users no longer in the store (deletions): their sync state alone
+          const gone = ids.filter((i) => !byId.has(i));
+          if (gone.length)
+            for (const s of await db.query<RunRow & { id: string }>(
+              `select resource_id as id, null as version, null as resource, null as division_id, false as division_found,
+                      null as division_target_id, null as division_name, null as division_home, true as has_state,
+                      synced_version, target_id, state, pending_since, deleted, applied, null as manager_ref,
+                      false as manager_exists, null as manager_target_id, null as manager_deleted, null as attempt_email
+                 from sync_state where resource_type = 'User' and resource_id = any($1::text[])`,
+              [gone],
+            ))
+              byId.set(s.id, s);
+          return ids.map((i) => byId.get(i) ?? ABSENT);
+        },
+        (i) => i,
+      ),
   );
-  if (!r) throw new Error(`user ${id}: the run's read answered no row`);
-  return r;
+  return batcher.submit(id);
 }
+
+/** A user the store knows nothing of: neither the user nor a sync state. */
+const ABSENT: RunRow = {
+  version: null,
+  resource: null,
+  division_id: null,
+  division_found: false,
+  division_target_id: null,
+  division_name: null,
+  division_home: null,
+  has_state: false,
+  synced_version: null,
+  target_id: null,
+  state: null,
+  pending_since: null,
+  deleted: null,
+  applied: null,
+  manager_ref: null,
+  manager_exists: false,
+  manager_target_id: null,
+  manager_deleted: null,
+  attempt_email: null,
+};
 
 function syncStateOf(id: string, r: RunRow): SyncStateRow | null {
   if (!r.has_state) return null;
@@ -282,7 +354,7 @@ async function managerOf(deps: ReconcileDeps, u: ScimUserResource, r: RunRow): P
  */
 export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<ReconcileResult> {
   const ctx: CallContext = { resourceType: "User", resourceId: id };
-  const r = await readForRun(deps.db, id);
+  const r = await readForRun(deps, id);
   const state = syncStateOf(id, r);
   const pendingSince = state?.pending_since ?? null;
   const nothing = { requeue: false, groups: [], reports: [], pendingSince };
@@ -295,11 +367,11 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
     return { outcome: "deleted", version: state?.synced_version ?? 0, ...nothing, repeat: false };
   }
   const row = { version: r.version, resource: r.resource, division_id: r.division_id };
-  if (state?.state === "synced" && !state.deleted && state.target_id && state.synced_version === row.version)
-    return { outcome: "unchanged", version: row.version, ...nothing, repeat: true };
   const u = row.resource;
   const managerId = await managerOf(deps, u, r);
-  const division = r.division_found ? { target_id: r.division_target_id, name: r.division_name ?? "", home: r.division_home ?? false } : null;
+  const division = r.division_found
+    ? { target_id: r.division_target_id, name: r.division_name ?? "", home: r.division_home ?? false }
+    : null;
   const want = desiredUser(u, divisionTargetOf(deps, row.division_id, division), managerId, deps.grantableRoles);
   const applied = (state?.applied as Applied | null) ?? null;
 
@@ -309,10 +381,14 @@ export async function reconcileUser(deps: ReconcileDeps, id: string): Promise<Re
   let held: HeldExtras = user ? await heldExtras(deps, ctx, user, want, applied) : { routing: {}, externalIds: [] };
   let outcome: ReconcileResult["outcome"] = "unchanged";
   const steps = planUser(user, want, held);
+  // Already applied at this version, with nothing to send (its manager's and division's ids included):
+  // a repeated job (the sweep's, a second add). Its run would write what the store already says.
+  if (steps.length === 0 && managerId !== undefined && state?.state === "synced" && state.synced_version === row.version && !state.deleted)
+    return { outcome, version: row.version, ...nothing, repeat: true };
   for (let step = steps.shift(); step; step = steps.shift()) {
     switch (step.kind) {
       case "create": {
-        const made = await createOrAdopt(deps, ctx, id, u, step);
+        const made = await createOrAdopt(deps, ctx, id, u, step, r.attempt_email);
         user = made.user;
         // The link is kept the moment Genesys names the user, before anything else is sent: whatever fails
         // after this, the next run updates this user instead of creating another. A user the create made

@@ -4,10 +4,10 @@ import type { Store } from "../store/store.js";
 import type { Logger } from "../log/logger.js";
 import type { DirectoryTarget } from "./targets/target.js";
 import { TargetError } from "./target-error.js";
-import { QUEUE_NAMES, enqueueSync, type SyncJobData, type SyncQueues } from "./queues.js";
+import { QUEUE_NAMES, enqueueSync, enqueueSyncMany, type SyncJobData, type SyncQueues } from "./queues.js";
 import { reconcileUser } from "./reconcile-user.js";
 import { reconcileGroup } from "./reconcile-group.js";
-import { markFailed, noteError, getSyncState } from "./sync-state.js";
+import { markFailed, noteError } from "./sync-state.js";
 import type { SyncMetrics } from "./sync-metrics.js";
 
 export interface WorkerDeps {
@@ -51,27 +51,30 @@ export function startSyncWorker(kind: "User" | "Group", deps: WorkerDeps, opts: 
   const clock = deps.clock ?? systemClock;
   const queueName = kind === "User" ? QUEUE_NAMES.User : QUEUE_NAMES.Group;
   const log = deps.logger.child({ category: "sync", queue: queueName });
+  const reconcileDeps = { db: deps.store, target: deps.target, clock, grantableRoles: deps.grantableRoles };
   const worker: Worker<SyncJobData> = new Worker<SyncJobData>(
     queueName,
     async (job: Job<SyncJobData>) => {
       const started = process.hrtime.bigint();
       const { id } = job.data;
-      const pendingSince = (await getSyncState(deps.store, kind, id))?.pending_since ?? null;
       try {
-        const reconcileDeps = { db: deps.store, target: deps.target, clock, grantableRoles: deps.grantableRoles };
         if (kind === "User") {
           const result = await reconcileUser(reconcileDeps, id);
-          for (const g of result.groups) await enqueueSync(deps.queues, "Group", g);
-          for (const r of result.reports) await enqueueSync(deps.queues, "User", r);
-          if (result.requeue) await enqueueSync(deps.queues, "User", id);
-          log.debug({ jobId: job.id, id, outcome: result.outcome, version: result.version }, "user synced");
+          if (result.groups.length) await enqueueSyncMany(deps.queues, "Group", result.groups);
+          if (result.reports.length || result.requeue)
+            await enqueueSyncMany(deps.queues, "User", result.requeue ? [...result.reports, id] : result.reports);
+          if (result.pendingSince) deps.metrics?.lag.observe({ type: kind }, (clock() - result.pendingSince.getTime()) / 1000);
+          log.debug(
+            { jobId: job.id, id, outcome: result.outcome, version: result.version },
+            result.repeat ? "user already synced at this version: nothing to do" : "user synced",
+          );
         } else {
           const result = await reconcileGroup(reconcileDeps, id);
           if (result.requeue) await enqueueSync(deps.queues, "Group", id);
+          if (result.pendingSince) deps.metrics?.lag.observe({ type: kind }, (clock() - result.pendingSince.getTime()) / 1000);
           log.debug({ jobId: job.id, id, added: result.added, removed: result.removed }, "group synced");
         }
         deps.metrics?.jobs.inc({ queue: queueName, outcome: "completed" });
-        if (pendingSince) deps.metrics?.lag.observe({ type: kind }, (clock() - pendingSince.getTime()) / 1000);
       } catch (err) {
         if (err instanceof TargetError && err.kind === "rate_limited") {
           deps.metrics?.jobs.inc({ queue: queueName, outcome: "rate_limited" });

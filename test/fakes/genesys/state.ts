@@ -197,8 +197,13 @@ export class FakeGenesysOrg {
 
   /** Any state, deleted included: the email stays reserved after a soft delete [doc]. */
   userByEmail(email: string): FakeUserRecord | undefined {
-    return [...this.users.values()].find((u) => lower(u.email) === lower(email));
+    const id = this.byEmail.get(lower(email));
+    const hit = id === undefined ? undefined : this.users.get(id);
+    return hit && lower(hit.email) === lower(email) ? hit : undefined;
   }
+
+  /** Users by lower-cased e-mail: a scan of every user per create cost the benches more than the bridge did. */
+  private readonly byEmail = new Map<string, string>();
 
   private emailTaken(email: string, exceptId?: string): void {
     const other = this.userByEmail(email);
@@ -237,6 +242,7 @@ export class FakeGenesysOrg {
     if (department !== undefined) u.department = department;
     // Genesys's create body has no manager and no employerInfo (docs/genesys-platform-api.md): they are not read here.
     this.users.set(u.id, u);
+    this.byEmail.set(lower(u.email), u.id);
     this.index.put(u.id, u);
     this.roles.userCreated(u.id); // the employee role [code comment, state-roles.ts]
     return u;
@@ -305,6 +311,7 @@ export class FakeGenesysOrg {
     }
     Object.assign(u, next);
     for (const k of Object.keys(u) as Array<keyof FakeUserRecord>) if (!(k in next)) delete u[k];
+    this.byEmail.set(lower(u.email), u.id);
     this.touch(u);
     return u;
   }

@@ -108,7 +108,13 @@ async function scenario(store: Store): Promise<void> {
 /** What the sweep would queue, captured instead of sent. */
 async function swept(store: Store): Promise<string[]> {
   const queued: string[] = [];
-  const queue = { add: async (_n: string, d: { type: string; id: string }) => void queued.push(`${d.type}:${d.id}`) };
+  const queue = {
+    add: async (_n: string, d: { type: string; id: string }) => void queued.push(`${d.type}:${d.id}`),
+    addBulk: async (jobs: Array<{ data: { type: string; id: string } }>) =>
+      void queued.push(...jobs.map((j) => `${j.data.type}:${j.data.id}`)),
+    // nothing is queued yet: the sweep queues everything it finds
+    getDeduplicationJobId: async () => null,
+  };
   await sweep(store, { debounceMs: 0, user: queue, group: queue } as unknown as SyncQueues);
   return queued.sort();
 }
