@@ -30,14 +30,22 @@ describe("pacing Genesys calls through a budget in Redis", () => {
    */
   function recording(redis: Redis, budget: string, perMinute: number) {
     const slots: number[] = [];
+    /** The wait each take was told (0: none), independent of how long Redis took to answer on a busy machine. */
+    const waits: number[] = [];
     const make = (onSleep: (ms: number) => void) => new RedisPacer(redis, { perMinute, budget, prefix, sleep: async (ms) => onSleep(ms) });
     return {
       pacer: make(() => undefined),
       slots,
+      waits,
       async take() {
         let slot: number | null = null;
-        await make((ms) => (slot = Date.now() + ms)).take();
+        let wait = 0;
+        await make((ms) => {
+          wait = ms;
+          slot = Date.now() + ms;
+        }).take();
         slots.push(slot ?? Date.now());
+        waits.push(wait);
       },
     };
   }
@@ -64,7 +72,7 @@ describe("pacing Genesys calls through a budget in Redis", () => {
     expect(Math.max(...busy.slots) - Date.now()).toBeGreaterThan(5_000); // 60 a minute: the 10th is seconds away
     const other = recording(b, "quiet-client", 60);
     await other.take();
-    expect(other.slots[0]! - Date.now()).toBeLessThanOrEqual(50);
+    expect(other.waits[0]).toBe(0);
   });
 
   it("a 429's Retry-After holds every pacer of the budget until then", async () => {
@@ -94,8 +102,7 @@ describe("pacing Genesys calls through a budget in Redis", () => {
     const p = recording(a, "headerless", 6000);
     await p.pacer.observe(new Headers({}));
     await p.pacer.observe(new Headers({ "inin-ratelimit-allowed": "lots", "inin-ratelimit-count": "-1", "inin-ratelimit-reset": "soon" }));
-    const asked = Date.now();
     await p.take();
-    expect(p.slots[0]! - asked).toBeLessThanOrEqual(50);
+    expect(p.waits[0]).toBe(0);
   });
 });
