@@ -160,7 +160,9 @@ async function medianOf(seconds: number, fn: () => unknown, warmups = 200): Prom
 }
 
 async function openStore(spec: StoreSpec): Promise<Store> {
-  return spec.kind === "pglite" ? openPgliteStore() : openPgStore({ connectionString: spec.connectionString, schema: spec.schema });
+  return spec.kind === "pglite"
+    ? openPgliteStore()
+    : openPgStore({ connectionString: spec.connectionString, schema: spec.schema, timeoutMs: 600_000 });
 }
 
 /**
