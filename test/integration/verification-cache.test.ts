@@ -30,14 +30,20 @@ describe("verification cache: hot tokens from memory, changes seen at once in th
 
   const clock = () => Date.now();
 
-  it("answers a verified token again without a store query, and the same principal", async () => {
+  /** A new SCIM client and a token of it, issued at `at`'s time, living `seconds`. */
+  async function freshToken(at: () => number, seconds: number) {
     const client = await scimClient(t.store);
-    const { access_token } = await issueToken(t.store, clock, {
+    const { access_token } = await issueToken(t.store, at, {
       id: client.id,
       authorizedGrantType: "CLIENT-CREDENTIALS",
-      accessTokenValiditySeconds: 3600,
+      accessTokenValiditySeconds: seconds,
       state: "active",
     });
+    return { client, access_token };
+  }
+
+  it("answers a verified token again without a store query, and the same principal", async () => {
+    const { access_token } = await freshToken(clock, 3600);
     const cache = new VerificationCache();
     const db = counting(t.store);
     const first = await verifyToken(db, clock, access_token, cache);
@@ -50,13 +56,7 @@ describe("verification cache: hot tokens from memory, changes seen at once in th
   });
 
   it("refuses a token this process revoked on the very next check", async () => {
-    const client = await scimClient(t.store);
-    const { access_token } = await issueToken(t.store, clock, {
-      id: client.id,
-      authorizedGrantType: "CLIENT-CREDENTIALS",
-      accessTokenValiditySeconds: 3600,
-      state: "active",
-    });
+    const { access_token } = await freshToken(clock, 3600);
     const cache = new VerificationCache();
     expect(typeof (await verifyToken(t.store, clock, access_token, cache))).toBe("object");
     expect(await deleteToken(t.store, hashSecret(access_token))).toBe(1);
@@ -64,13 +64,7 @@ describe("verification cache: hot tokens from memory, changes seen at once in th
   });
 
   it("refuses a client this process deactivated on the very next check", async () => {
-    const client = await scimClient(t.store);
-    const { access_token } = await issueToken(t.store, clock, {
-      id: client.id,
-      authorizedGrantType: "CLIENT-CREDENTIALS",
-      accessTokenValiditySeconds: 3600,
-      state: "active",
-    });
+    const { client, access_token } = await freshToken(clock, 3600);
     const cache = new VerificationCache();
     expect(typeof (await verifyToken(t.store, clock, access_token, cache))).toBe("object");
     await updateClient(t.store, system, new Date(), client.id, { state: "inactive" }, "patch");
@@ -78,14 +72,8 @@ describe("verification cache: hot tokens from memory, changes seen at once in th
   });
 
   it("an expiry found in memory is checked against the store's record, and stands", async () => {
-    const client = await scimClient(t.store);
     const now = Date.now();
-    const { access_token } = await issueToken(t.store, () => now, {
-      id: client.id,
-      authorizedGrantType: "CLIENT-CREDENTIALS",
-      accessTokenValiditySeconds: 300,
-      state: "active",
-    });
+    const { access_token } = await freshToken(() => now, 300);
     const cache = new VerificationCache();
     expect(typeof (await verifyToken(t.store, () => now, access_token, cache))).toBe("object");
     const db = counting(t.store);

@@ -56,6 +56,12 @@ describe("revocation across two serving processes", () => {
   const users = (server: ServeProcess, token: string) =>
     fetch(`${server.url}/scim/v2/Users?count=1`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
 
+  /** Waits until FRESH_MS have passed since `since` (performance.now()): no process may still answer from memory. */
+  async function waitFresh(since: number): Promise<void> {
+    const left = FRESH_MS - (performance.now() - since);
+    if (left > 0) await new Promise((r) => setTimeout(r, left));
+  }
+
   async function issue(server: ServeProcess): Promise<string> {
     const res = await fetch(`${server.url}/oauth/token`, {
       method: "POST",
@@ -82,8 +88,7 @@ describe("revocation across two serving processes", () => {
     expect(await users(a!, token)).toBe(401);
 
     // the bound the other process keeps, from its own monotonic clock: past it, it cannot answer from memory
-    const left = FRESH_MS - (performance.now() - revokedAt);
-    if (left > 0) await new Promise((r) => setTimeout(r, left));
+    await waitFresh(revokedAt);
     expect(await users(b!, token)).toBe(401);
     // the other token was not touched
     expect(await users(b!, other)).toBe(200);
@@ -96,9 +101,7 @@ describe("revocation across two serving processes", () => {
     await admin(
       `update ${schema}.clients set state = 'inactive' where id = '${client.id}'; update ${schema}.registry_generation set n = n + 1`,
     );
-    const changedAt = performance.now();
-    const left = FRESH_MS - (performance.now() - changedAt);
-    if (left > 0) await new Promise((r) => setTimeout(r, left));
+    await waitFresh(performance.now());
     for (const server of [a!, b!]) expect(await users(server, token)).toBe(401);
   });
 
@@ -109,9 +112,7 @@ describe("revocation across two serving processes", () => {
     const token = await issue(a!);
     for (const server of [a!, b!]) expect(await users(server, token)).toBe(200);
     await admin(`delete from ${schema}.tokens where client_id = '${client.id}'`);
-    const deletedAt = performance.now();
-    const left = FRESH_MS - (performance.now() - deletedAt);
-    if (left > 0) await new Promise((r) => setTimeout(r, left));
+    await waitFresh(performance.now());
     for (const server of [a!, b!]) expect(await users(server, token)).toBe(401);
   });
 });
